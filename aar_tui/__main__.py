@@ -1,0 +1,5 @@
+"""`python -m aar_tui` is the same as `aar`."""
+
+from aar_tui.cli import main
+
+main()
