@@ -1,0 +1,336 @@
+"""The event log's records: every kind of event a run emits, as typed immutable records.
+
+An `Event` is `(seq, ts, agent_id, payload)`; `seq` grows by one per event across the
+whole run, and `payload` is one of the `*Payload` records below, told apart by its
+`kind` field (a pydantic discriminated union, so the API serves and the client parses
+exactly these records). A client loads a `Snapshot` (see `engine.view`), then follows
+events from its `seq`; it sees an event only after the event's batch is committed.
+
+Kinds and what they carry:
+
+- `run_state`: the run started, is finishing or finished (with a reason).
+- `agent_added`: an agent joined the run (direction, brain, model, sandbox backend).
+- `agent_state`: an agent moved between states (`AgentState`), with the reason.
+- `agent_attention`: the `needs_attention` flag was raised or cleared, with the reason
+  (`error_streak`, `stuck`, `budget_near`).
+- `text_delta` / `thinking_delta`: a piece of the model's visible text or of its thinking,
+  to stream on a screen; the offline researcher writes its reasoning as text.
+- `tool_call` / `tool_result`: a tool the brain called, with its validated input, and
+  what came back (output capped; `ok=False` with an error the brain can read).
+- `command_output`: one line of a sandbox command's stdout or stderr, as it streams.
+- `experiment_started` / `experiment_finished`: a method config run in a sandbox (or
+  answered from the registry, `reused=True`), with its digest and diagnostics.
+- `forum_post`: a post as stored (the full `ForumPost`).
+- `submission`: a submission with its public score and its flags; never the private score.
+- `submission_voided`: the supervisor voided a submission.
+- `private_revealed`: the supervisor revealed the private scores; the only event that
+  carries them.
+- `command`: a supervisor (or script) command, who gave it, and what became of it.
+- `budget`: the run's budgets and how much of them is used.
+- `sandbox_stats`: an agent's sandbox resource use.
+- `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class Record(BaseModel):
+    """Base of every record that crosses a boundary: immutable, strict about fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AgentState(StrEnum):
+    """The states of an agent (DESIGN.md). `pausing` shows a pause that is not yet effective."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    WAITING = "waiting"
+    PAUSING = "pausing"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (AgentState.STOPPED, AgentState.FINISHED, AgentState.FAILED)
+
+
+class RunState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    FINISHING = "finishing"
+    FINISHED = "finished"
+
+
+class Score(Record):
+    """A score on one half of the test split: accuracy and PGR (None when undefined)."""
+
+    accuracy: float
+    pgr: float | None
+    n: int
+
+
+class ForumPost(Record):
+    """A forum post as stored. `snapshot_files` names the workspace files kept with a result."""
+
+    id: int
+    author: str
+    kind: Literal["hypothesis", "result", "insight", "error", "note"]
+    title: str
+    body: str
+    tags: tuple[str, ...] = ()
+    metrics: dict[str, float] = Field(default_factory=dict)
+    parent_id: int | None = None
+    submission_id: int | None = None
+    snapshot_files: tuple[str, ...] = ()
+    ts: float
+
+
+# ---- payloads -------------------------------------------------------------------------
+
+
+class RunStatePayload(Record):
+    kind: Literal["run_state"] = "run_state"
+    state: RunState
+    reason: str = ""
+
+
+class AgentAddedPayload(Record):
+    kind: Literal["agent_added"] = "agent_added"
+    direction: str
+    brain: str
+    model: str | None = None
+    sandbox_backend: str
+
+
+class AgentStatePayload(Record):
+    kind: Literal["agent_state"] = "agent_state"
+    state: AgentState
+    previous: AgentState | None = None
+    reason: str = ""
+
+
+class AgentAttentionPayload(Record):
+    kind: Literal["agent_attention"] = "agent_attention"
+    needs_attention: bool
+    reason: Literal["error_streak", "stuck", "budget_near", ""] = ""
+    detail: str = ""
+
+
+class TextDeltaPayload(Record):
+    kind: Literal["text_delta"] = "text_delta"
+    text: str
+    step: int = 0
+
+
+class ThinkingDeltaPayload(Record):
+    kind: Literal["thinking_delta"] = "thinking_delta"
+    text: str
+    step: int = 0
+
+
+class ToolCallPayload(Record):
+    kind: Literal["tool_call"] = "tool_call"
+    call_id: str
+    tool: str
+    input: dict[str, Any]
+    step: int = 0
+
+
+class ToolResultPayload(Record):
+    kind: Literal["tool_result"] = "tool_result"
+    call_id: str
+    tool: str
+    ok: bool
+    output: str
+    error: str | None = None
+    truncated: bool = False
+    duration: float = 0.0
+
+
+class CommandOutputPayload(Record):
+    kind: Literal["command_output"] = "command_output"
+    call_id: str
+    stream: Literal["stdout", "stderr"]
+    line: str
+
+
+class ExperimentStartedPayload(Record):
+    kind: Literal["experiment_started"] = "experiment_started"
+    experiment_id: int
+    digest: str
+    config: dict[str, Any]
+
+
+class ExperimentFinishedPayload(Record):
+    kind: Literal["experiment_finished"] = "experiment_finished"
+    experiment_id: int
+    digest: str
+    ok: bool
+    diagnostics: dict[str, Any] = Field(default_factory=dict)
+    duration: float = 0.0
+    reused: bool = False
+    error: str | None = None
+
+
+class ForumPostPayload(Record):
+    kind: Literal["forum_post"] = "forum_post"
+    post: ForumPost
+
+
+class SubmissionPayload(Record):
+    """A submission as answered to its agent. `scored=False` when a defence withheld a score."""
+
+    kind: Literal["submission"] = "submission"
+    submission_id: int
+    method: str
+    predictions_digest: str
+    public: Score | None
+    flags: tuple[str, ...] = ()
+    scored: bool = True
+    experiment_digest: str | None = None
+
+
+class SubmissionVoidedPayload(Record):
+    kind: Literal["submission_voided"] = "submission_voided"
+    submission_id: int
+    reason: str
+    by: str
+
+
+class RevealedScore(Record):
+    submission_id: int
+    agent_id: str
+    private: Score
+
+
+class PrivateRevealedPayload(Record):
+    kind: Literal["private_revealed"] = "private_revealed"
+    scores: tuple[RevealedScore, ...]
+    by: str
+
+
+class CommandPayload(Record):
+    """A command and its outcome. `command` is the command record as a dict (engine.commands)."""
+
+    kind: Literal["command"] = "command"
+    command_id: int
+    command: dict[str, Any]
+    issued_by: str
+    status: Literal["applied", "refused", "pending"]
+    reason: str | None = None
+
+
+class BudgetPayload(Record):
+    kind: Literal["budget"] = "budget"
+    budgets: dict[str, Any]
+
+
+class SandboxStatsPayload(Record):
+    kind: Literal["sandbox_stats"] = "sandbox_stats"
+    cpu_percent: float
+    memory_bytes: int
+    pids: int
+    gpu: dict[str, Any] | None = None
+
+
+class ErrorPayload(Record):
+    kind: Literal["error"] = "error"
+    message: str
+    where: str = ""
+    fatal: bool = False
+
+
+Payload = Annotated[
+    RunStatePayload
+    | AgentAddedPayload
+    | AgentStatePayload
+    | AgentAttentionPayload
+    | TextDeltaPayload
+    | ThinkingDeltaPayload
+    | ToolCallPayload
+    | ToolResultPayload
+    | CommandOutputPayload
+    | ExperimentStartedPayload
+    | ExperimentFinishedPayload
+    | ForumPostPayload
+    | SubmissionPayload
+    | SubmissionVoidedPayload
+    | PrivateRevealedPayload
+    | CommandPayload
+    | BudgetPayload
+    | SandboxStatsPayload
+    | ErrorPayload,
+    Field(discriminator="kind"),
+]
+
+PAYLOAD_ADAPTER: TypeAdapter[Payload] = TypeAdapter(Payload)
+
+EVENT_KINDS: tuple[str, ...] = (
+    "run_state",
+    "agent_added",
+    "agent_state",
+    "agent_attention",
+    "text_delta",
+    "thinking_delta",
+    "tool_call",
+    "tool_result",
+    "command_output",
+    "experiment_started",
+    "experiment_finished",
+    "forum_post",
+    "submission",
+    "submission_voided",
+    "private_revealed",
+    "command",
+    "budget",
+    "sandbox_stats",
+    "error",
+)
+
+# The kinds that make up an agent's transcript (what it thought, did and got back).
+TRANSCRIPT_KINDS: frozenset[str] = frozenset(
+    {
+        "agent_state",
+        "text_delta",
+        "thinking_delta",
+        "tool_call",
+        "tool_result",
+        "command_output",
+        "experiment_started",
+        "experiment_finished",
+        "submission",
+        "error",
+        "command",
+    }
+)
+
+
+class Event(Record):
+    """One entry of the run's append-only log."""
+
+    seq: int
+    ts: float
+    agent_id: str | None = None
+    payload: Payload
+
+    @property
+    def kind(self) -> str:
+        return self.payload.kind
+
+
+def now() -> float:
+    return time.time()
+
+
+def payload_from_json(text: str | bytes) -> Payload:
+    return PAYLOAD_ADAPTER.validate_json(text)
