@@ -1,0 +1,139 @@
+"""The one training core: a torch module on numpy features, full or large batches on CPU tensors.
+
+Every task's ceiling, student and (torch) weak supervisor go through `fit`, so a loss or a
+method written once works for every task. Batches are slices of one shuffled tensor: no
+DataLoader, whose per-batch overhead dwarfs the compute of these models.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from w2s.losses import LOSS_FUNCTIONS
+from w2s.torchenv import torch
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long and how fast to train."""
+
+    epochs: int = 2
+    lr: float = 1e-3
+    batch_size: int = 256
+    weight_decay: float = 0.0
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Keep the checkpoint that best agrees with weak labels on a held-back slice."""
+
+    x: np.ndarray
+    target: np.ndarray
+    evals_per_epoch: int = 4
+
+
+@dataclass
+class FitResult:
+    losses: list[float] = field(default_factory=list)
+    best_step: int | None = None
+    steps: int = 0
+    seconds: float = 0.0
+
+
+def as_tensor(x: np.ndarray) -> Tensor:
+    t = torch()
+    if np.issubdtype(x.dtype, np.floating):
+        return t.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return t.from_numpy(np.ascontiguousarray(x))
+
+
+def build_model(build: Callable[[int], nn.Module], in_features: int, seed: int) -> nn.Module:
+    """A fresh module whose initial weights depend on `seed` only."""
+    torch().manual_seed(seed)
+    return build(in_features)
+
+
+def fit(
+    model: nn.Module,
+    x: np.ndarray,
+    target: np.ndarray,
+    *,
+    schedule: Schedule,
+    seed: int,
+    loss: str = "xent",
+    loss_options: dict[str, float] | None = None,
+    early_stop: EarlyStop | None = None,
+) -> FitResult:
+    """Train `model` on rows `x` towards `target` (P(y=1) per row) with a cosine-decayed Adam."""
+    t = torch()
+    started = time.perf_counter()
+    xs, ys = as_tensor(x), as_tensor(target.astype(np.float32))
+    loss_fn = LOSS_FUNCTIONS[loss]
+    options = loss_options or {}
+    n = len(ys)
+    batch = max(1, min(schedule.batch_size, n))
+    per_epoch = math.ceil(n / batch)
+    total = max(1, per_epoch * schedule.epochs)
+    optimiser = t.optim.Adam(model.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
+    lr_at = t.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+    )
+    generator = t.Generator().manual_seed(seed)
+    result = FitResult()
+    eval_every = (
+        max(1, per_epoch // max(1, early_stop.evals_per_epoch)) if early_stop is not None else 0
+    )
+    best: tuple[float, dict] | None = None
+    model.train()
+    step = 0
+    for _ in range(schedule.epochs):
+        order = t.randperm(n, generator=generator)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            logits = model(xs[idx]).reshape(-1)
+            value = loss_fn(logits, ys[idx], step / total, **options)
+            optimiser.zero_grad(set_to_none=True)
+            value.backward()
+            optimiser.step()
+            lr_at.step()
+            step += 1
+            result.losses.append(float(value.detach()))
+            if early_stop is not None and (step % eval_every == 0 or step == total):
+                score = _agreement(model, early_stop)
+                if best is None or score > best[0]:
+                    best = (score, copy.deepcopy(model.state_dict()))
+                    result.best_step = step
+                model.train()
+    if best is not None:
+        model.load_state_dict(best[1])
+    model.eval()
+    result.steps = step
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _agreement(model: nn.Module, stop: EarlyStop) -> float:
+    p1 = predict_proba(model, stop.x)
+    return float(((p1 > 0.5) == (stop.target > 0.5)).mean())
+
+
+def predict_proba(model: nn.Module, x: np.ndarray, batch_size: int = 8192) -> np.ndarray:
+    """P(y=1) per row of `x`."""
+    t = torch()
+    model.eval()
+    xs = as_tensor(x)
+    out = []
+    with t.inference_mode():
+        for start in range(0, len(xs), batch_size):
+            out.append(t.sigmoid(model(xs[start : start + batch_size]).reshape(-1)))
+    return t.cat(out).numpy().astype(np.float64) if out else np.zeros(0)
