@@ -33,7 +33,7 @@ CONFIG = {
     "noise_latents": 30,
     "strong_noise": 0.1,
     "weak_model": {"hidden": 32, "depth": 1, "epochs": 5, "lr": 3e-3, "batch_size": 256},
-    "strong_model": {"hidden": 128, "depth": 1, "epochs": 3, "lr": 1e-3, "batch_size": 256},
+    "strong_model": {"hidden": 128, "depth": 1, "epochs": 10, "lr": 3e-3, "batch_size": 256},
 }
 
 

@@ -1,0 +1,235 @@
+"""The method config: the JSON object that names one point of the method space agents search.
+
+Every field is declared once in FIELDS with its type, default, allowed values and a line of
+documentation; parsing, defaults, the digest and the help text (`describe_fields`) all come
+from that one table, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from w2s.errors import ConfigError
+from w2s.losses import LOSSES
+
+METHODS = ("vanilla", "confident", "self_training")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: type
+    default: Any
+    doc: str
+    choices: tuple[Any, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    nullable: bool = False
+    # The methods the field means something for; None: every method.
+    methods: tuple[str, ...] | None = None
+    losses: tuple[str, ...] | None = None
+
+    def allowed(self) -> str:
+        if self.choices is not None:
+            text = "one of " + ", ".join(json.dumps(c) for c in self.choices)
+        elif self.type is bool:
+            text = "true or false"
+        else:
+            kind = "an integer" if self.type is int else "a number"
+            if self.low is not None and self.high is not None:
+                left = "(" if self.low_open else "["
+                right = ")" if self.high_open else "]"
+                text = f"{kind} in {left}{_num(self.low)}, {_num(self.high)}{right}"
+            elif self.low is not None:
+                text = f"{kind} {'>' if self.low_open else '>='} {_num(self.low)}"
+            else:
+                text = kind
+        return text + (" or null" if self.nullable else "")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("method", str, "vanilla", "The transfer strategy: train on all weak labels, on the "
+          "confident ones only, or in self-training rounds.", choices=METHODS),
+    Field("loss", str, "xent", "xent: cross-entropy on the targets; logconf: mixes in the "
+          "student's own hardened predictions; product: targets proportional to "
+          "preds^beta * labels^alpha.", choices=LOSSES),
+    Field("labels", str, "soft", "Train on the weak supervisor's probabilities (soft) or on "
+          "its 0/1 decisions (hard).", choices=("soft", "hard")),
+    Field("epochs", int, 2, "Passes over the training rows.", low=1, high=200),
+    Field("lr", float, 3e-3, "Adam learning rate (cosine-decayed to zero).", low=0, high=1,
+          low_open=True),
+    Field("batch_size", int, 256, "Rows per optimiser step.", low=1, high=1_000_000),
+    Field("weight_decay", float, 0.0, "Adam weight decay.", low=0, high=1),
+    Field("label_smoothing", float, 0.0, "Mix every target with 0.5: target*(1-s) + s/2.",
+          low=0, high=0.5, high_open=True),
+    Field("confidence_threshold", float, None, "Keep only rows whose weak label is at least this "
+          "confident (max(p, 1-p)).", low=0.5, high=1, high_open=True, nullable=True,
+          methods=("confident",)),
+    Field("confident_fraction", float, None, "Keep only this fraction of rows, the most confident "
+          "weak labels first (0.5 when neither this nor the threshold is set).", low=0, high=1,
+          low_open=True, nullable=True, methods=("confident",)),
+    Field("rounds", int, 2, "Self-training rounds: each round after the first trains a fresh "
+          "student on the previous student's predictions.", low=2, high=10,
+          methods=("self_training",)),
+    Field("self_weight", float, 1.0, "In self-training, the share of the previous student's "
+          "predictions in the next targets (the rest is the weak labels).", low=0, high=1,
+          methods=("self_training",)),
+    Field("early_stopping", bool, False, "Hold back a weak-labelled slice and keep the "
+          "checkpoint that agrees with it best."),
+    Field("val_fraction", float, 0.2, "The share of rows held back for early stopping.",
+          low=0, high=0.5, low_open=True),
+    Field("ensemble", int, 1, "Train this many students with consecutive seeds and average "
+          "their probabilities.", low=1, high=20),
+    Field("seed", int, 0, "The first training seed.", low=0, high=2**31 - 1),
+    Field("aux_coef", float, 0.5, "logconf: the final weight of the student's own hardened "
+          "predictions.", low=0, high=1, losses=("logconf",)),
+    Field("warmup_frac", float, 0.1, "logconf: the share of training over which the weight "
+          "grows to aux_coef.", low=0, high=1, losses=("logconf",)),
+    Field("alpha", float, 1.0, "product: the exponent of the weak labels.", low=0, high=10,
+          losses=("product",)),
+    Field("beta", float, 1.0, "product: the exponent of the student's predictions.", low=0,
+          high=10, losses=("product",)),
+)
+
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """A parsed, complete method config: every field present, every value checked."""
+
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: self.values[f.name] for f in FIELDS}
+
+    def digest(self) -> str:
+        """Equal for equal configs, whatever the key order and whichever defaults were spelled."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def loss_options(self) -> dict[str, float]:
+        if self.loss == "logconf":
+            return {"aux_coef": self.aux_coef, "warmup_frac": self.warmup_frac}
+        if self.loss == "product":
+            return {"alpha": self.alpha, "beta": self.beta}
+        return {}
+
+    def replace(self, **changes: Any) -> MethodConfig:
+        return parse_method_config({**self.to_dict(), **changes})
+
+
+def _check_value(field: Field, value: Any) -> Any:
+    def fail() -> ConfigError:
+        return ConfigError(
+            f"method config field {field.name!r} has value {json.dumps(value, default=str)}; "
+            f"allowed: {field.allowed()}"
+        )
+
+    if value is None:
+        if field.nullable:
+            return None
+        raise fail()
+    if field.type is bool:
+        if not isinstance(value, bool):
+            raise fail()
+        return value
+    if field.type is str:
+        if not isinstance(value, str) or value not in (field.choices or ()):
+            raise fail()
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail()
+    if field.type is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise fail()
+        value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise fail()
+    if field.low is not None and (value < field.low or (field.low_open and value == field.low)):
+        raise fail()
+    if field.high is not None and (
+        value > field.high or (field.high_open and value == field.high)
+    ):
+        raise fail()
+    return value
+
+
+def parse_method_config(
+    obj: Any, *, defaults: Mapping[str, Any] | None = None
+) -> MethodConfig:
+    """Check `obj` against FIELDS and fill in defaults (a task's `defaults` first, then global).
+
+    Raises ConfigError naming the field, the value and what is allowed.
+    """
+    if not isinstance(obj, Mapping):
+        raise ConfigError(
+            f"a method config must be a JSON object, got {type(obj).__name__}; "
+            'for example {"method": "vanilla", "loss": "logconf"}'
+        )
+    unknown = sorted(set(obj) - set(FIELD_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"unknown method config field {unknown[0]!r}; "
+            f"fields are: {', '.join(FIELD_BY_NAME)}"
+        )
+    base = {f.name: f.default for f in FIELDS}
+    base.update(defaults or {})
+    values = {f.name: _check_value(f, obj.get(f.name, base[f.name])) for f in FIELDS}
+    for f in FIELDS:
+        if f.name not in obj or obj[f.name] == base[f.name]:
+            continue
+        if f.methods is not None and values["method"] not in f.methods:
+            raise ConfigError(
+                f"method config field {f.name!r} applies only to method "
+                f"{' or '.join(repr(m) for m in f.methods)}, not {values['method']!r}"
+            )
+        if f.losses is not None and values["loss"] not in f.losses:
+            raise ConfigError(
+                f"method config field {f.name!r} applies only to loss "
+                f"{' or '.join(repr(x) for x in f.losses)}, not {values['loss']!r}"
+            )
+    if values["confidence_threshold"] is not None and values["confident_fraction"] is not None:
+        raise ConfigError(
+            "method config fields 'confidence_threshold' and 'confident_fraction' are both set; "
+            "set at most one of them"
+        )
+    return MethodConfig(values)
+
+
+def describe_fields() -> list[dict[str, Any]]:
+    """Every field: name, type, default, allowed values and documentation, for help and prompts."""
+    rows = []
+    for f in FIELDS:
+        row: dict[str, Any] = {
+            "name": f.name,
+            "type": {bool: "bool", int: "int", float: "float", str: "str"}[f.type],
+            "default": f.default,
+            "allowed": f.allowed(),
+            "doc": f.doc,
+        }
+        if f.methods is not None:
+            row["methods"] = list(f.methods)
+        if f.losses is not None:
+            row["losses"] = list(f.losses)
+        rows.append(row)
+    return rows

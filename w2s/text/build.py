@@ -1,0 +1,145 @@
+"""Turn a text task's config, a data seed and a data source into the core's `TaskData`.
+
+The splits: from a hub dataset (or a local folder in its layout) the train split is
+halved into `train_label` and `train_unlabel` and the test split is `test`; from one local
+file all three are cut from it (`w2s.text.examples.FILE_PROPORTIONS`). The data seed
+decides the cut and the draw of examples, never the features: every text of the source
+is encoded once, cached, and each seed only picks rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from w2s.tasks.base import SPLITS, Split, TaskData
+from w2s.text.config import TextTaskConfig
+from w2s.text.encoders import TransformerEncoder
+from w2s.text.examples import Item, TextExample, cut_file, halve_train, to_examples
+from w2s.text.features import (
+    FeatureCache,
+    combine,
+    standardise,
+    texts_digest,
+    tfidf_matrix,
+)
+from w2s.text.formats import get_format, items_from_records
+from w2s.text.source import DataSource, load_records, parse_source
+
+TRAIN_SPLITS = ("train_label", "train_unlabel")
+
+
+def default_cache_dir() -> Path:
+    from w2s.cache import default_cache_dir as core_default
+
+    return core_default()
+
+
+def read_items(
+    config: TextTaskConfig, source: DataSource, cache_dir: Path | None
+) -> dict[str, list[Item]]:
+    """The items of each part of the source: {"file": ...} or {"train": ..., "test": ...}."""
+    fmt = get_format(config.dataset)
+    if source.kind == "file":
+        return {
+            "file": items_from_records(
+                fmt, load_records(source, cache_dir=cache_dir), source.describe()
+            )
+        }
+    parts = {}
+    for part, split, cap in (
+        ("train", fmt.train_split, config.max_train),
+        ("test", fmt.test_split, config.max_test),
+    ):
+        records = load_records(source, split, cache_dir=cache_dir)
+        items = items_from_records(fmt, records, f"{source.describe()} [{split}]")
+        if cap is not None and len(items) > cap:
+            # A fixed subsample, the same for every data seed, so features stay cached.
+            keep = np.sort(np.random.default_rng(0).permutation(len(items))[:cap])
+            items = [items[i] for i in keep]
+        parts[part] = items
+    return parts
+
+
+def split_items(parts: dict[str, list[Item]], seed: int) -> dict[str, list[Item]]:
+    if "file" in parts:
+        return cut_file(parts["file"], seed)
+    label, unlabel = halve_train(parts["train"], seed)
+    return {"train_label": label, "train_unlabel": unlabel, "test": parts["test"]}
+
+
+def text_pool(parts: dict[str, list[Item]]) -> list[str]:
+    """Every distinct text of the source, in first-seen order (independent of the seed)."""
+    seen: dict[str, None] = {}
+    for items in parts.values():
+        for item in items:
+            for text, _ in item.options:
+                seen.setdefault(text)
+    return list(seen)
+
+
+def encoded_pool(
+    encoder_name: str,
+    config: TextTaskConfig,
+    task_id: str,
+    part: str,
+    texts: Sequence[str],
+    cache: FeatureCache,
+) -> np.ndarray:
+    """The encoder's features for `texts`, computed once per (model, task, source part)."""
+    encoder = TransformerEncoder(encoder_name, max_length=config.max_length)
+    key = {**encoder.identity, "task": task_id, "split": part, "texts": texts_digest(texts)}
+    return cache.load_or_compute(key, lambda: encoder.encode(texts))
+
+
+def build_text_data(
+    config: TextTaskConfig,
+    task_id: str,
+    seed: int,
+    data: str | None,
+    *,
+    cache_dir: Path | None = None,
+) -> TaskData:
+    """The task's three splits for one data seed (see the module's docstring)."""
+    cache_dir = cache_dir or default_cache_dir()
+    source = parse_source(data or config.data or get_format(config.dataset).hub)
+    parts = read_items(config, source, cache_dir)
+    pool = text_pool(parts)
+    row_of = {text: row for row, text in enumerate(pool)}
+    examples: dict[str, list[TextExample]] = {
+        name: to_examples(items, config.mode, seed=(seed, number))
+        for number, (name, items) in enumerate(split_items(parts, seed).items())
+    }
+    index = {
+        name: np.array([[row_of[t] for t in ex.texts] for ex in rows], dtype=np.int64)
+        for name, rows in examples.items()
+    }
+    labels = {
+        name: np.array([ex.label for ex in rows], dtype=np.int64) for name, rows in examples.items()
+    }
+    cache = FeatureCache(cache_dir)
+
+    def encoded(name: str) -> np.ndarray:
+        parts_key = "+".join(sorted(parts))
+        return encoded_pool(name, config, task_id, parts_key, pool, cache)
+
+    strong_pool = encoded(config.strong)
+    strong = standardise(
+        {name: combine(strong_pool, idx) for name, idx in index.items()},
+        TRAIN_SPLITS,
+        centre=config.mode == "binary",
+    )
+    if config.weak == "tfidf":
+        fit_texts = [t for ex in examples["train_label"] for t in ex.texts]
+        weak_pool = tfidf_matrix(fit_texts, pool, config.tfidf_features)
+        weak = {name: combine(weak_pool, idx) for name, idx in index.items()}
+    else:
+        weak_pool = strong_pool if config.weak == config.strong else encoded(config.weak)
+        weak = standardise(
+            {name: combine(weak_pool, idx) for name, idx in index.items()},
+            TRAIN_SPLITS,
+            centre=config.mode == "binary",
+        )
+    return TaskData(**{name: Split(weak[name], strong[name], labels[name]) for name in SPLITS})
