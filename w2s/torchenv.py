@@ -1,7 +1,9 @@
 """Import torch once, with a thread count that suits the small full-batch work of this package.
 
-Small matrices gain nothing from many threads and lose to their start-up, and several
-sandboxes share a machine; `AAR_TORCH_THREADS` overrides the default of at most 4.
+The models of the shared core are small (batches of a few hundred rows, layers of a few
+hundred units): one thread runs them as fast as several on an idle machine and much faster
+on a busy one, where threads of many sandboxes would fight over the cores. A task with larger
+models (e.g. fine-tuning a transformer) or a user can raise it with `AAR_TORCH_THREADS`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ def torch() -> ModuleType:
 
     if not _configured:
         _configured = True
-        wanted = os.environ.get("AAR_TORCH_THREADS")
-        threads = int(wanted) if wanted and wanted.isdigit() else min(4, os.cpu_count() or 1)
-        _torch.set_num_threads(max(1, threads))
+        wanted = os.environ.get("AAR_TORCH_THREADS", "")
+        _torch.set_num_threads(max(1, int(wanted)) if wanted.isdigit() else 1)
     return _torch

@@ -50,6 +50,45 @@ class FitResult:
     seconds: float = 0.0
 
 
+class Adam:
+    """Adam (with L2 weight decay), written out because importing `torch.optim` pulls in
+    torch's compiler stack and costs about a second of start-up in every runner process."""
+
+    def __init__(
+        self,
+        params: list[Tensor],
+        *,
+        weight_decay: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        t = torch()
+        self.params = [p for p in params if p.requires_grad]
+        self.m = [t.zeros_like(p) for p in self.params]
+        self.v = [t.zeros_like(p) for p in self.params]
+        self.weight_decay, self.betas, self.eps = weight_decay, betas, eps
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self, lr: float) -> None:
+        b1, b2 = self.betas
+        self.steps += 1
+        correction1 = 1.0 - b1**self.steps
+        correction2_sqrt = math.sqrt(1.0 - b2**self.steps)
+        with torch().no_grad():
+            for p, m, v in zip(self.params, self.m, self.v, strict=True):
+                if p.grad is None:
+                    continue
+                g = p.grad if not self.weight_decay else p.grad.add(p, alpha=self.weight_decay)
+                m.mul_(b1).add_(g, alpha=1.0 - b1)
+                v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
+                denom = (v.sqrt() / correction2_sqrt).add_(self.eps)
+                p.addcdiv_(m, denom, value=-lr / correction1)
+
+
 def as_tensor(x: np.ndarray) -> Tensor:
     t = torch()
     if np.issubdtype(x.dtype, np.floating):
@@ -84,10 +123,7 @@ def fit(
     batch = max(1, min(schedule.batch_size, n))
     per_epoch = math.ceil(n / batch)
     total = max(1, per_epoch * schedule.epochs)
-    optimiser = t.optim.Adam(model.parameters(), lr=schedule.lr, weight_decay=schedule.weight_decay)
-    lr_at = t.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
-    )
+    optimiser = Adam(list(model.parameters()), weight_decay=schedule.weight_decay)
     generator = t.Generator().manual_seed(seed)
     result = FitResult()
     eval_every = (
@@ -102,10 +138,10 @@ def fit(
             idx = order[start : start + batch]
             logits = model(xs[idx]).reshape(-1)
             value = loss_fn(logits, ys[idx], step / total, **options)
-            optimiser.zero_grad(set_to_none=True)
+            optimiser.zero_grad()
             value.backward()
-            optimiser.step()
-            lr_at.step()
+            # Cosine decay from lr to zero over the whole run.
+            optimiser.step(schedule.lr * 0.5 * (1.0 + math.cos(math.pi * step / total)))
             step += 1
             result.losses.append(float(value.detach()))
             if early_stop is not None and (step % eval_every == 0 or step == total):

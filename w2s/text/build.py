@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from w2s.cache import Cache, default_cache_dir
 from w2s.tasks.base import SPLITS, Split, TaskData
 from w2s.text.config import TextTaskConfig
 from w2s.text.encoders import TransformerEncoder
 from w2s.text.examples import Item, TextExample, cut_file, halve_train, to_examples
 from w2s.text.features import (
-    FeatureCache,
+    cached_features,
     combine,
     standardise,
     texts_digest,
@@ -29,12 +30,6 @@ from w2s.text.formats import get_format, items_from_records
 from w2s.text.source import DataSource, load_records, parse_source
 
 TRAIN_SPLITS = ("train_label", "train_unlabel")
-
-
-def default_cache_dir() -> Path:
-    from w2s.cache import default_cache_dir as core_default
-
-    return core_default()
 
 
 def read_items(
@@ -86,12 +81,12 @@ def encoded_pool(
     task_id: str,
     part: str,
     texts: Sequence[str],
-    cache: FeatureCache,
+    cache: Cache,
 ) -> np.ndarray:
     """The encoder's features for `texts`, computed once per (model, task, source part)."""
     encoder = TransformerEncoder(encoder_name, max_length=config.max_length)
     key = {**encoder.identity, "task": task_id, "split": part, "texts": texts_digest(texts)}
-    return cache.load_or_compute(key, lambda: encoder.encode(texts))
+    return cached_features(cache, key, lambda: encoder.encode(texts))
 
 
 def build_text_data(
@@ -119,7 +114,7 @@ def build_text_data(
     labels = {
         name: np.array([ex.label for ex in rows], dtype=np.int64) for name, rows in examples.items()
     }
-    cache = FeatureCache(cache_dir)
+    cache = Cache(cache_dir)
 
     def encoded(name: str) -> np.ndarray:
         parts_key = "+".join(sorted(parts))

@@ -6,14 +6,12 @@ combine into one row.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from w2s.cache import Cache, digest
 from w2s.text.errors import TextTaskError
 
 
@@ -27,36 +25,18 @@ def texts_digest(texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-class FeatureCache:
-    """Feature matrices on disk under `root/features`, one `.npy` per digest of what made them."""
-
-    def __init__(self, root: Path) -> None:
-        self.folder = root / "features"
-
-    @staticmethod
-    def digest(parts: Mapping[str, Any]) -> str:
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-    def path(self, parts: Mapping[str, Any]) -> Path:
-        return self.folder / f"{self.digest(parts)[:32]}.npy"
-
-    def load_or_compute(
-        self, parts: Mapping[str, Any], compute: Callable[[], np.ndarray]
-    ) -> np.ndarray:
-        path = self.path(parts)
-        if path.is_file():
-            try:
-                return np.load(path, allow_pickle=False)
-            except (OSError, ValueError):
-                path.unlink(missing_ok=True)  # a torn write from a killed run: recompute
-        matrix = np.ascontiguousarray(compute(), dtype=np.float32)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as out:
-            np.save(out, matrix, allow_pickle=False)
-        # Readers never see half a file, and two runs racing write the same bytes.
-        partial.replace(path)
-        return matrix
+def cached_features(
+    cache: Cache, parts: Mapping[str, Any], compute: Callable[[], np.ndarray]
+) -> np.ndarray:
+    """The matrix made by `compute`, kept in `cache` under the digest of `parts` (what
+    decides it: model, task, split, texts), so it is computed once."""
+    key = digest(parts)
+    hit = cache.get_arrays("features", key)
+    if hit is not None and "x" in hit:
+        return hit["x"]
+    matrix = np.ascontiguousarray(compute(), dtype=np.float32)
+    cache.put_arrays("features", key, {"x": matrix})
+    return matrix
 
 
 def tfidf_matrix(fit_texts: Sequence[str], texts: Sequence[str], max_features: int) -> np.ndarray:

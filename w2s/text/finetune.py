@@ -73,7 +73,11 @@ class SequenceScorer:
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only)
             model = AutoModelForSequenceClassification.from_pretrained(
-                where, num_labels=1, local_files_only=local_only
+                # A checkpoint with another head (or none) gets a fresh one-logit head.
+                where,
+                num_labels=1,
+                local_files_only=local_only,
+                ignore_mismatched_sizes=True,
             )
         except OSError as exc:
             raise TextTaskError(
