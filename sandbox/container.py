@@ -1,0 +1,260 @@
+"""The Docker backend: one container per agent, labelled with its run and agent.
+
+Defaults: no network, a non-root user, every capability dropped, no-new-privileges, a
+read-only root with a private /tmp, memory, CPU and process limits, the bundle bind-mounted
+read-only and the workspace bind-mounted read-write. Every SDK call runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sandbox import dockerexec
+from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
+from sandbox.dockerhost import docker_client, is_local
+from sandbox.errors import BackendUnavailable, SandboxError, SandboxGone, SpecError
+from sandbox.image import ensure_host_runtime_image
+from sandbox.output import OutputCallback
+from sandbox.results import ExecResult, SandboxStats
+from sandbox.runtime import base_env, etc_entries, host_runtime, system_dirs
+from sandbox.spec import WORKSPACE, SandboxSpec
+from sandbox.users import hand_over_workspace, sandbox_user
+
+LABEL_RUN = "aar.run"
+LABEL_AGENT = "aar.agent"
+LABEL_SPEC = "aar.spec"
+TMP_SIZE = "1g"
+
+
+def container_name(spec: SandboxSpec) -> str:
+    return f"aar-{spec.run_id}-{spec.agent_id}"
+
+
+def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -> dict[str, Any]:
+    """The keyword arguments of `containers.create` for a spec (the request that is sent)."""
+    from docker.types import DeviceRequest, Mount
+
+    uid, gid = sandbox_user()
+    mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
+    mounts += [Mount(t, str(s), type="bind", read_only=True) for t, s in spec.mounts.items()]
+    env = base_env()
+    if host_runtime_mounts:
+        runtime = host_runtime(spec.python_packages)
+        env = base_env(runtime.env())
+        mounts += [Mount(p, p, type="bind", read_only=True)
+                   for p, link in system_dirs() if link is None]
+        mounts += [Mount(p, p, type="bind", read_only=True) for p in etc_entries()]
+        mounts += [Mount(inside, str(host), type="bind", read_only=True)
+                   for host, inside in runtime.python_mounts()]
+    env.update(spec.env)
+    config: dict[str, Any] = {
+        "image": image,
+        "command": ["sleep", "infinity"],
+        "name": container_name(spec),
+        "hostname": "sandbox",
+        "labels": {LABEL_RUN: spec.run_id, LABEL_AGENT: spec.agent_id,
+                   LABEL_SPEC: json.dumps(spec.to_dict())},
+        "user": f"{uid}:{gid}",
+        "working_dir": WORKSPACE,
+        "environment": env,
+        "mounts": mounts,
+        "init": True,
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE},mode=1777"},
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "network_mode": None if spec.network else "none",
+    }
+    if spec.memory_mb is not None:
+        config["mem_limit"] = f"{spec.memory_mb}m"
+        config["memswap_limit"] = f"{spec.memory_mb}m"
+    if spec.cpus is not None:
+        config["nano_cpus"] = int(spec.cpus * 1e9)
+    if spec.pids is not None:
+        config["pids_limit"] = spec.pids
+    if spec.gpus:
+        config["device_requests"] = [
+            DeviceRequest(driver="nvidia", device_ids=list(spec.gpus), capabilities=[["gpu"]])
+        ]
+        config["environment"]["NVIDIA_VISIBLE_DEVICES"] = ",".join(spec.gpus)
+    if config["network_mode"] is None:
+        del config["network_mode"]
+    return config
+
+
+class DockerSandbox(Sandbox):
+    backend = "docker"
+    isolated = True
+
+    def __init__(self, spec: SandboxSpec, client: Any, container: Any) -> None:
+        super().__init__(container_name(spec), spec)
+        self._client = client
+        self._container = container
+        self._last_cpu: tuple[float, int] | None = None
+        self.limits = _limits(spec)
+
+    @property
+    def container_id(self) -> str:
+        return self._container.id
+
+    async def exec(self, cmd: list[str] | str, *, timeout: float | None = None,
+                   cwd: str = WORKSPACE, env: Mapping[str, str] | None = None,
+                   stdin: bytes | None = None,
+                   on_output: OutputCallback | None = None) -> ExecResult:
+        self._check_present()
+        argv = command_argv(cmd)
+        extra = merged_env({}, {}, env)
+        state = await self.status()
+        if state != "running":
+            raise SandboxError(f"sandbox {self.id} is {state}; commands run only while it runs")
+        return await dockerexec.run(self._client.api, self._container.id, argv,
+                                    cwd=inside_cwd(cwd), env=extra, stdin=stdin,
+                                    timeout=timeout, on_output=on_output,
+                                    limit=self.spec.output_limit, user=_user())
+
+    async def pause(self) -> None:
+        await self._call(self._container.pause)
+
+    async def resume(self) -> None:
+        await self._call(self._container.unpause)
+
+    async def stop(self) -> None:
+        await self._call(self._container.stop, timeout=0)
+
+    async def remove(self) -> None:
+        if self._removed:
+            return
+        import docker
+
+        with contextlib.suppress(docker.errors.NotFound):
+            await asyncio.to_thread(self._container.remove, force=True, v=True)
+        self._removed = True
+
+    async def stats(self) -> SandboxStats:
+        self._check_present()
+        return await asyncio.to_thread(self._sample)
+
+    def _sample(self) -> SandboxStats:
+        raw = self._client.api.stats(self._container.id, stream=False, one_shot=True)
+        now = time.monotonic()
+        cpu_ns = raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
+        percent = None
+        if cpu_ns is not None:
+            if self._last_cpu is None:
+                self._last_cpu = (now, cpu_ns)
+                time.sleep(0.1)
+                return self._sample()
+            then, used = self._last_cpu
+            percent = 100.0 * (cpu_ns - used) / 1e9 / max(now - then, 1e-6)
+            self._last_cpu = (now, cpu_ns)
+        memory = raw.get("memory_stats", {}).get("usage")
+        pids = raw.get("pids_stats", {}).get("current")
+        return SandboxStats(percent, memory, pids, None)
+
+    async def status(self) -> str:
+        if self._removed:
+            return "removed"
+        import docker
+
+        try:
+            await asyncio.to_thread(self._container.reload)
+        except docker.errors.NotFound:
+            return "removed"
+        state = self._container.status
+        return {"running": "running", "paused": "paused"}.get(state, "stopped")
+
+    async def _call(self, method, **kwargs: Any) -> None:
+        self._check_present()
+        import docker
+
+        try:
+            await asyncio.to_thread(method, **kwargs)
+        except docker.errors.NotFound:
+            raise SandboxGone(f"the container of sandbox {self.id} is gone") from None
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"sandbox {self.id}: {exc.explanation or exc}") from None
+
+
+def _user() -> str:
+    uid, gid = sandbox_user()
+    return f"{uid}:{gid}"
+
+
+def _limits(spec: SandboxSpec) -> dict[str, str]:
+    limits = {"network": "on" if spec.network else "off (network_mode none)"}
+    if spec.memory_mb is not None:
+        limits["memory"] = f"{spec.memory_mb} MiB (mem_limit)"
+    if spec.cpus is not None:
+        limits["cpus"] = f"{spec.cpus:g} (nano_cpus)"
+    if spec.pids is not None:
+        limits["pids"] = f"{spec.pids} (pids_limit)"
+    if spec.gpus:
+        limits["gpus"] = ",".join(spec.gpus) + " (device_requests)"
+    return limits
+
+
+def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
+    import docker
+
+    if spec.image is None and not is_local(spec.docker_host):
+        raise SpecError(f"docker_host {spec.docker_host} is remote: give an image built from"
+                        " sandbox/Dockerfile, since the host's runtime cannot be mounted there")
+    client = client or docker_client(spec.docker_host)
+    image = spec.image or ensure_host_runtime_image(client)
+    hand_over_workspace(spec.workspace)
+    config = container_config(spec, image, host_runtime_mounts=spec.image is None)
+    try:
+        container = client.containers.create(**config)
+    except docker.errors.ImageNotFound:
+        raise BackendUnavailable(f"the Docker image {image!r} is not on the engine; build it"
+                                 " with `docker build -f sandbox/Dockerfile .`") from None
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409:
+            raise SandboxError(f"a container named {config['name']} exists already; reattach"
+                               " or remove the run's sandboxes") from None
+        raise SandboxError(f"Docker refused the sandbox: {exc.explanation or exc}") from None
+    try:
+        container.start()
+        container.reload()
+    except docker.errors.APIError as exc:
+        container.remove(force=True, v=True)
+        raise SandboxError(f"the sandbox's container would not start: {exc.explanation or exc}"
+                           ) from None
+    return DockerSandbox(spec, client, container)
+
+
+async def create_container(spec: SandboxSpec, *, client: Any | None = None) -> DockerSandbox:
+    return await asyncio.to_thread(_create_blocking, spec, client)
+
+
+def _find_blocking(run_id: str, docker_host: str | None, client: Any | None) -> list[DockerSandbox]:
+    client = client or docker_client(docker_host)
+    found = client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"})
+    boxes = []
+    for container in found:
+        try:
+            spec = SandboxSpec.from_dict(json.loads(container.labels[LABEL_SPEC]))
+        except (KeyError, ValueError, SandboxError):
+            continue
+        boxes.append(DockerSandbox(spec, client, container))
+    return sorted(boxes, key=lambda b: b.id)
+
+
+async def reattach(run_id: str, *, docker_host: str | None = None,
+                   client: Any | None = None) -> list[DockerSandbox]:
+    return await asyncio.to_thread(_find_blocking, run_id, docker_host, client)
+
+
+async def remove_orphans(run_id: str, keep: set[str], *, docker_host: str | None = None,
+                         client: Any | None = None) -> int:
+    removed = 0
+    for box in await reattach(run_id, docker_host=docker_host, client=client):
+        if box.id not in keep and box.spec.agent_id not in keep:
+            await box.remove()
+            removed += 1
+    return removed

@@ -1,0 +1,90 @@
+"""One command in a running container, through the SDK's low-level exec API.
+
+The exec's raw socket carries stdin and the multiplexed output, so output reaches the
+callback line by line as it comes. A timeout kills every process of the container's user
+(all but the container's init and its keep-alive), which reaches `setsid` children too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from sandbox.output import OutputCallback, StreamCapture
+from sandbox.results import TIMEOUT_EXIT, ExecResult
+
+# Kills every process but the container's init (pid 1), its first child (the long sleep
+# that keeps the container up: the lowest pid below init) and the killing shell itself;
+# a few passes catch processes forked during a pass.
+_KILL_SCRIPT = """
+set -- $(cat /proc/1/task/1/children); keep=$1
+for c; do [ "$c" -lt "$keep" ] && keep=$c; done
+for pass in 1 2 3 4 5; do
+  left=0
+  for d in /proc/[0-9]*; do
+    p=${d#/proc/}
+    [ "$p" = 1 ] || [ "$p" = "$keep" ] || [ "$p" = $$ ] || { kill -9 "$p" 2>/dev/null && left=1; }
+  done
+  [ $left = 0 ] && break
+done
+"""
+KILL_ALL = ["/bin/sh", "-c", _KILL_SCRIPT]
+# After a kill, how long the output stream may take to end.
+DRAIN_S = 30.0
+
+
+def _run_blocking(api: Any, container_id: str, argv: list[str], cwd: str,
+                  env: Mapping[str, str], stdin: bytes | None, user: str,
+                  out: StreamCapture, err: StreamCapture) -> int:
+    from docker.utils.socket import STDERR, frames_iter
+
+    exec_id = api.exec_create(container_id, argv, stdin=stdin is not None, user=user,
+                              workdir=cwd, environment=dict(env) or None)["Id"]
+    sock = api.exec_start(exec_id, socket=True)
+    raw = getattr(sock, "_sock", sock)
+    try:
+        if stdin is not None:
+            raw.sendall(stdin)
+            raw.shutdown(socket.SHUT_WR)
+        for stream, data in frames_iter(sock, tty=False):
+            (err if stream == STDERR else out).feed(data)
+    finally:
+        sock.close()
+    out.close()
+    err.close()
+    code = api.exec_inspect(exec_id).get("ExitCode")
+    return code if code is not None else -1
+
+
+async def run(api: Any, container_id: str, argv: list[str], *, cwd: str,
+              env: Mapping[str, str], stdin: bytes | None, timeout: float | None,
+              on_output: OutputCallback | None, limit: int, user: str) -> ExecResult:
+    loop = asyncio.get_running_loop()
+    relay = None
+    if on_output is not None:
+        def relay(stream: str, line: str) -> None:
+            loop.call_soon_threadsafe(on_output, stream, line)
+
+    out = StreamCapture("stdout", limit, relay)
+    err = StreamCapture("stderr", limit, relay)
+    started = time.monotonic()
+    task = asyncio.ensure_future(asyncio.to_thread(
+        _run_blocking, api, container_id, argv, cwd, env, stdin, user, out, err))
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    timed_out = not done
+    if timed_out:
+        await asyncio.to_thread(kill_all, api, container_id, user)
+        await asyncio.wait({task}, timeout=DRAIN_S)
+    code = TIMEOUT_EXIT if timed_out else await task
+    return ExecResult(exit_code=code, stdout=out.text(), stderr=err.text(),
+                      duration=time.monotonic() - started, timed_out=timed_out,
+                      truncated=out.truncated or err.truncated)
+
+
+def kill_all(api: Any, container_id: str, user: str) -> None:
+    """SIGKILL every process of the sandbox's user in the container, init excepted."""
+    exec_id = api.exec_create(container_id, KILL_ALL, user=user)["Id"]
+    api.exec_start(exec_id)

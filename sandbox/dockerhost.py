@@ -1,0 +1,61 @@
+"""Docker clients, one per Docker host URL, configured the same way for every host kind.
+
+`unix://` and `tcp://` hosts are reached directly; `ssh://[user@]host` through the system's
+own `ssh` (so ~/.ssh/config, agents and jump hosts work), which lets sandboxes spread over
+several GPU machines.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from sandbox.errors import BackendUnavailable
+
+# Many sandboxes share one client; each running command holds a connection.
+MAX_POOL_SIZE = 128
+TIMEOUT_S = 120
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def default_host() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def client_options(docker_host: str | None) -> dict[str, Any]:
+    """The docker SDK's client arguments for a host URL."""
+    url = docker_host or default_host()
+    return {
+        "base_url": url,
+        "use_ssh_client": url.startswith("ssh://"),
+        "max_pool_size": MAX_POOL_SIZE,
+        "timeout": TIMEOUT_S,
+    }
+
+
+def is_local(docker_host: str | None) -> bool:
+    return (docker_host or default_host()).startswith("unix://")
+
+
+def docker_client(docker_host: str | None) -> Any:
+    """A connected client for the host (cached); blocking, so call it off the event loop."""
+    import docker
+
+    url = docker_host or default_host()
+    with _lock:
+        client = _clients.get(url)
+        if client is not None:
+            return client
+        try:
+            client = docker.DockerClient(**client_options(url))
+            client.ping()
+        except Exception as exc:  # the SDK raises many kinds for "nothing answers"
+            raise BackendUnavailable(
+                f"no Docker engine answers at {url} ({type(exc).__name__}); start one"
+                " (e.g. `systemctl start docker`) or set DOCKER_HOST / the sandbox's docker_host"
+            ) from None
+        _clients[url] = client
+        return client

@@ -1,0 +1,323 @@
+"""The local backend: each command runs under bubblewrap, the sandbox held by its cgroups.
+
+Each command gets its own bwrap with fresh namespaces (PID, network, mounts): when it ends,
+or is killed on a timeout, its PID namespace and every process in it go. As root the
+engine puts each command into the sandbox's cgroups (freezer, memory, pids, cpu) before it
+drops to the unprivileged user; without root it falls back to rlimits and signals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from sandbox import cgroups, procs
+from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
+from sandbox.bwrap import bwrap_argv, bwrap_path
+from sandbox.errors import SandboxError, SandboxGone
+from sandbox.output import OutputCallback, StreamCapture
+from sandbox.results import TIMEOUT_EXIT, ExecResult, SandboxStats
+from sandbox.runtime import base_env, host_runtime
+from sandbox.spec import WORKSPACE, SandboxSpec
+from sandbox.users import engine_is_root, hand_over_workspace, passwd_lines, sandbox_user
+
+log = logging.getLogger("sandbox")
+
+# Joins the sandbox's cgroups (one cgroup.procs file per argument up to "--"), then execs.
+_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+_warned_unisolated = False
+
+
+def state_root(state_dir: Path | str | None = None) -> Path:
+    """Where local sandboxes keep their spec so that a restarted engine finds them."""
+    if state_dir is not None:
+        return Path(state_dir)
+    if configured := os.environ.get("AAR_SANDBOX_STATE_DIR"):
+        return Path(configured)
+    if engine_is_root():
+        return Path("/run/aar-sandbox")
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir:
+        return Path(runtime_dir, "aar-sandbox")
+    return Path(f"/tmp/aar-sandbox-{os.getuid()}")
+
+
+def sandbox_name(run_id: str, agent_id: str) -> str:
+    return f"aar-{run_id}-{agent_id}"
+
+
+class LocalSandbox(Sandbox):
+    backend = "local"
+
+    def __init__(self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool) -> None:
+        super().__init__(sandbox_name(spec.run_id, spec.agent_id), spec)
+        self._state = state_dir
+        self._runtime = host_runtime(spec.python_packages)
+        self._bwrap = bwrap_path()
+        self.isolated = self._bwrap is not None
+        self._cgroup = cgroups.SandboxCgroup(spec.run_id, spec.agent_id) if use_cgroups else None
+        self._running: set[int] = set()
+        self._paused = False
+        self.limits: dict[str, str] = {}
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @classmethod
+    def make(cls, spec: SandboxSpec, *, state_dir: Path | str | None = None,
+             use_cgroups: bool | None = None) -> LocalSandbox:
+        root = state_root(state_dir)
+        home = root / spec.run_id / spec.agent_id
+        if (home / "spec.json").exists():
+            raise SandboxError(f"a local sandbox for run {spec.run_id!r}, agent"
+                               f" {spec.agent_id!r} exists already; reattach or remove it")
+        use = cgroups.available() if use_cgroups is None else use_cgroups
+        box = cls(spec, home, use)
+        box._warn_if_unisolated()
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _write_etc(home / "etc")
+        hand_over_workspace(spec.workspace)
+        box.limits = box._apply_limits()
+        (home / "spec.json").write_text(json.dumps({"spec": spec.to_dict(), "cgroups": use,
+                                                    "limits": box.limits}))
+        return box
+
+    @classmethod
+    def load(cls, home: Path) -> LocalSandbox:
+        saved = json.loads((home / "spec.json").read_text())
+        box = cls(SandboxSpec.from_dict(saved["spec"]), home, saved["cgroups"])
+        box.limits = saved.get("limits", {})
+        if box._cgroup is not None and not box._cgroup.exists():
+            box._apply_limits()
+        return box
+
+    def _apply_limits(self) -> dict[str, str]:
+        spec = self.spec
+        if self._cgroup is not None:
+            applied = self._cgroup.create(memory_mb=spec.memory_mb, cpus=spec.cpus,
+                                          pids=spec.pids)
+        else:
+            applied = {}
+            if spec.memory_mb is not None:
+                applied["memory"] = f"{spec.memory_mb} MiB (RLIMIT_DATA, per process)"
+        for name in ("memory", "cpus", "pids"):
+            if getattr(spec, "memory_mb" if name == "memory" else name) is not None:
+                applied.setdefault(name, "not applied: no cgroup can be made here")
+        applied["network"] = "on" if spec.network or not self.isolated else "off"
+        if spec.gpus:
+            applied["gpus"] = "all devices of the host (no device cgroup)"
+        return applied
+
+    def _warn_if_unisolated(self) -> None:
+        global _warned_unisolated
+        if not self.isolated and not _warned_unisolated:
+            _warned_unisolated = True
+            log.warning("bubblewrap (bwrap) is not installed: local sandboxes are NOT"
+                        " isolated; commands see the host's files and network."
+                        " Install the Debian package 'bubblewrap'.")
+
+    # -- commands ---------------------------------------------------------------------
+
+    async def exec(self, cmd: list[str] | str, *, timeout: float | None = None,
+                   cwd: str = WORKSPACE, env: Mapping[str, str] | None = None,
+                   stdin: bytes | None = None,
+                   on_output: OutputCallback | None = None) -> ExecResult:
+        self._check_usable()
+        command = command_argv(cmd)
+        env_all = merged_env(base_env(self._runtime.env()), self.spec.env, env)
+        argv, host_cwd = self._argv(command, inside_cwd(cwd))
+        try:
+            started = time.monotonic()
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE if stdin is not None else
+                asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=env_all, cwd=host_cwd,
+                start_new_session=True)
+        except OSError as exc:
+            raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
+        self._running.add(proc.pid)
+        try:
+            return await _collect(proc, stdin, timeout, on_output, self.spec.output_limit,
+                                  started, self._kill_command)
+        finally:
+            self._running.discard(proc.pid)
+
+    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None]:
+        prefix: list[str] = []
+        if self._cgroup is not None:
+            prefix += ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
+        elif self.spec.memory_mb is not None:
+            limit = self.spec.memory_mb << 20
+            prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
+        if self._bwrap is not None:
+            return prefix + bwrap_argv(self._bwrap, self.spec, self._runtime,
+                                       self._state / "etc", cwd, command), None
+        if engine_is_root():
+            uid, gid = sandbox_user()
+            prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
+        return prefix + command, str(self._host_cwd(cwd))
+
+    def _host_cwd(self, cwd: str) -> Path:
+        """Without bwrap there is no /workspace: run in the workspace's host directory."""
+        if cwd == WORKSPACE or cwd.startswith(WORKSPACE + "/"):
+            return self.spec.workspace / cwd[len(WORKSPACE):].lstrip("/")
+        return self.spec.workspace
+
+    def _kill_command(self, pid: int) -> None:
+        # bwrap's reaper dies with it (--die-with-parent) and takes the PID namespace along;
+        # without bwrap the descendants are hunted down one by one.
+        if self._bwrap is None:
+            procs.signal_tree({pid}, signal.SIGKILL)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    # -- control ----------------------------------------------------------------------
+
+    async def pause(self) -> None:
+        self._check_usable()
+        if self._cgroup is not None:
+            await asyncio.to_thread(self._cgroup.freeze)
+        else:
+            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGSTOP)
+        self._paused = True
+
+    async def resume(self) -> None:
+        self._check_present()
+        if self._cgroup is not None:
+            await asyncio.to_thread(self._cgroup.thaw)
+        else:
+            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGCONT)
+        self._paused = False
+
+    async def stop(self) -> None:
+        self._check_present()
+        await asyncio.to_thread(self._kill_all)
+        self._paused = False
+        (self._state / "stopped").touch()
+
+    def _kill_all(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+        for pid in list(self._running):
+            procs.signal_tree({pid}, signal.SIGCONT)
+            self._kill_command(pid)
+
+    async def remove(self) -> None:
+        if self._removed:
+            return
+        await asyncio.to_thread(self._kill_all)
+        if self._cgroup is not None:
+            await asyncio.to_thread(self._cgroup.remove)
+        await asyncio.to_thread(shutil.rmtree, self._state, True)
+        with contextlib.suppress(OSError):
+            self._state.parent.rmdir()
+        self._removed = True
+
+    async def stats(self) -> SandboxStats:
+        self._check_present()
+        if self._cgroup is not None:
+            cpu, memory, count = await asyncio.to_thread(self._cgroup.usage)
+            return SandboxStats(cpu, memory, count, None)
+        pids = await asyncio.to_thread(procs.descendants, set(self._running))
+        return SandboxStats(None, procs.memory_bytes(pids), len(pids), None)
+
+    async def status(self) -> str:
+        if self._removed or not (self._state / "spec.json").exists():
+            return "removed"
+        if (self._state / "stopped").exists():
+            state = "stopped"
+        elif self._paused or (self._cgroup is not None and self._cgroup.frozen()):
+            state = "paused"
+        else:
+            state = "running"
+        return state if self.isolated else f"{state}, not isolated"
+
+    def _check_usable(self) -> None:
+        self._check_present()
+        if (self._state / "stopped").exists():
+            raise SandboxGone(f"sandbox {self.id} is stopped; create a new one")
+        if self._paused:
+            raise SandboxError(f"sandbox {self.id} is paused; resume it before running commands")
+
+
+async def _collect(proc: asyncio.subprocess.Process, stdin: bytes | None,
+                   timeout: float | None, on_output: OutputCallback | None, limit: int,
+                   started: float, kill) -> ExecResult:
+    out = StreamCapture("stdout", limit, on_output)
+    err = StreamCapture("stderr", limit, on_output)
+
+    async def pump(stream: asyncio.StreamReader, capture: StreamCapture) -> None:
+        while chunk := await stream.read(65536):
+            capture.feed(chunk)
+        capture.close()
+
+    async def feed() -> None:
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(stdin or b"")
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    timed_out = False
+    try:
+        async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
+            group.create_task(pump(proc.stdout, out))
+            group.create_task(pump(proc.stderr, err))
+            if stdin is not None:
+                group.create_task(feed())
+            group.create_task(proc.wait())
+    except TimeoutError:
+        timed_out = True
+    finally:
+        if proc.returncode is None:
+            kill(proc.pid)
+            await asyncio.shield(proc.wait())
+    code = TIMEOUT_EXIT if timed_out else proc.returncode
+    return ExecResult(exit_code=code, stdout=out.text(), stderr=err.text(),
+                      duration=time.monotonic() - started, timed_out=timed_out,
+                      truncated=out.truncated or err.truncated)
+
+
+def _write_etc(etc: Path) -> None:
+    etc.mkdir(exist_ok=True)
+    passwd, group = passwd_lines(*sandbox_user())
+    (etc / "passwd").write_text(passwd)
+    (etc / "group").write_text(group)
+    (etc / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n")
+    for name in ("passwd", "group", "hosts"):
+        os.chmod(etc / name, 0o644)
+
+
+async def reattach(run_id: str, *, state_dir: Path | str | None = None) -> list[LocalSandbox]:
+    run_dir = state_root(state_dir) / run_id
+    if not run_dir.is_dir():
+        return []
+    homes = sorted(p for p in run_dir.iterdir() if (p / "spec.json").exists())
+    return [await asyncio.to_thread(LocalSandbox.load, home) for home in homes]
+
+
+async def remove_orphans(run_id: str, keep: set[str], *,
+                         state_dir: Path | str | None = None) -> int:
+    removed = 0
+    for box in await reattach(run_id, state_dir=state_dir):
+        if box.id not in keep and box.spec.agent_id not in keep:
+            await box.remove()
+            removed += 1
+    if cgroups.available():
+        # cgroups left by an engine that died before it wrote the sandbox's spec
+        known = {b.spec.agent_id for b in await reattach(run_id, state_dir=state_dir)}
+        for agent_id in cgroups.SandboxCgroup.agents_of_run(run_id):
+            if agent_id not in known and agent_id not in keep:
+                await asyncio.to_thread(cgroups.SandboxCgroup(run_id, agent_id).remove)
+                removed += 1
+    return removed
