@@ -1,0 +1,283 @@
+"""The supervisor app: follows a run through an `EngineView` and steers it with commands.
+
+The app never touches engine internals: it loads a snapshot, follows events from its
+`seq` in a worker, applies them to its `RunModel` once per frame (so a burst of thousands
+of events costs one redraw), and sends `engine.commands` records through the view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from aar_tui.bindings import APP_BINDINGS
+from aar_tui.commands import AarCommands
+from aar_tui.keymap import load_keymap
+from aar_tui.model import Changes, RunModel
+from aar_tui.screens.base import RunScreen
+from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes
+from aar_tui.widgets.header import RunHeader
+from engine.commands import (
+    Broadcast,
+    Command,
+    CommandResult,
+    FinishRun,
+    Pause,
+    PauseAll,
+    ResumeAll,
+    RevealPrivate,
+    Spawn,
+)
+from engine.events import Event
+from engine.view import EngineView
+
+FRAME_RATE = 30
+# After this many seconds without events the follower re-subscribes from its last seq.
+RESUBSCRIBE_DELAY = 1.0
+
+
+class AarApp(App[None]):
+    """`AarApp(view)`; `where` names the engine's place for the header ("local", a host)."""
+
+    TITLE = "aar"
+    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {AarCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        view: EngineView,
+        *,
+        theme: str | None = None,
+        where: str = "local",
+        clock: Callable[[], float] = time.time,
+        theme_dirs: tuple[Path, ...] | None = None,
+        keymap_path: Path | None = None,
+        frame_rate: float = FRAME_RATE,
+        on_frame: Callable[[list[Event]], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.view = view
+        self.where = where
+        self.clock = clock
+        self.model = RunModel()
+        self.loaded = asyncio.Event()
+        self.frame_rate = frame_rate
+        self.on_frame = on_frame
+        self._pending: list[Event] = []
+        self._connection = "connected"
+        self.themes: LoadedThemes = load_themes(theme_dirs)
+        self._wanted_theme = check_theme_name(theme or DEFAULT_THEME, self.themes)
+        self.keymap_problems: list[str] = []
+        self.user_keymap = load_keymap(keymap_path, self.keymap_problems)
+
+    # ---- start-up -----------------------------------------------------------------
+
+    def get_default_screen(self) -> RunScreen:
+        from aar_tui.screens.swarm import SwarmScreen
+
+        return SwarmScreen()
+
+    def on_mount(self) -> None:
+        from aar_tui.screens.events import EventsScreen
+        from aar_tui.screens.forum import ForumScreen
+        from aar_tui.screens.leaderboard import LeaderboardScreen
+        from aar_tui.screens.swarm import SwarmScreen
+
+        for theme in self.themes.themes.values():
+            self.register_theme(theme)
+        self.theme = self._wanted_theme
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        for problem in [*self.themes.problems, *self.keymap_problems]:
+            self.notify(problem, severity="warning", title="Ignored", timeout=10)
+        self.add_mode("swarm", SwarmScreen)
+        self.add_mode("forum", ForumScreen)
+        self.add_mode("leaderboard", LeaderboardScreen)
+        self.add_mode("events", EventsScreen)
+        self.switch_mode("swarm")
+        self.set_interval(1 / self.frame_rate, self._frame)
+        self.set_interval(1.0, self._tick)
+        self._follow()
+
+    @work(exclusive=True, group="follow")
+    async def _follow(self) -> None:
+        """Load the snapshot, then follow events; after a break, resume from the last seq."""
+        try:
+            snap = await self.view.snapshot()
+            posts = await self.view.forum_list(limit=500)
+        except Exception as exc:  # the view's own errors: shown, and retried below
+            self.notify(f"Could not load the run: {exc}", severity="error", timeout=10)
+            await asyncio.sleep(RESUBSCRIBE_DELAY)
+            self._follow()
+            return
+        self.model.load(snap)
+        self.model.add_posts(posts)
+        self.loaded.set()
+        if isinstance(self.screen, RunScreen):
+            self.screen.refresh_all()
+        while True:
+            try:
+                async for event in self.view.events(self.model.seq):
+                    self._pending.append(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a dropped stream: say so, then resume
+                self.notify(f"Event stream broke ({exc}); resuming.", severity="warning")
+            if self.model.run is not None and self.model.run.state == "finished":
+                return
+            await asyncio.sleep(RESUBSCRIBE_DELAY)
+
+    # ---- the frame: apply a batch of events, redraw what changed -----------------
+
+    def _frame(self) -> None:
+        self._watch_connection()
+        if not self._pending or not self.loaded.is_set():
+            return
+        batch, self._pending = self._pending, []
+        changes, notices = self.model.apply(batch)
+        for notice in notices:
+            self.notify(notice.message, title=notice.title, severity=notice.severity)  # type: ignore[arg-type]
+        self._redraw(changes)
+        if self.on_frame is not None:
+            self.call_after_refresh(self.on_frame, batch)
+
+    def _redraw(self, changes: Changes) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, RunScreen) and screen.is_current:
+                screen.refresh_model(changes)
+
+    def _tick(self) -> None:
+        if isinstance(self.screen, RunScreen):
+            self.screen.refresh_header()
+
+    def _watch_connection(self) -> None:
+        state = self.view.connection
+        if state == self._connection:
+            return
+        before, self._connection = self._connection, state
+        if state == "connected" and before != "connected":
+            self.notify("Connected to the engine again.", title="Connection")
+        elif state in ("reconnecting", "disconnected"):
+            self.notify(f"Connection to the engine: {state}.", title="Connection",
+                        severity="error" if state == "disconnected" else "warning")
+        self._tick()
+
+    def draw_header(self, header: RunHeader) -> None:
+        header.show(self.model, where=self.where, connection=self._connection, now=self.clock())
+
+    # ---- commands -------------------------------------------------------------------
+
+    def send(self, command: Command, done: str | None = None) -> None:
+        """Send a command in a worker; say what became of it."""
+        self._send(command, done)
+
+    @work(group="commands")
+    async def _send(self, command: Command, done: str | None) -> CommandResult | None:
+        try:
+            result = await self.view.command(command)
+        except Exception as exc:  # the engine or the connection failed: the user must know
+            self.notify(f"{command.command} failed: {exc}", severity="error", title="Command")
+            return None
+        if result.status == "refused":
+            self.notify(f"{command.command} refused: {result.reason or 'no reason given'}",
+                        severity="error", title="Refused")
+            return result
+        self._show_at_once(command, result)
+        self.notify(done or f"{command.command} {result.status}", title="Command")
+        return result
+
+    def _show_at_once(self, command: Command, result: CommandResult) -> None:
+        """A pause shows as `pausing` (or `paused`) before the engine's event arrives."""
+        if not isinstance(command, Pause):
+            return
+        row = self.model.agents.get(command.agent_id)
+        if row is None or row.state in ("paused", "stopped", "finished", "failed"):
+            return
+        row.state = "paused" if result.status == "applied" else "pausing"
+        self._redraw(Changes(header=True, agents={row.id}))
+
+    # ---- run-wide actions -------------------------------------------------------------
+
+    def open_agent(self, agent_id: str) -> None:
+        from aar_tui.screens.agent import AgentScreen
+
+        if agent_id in self.model.agents:
+            self.push_screen(AgentScreen(agent_id))
+
+    def action_help(self) -> None:
+        from aar_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_spawn(self) -> None:
+        from aar_tui.modals.spawn import SpawnModal
+
+        def chosen(answer: tuple[str, str | None] | None) -> None:
+            if answer:
+                direction, brain = answer
+                self.send(Spawn(direction=direction, brain=brain))  # type: ignore[arg-type]
+
+        default = self.model.run.brain if self.model.run else None
+        self.push_screen(SpawnModal(default), chosen)
+
+    def action_broadcast(self) -> None:
+        from aar_tui.modals.text import TextModal
+
+        def written(text: str | None) -> None:
+            if text:
+                self.send(Broadcast(text=text), "Broadcast sent to every agent.")
+
+        self.push_screen(TextModal("Broadcast to all agents", multiline=True,
+                                   hint="Posted on the forum and read by every agent."),
+                         written)
+
+    def action_pause_all(self) -> None:
+        self.send(PauseAll())
+
+    def action_resume_all(self) -> None:
+        self.send(ResumeAll())
+
+    def action_budget(self) -> None:
+        from aar_tui.modals.budget import BudgetModal
+
+        def chosen(command: Any) -> None:
+            if command is not None:
+                self.send(command)
+
+        self.push_screen(BudgetModal(self.model.budgets), chosen)
+
+    def action_reveal(self) -> None:
+        from aar_tui.modals.confirm import ConfirmModal
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send(RevealPrivate())
+
+        self.push_screen(ConfirmModal(
+            "Reveal the private scores?",
+            "Every client and agent sees them from now on; this cannot be undone.",
+            "Reveal"), confirmed)
+
+    def action_finish(self) -> None:
+        from aar_tui.modals.confirm import ConfirmModal
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.send(FinishRun())
+
+        self.push_screen(ConfirmModal("Finish the run?",
+                                      "Every agent stops; the run's records stay.",
+                                      "Finish"), confirmed)
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.available_themes)
+        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}")

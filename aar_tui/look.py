@@ -1,0 +1,94 @@
+"""How states and figures look: a glyph and a theme colour per agent state, number formats.
+
+Colours are the theme's semantic ones (success, warning, error...), so every theme,
+built-in or a user's, colours states sensibly, and each state also has its own glyph so
+it reads in 256 colours, in monochrome and to colour-blind eyes.
+"""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+STATE_GLYPH = {
+    "starting": "◌",
+    "running": "●",
+    "waiting": "◔",
+    "pausing": "◐",
+    "paused": "‖",
+    "stopping": "◑",
+    "stopped": "■",
+    "finished": "✓",
+    "failed": "✗",
+}
+
+_STATE_COLOUR = {
+    "starting": "primary",
+    "running": "success",
+    "waiting": "secondary",
+    "pausing": "warning",
+    "paused": "warning",
+    "stopping": "warning",
+    "stopped": "foreground",
+    "finished": "primary",
+    "failed": "error",
+}
+
+# Pane line kinds (see activity.STYLES) and the theme colour each is drawn in.
+LINE_COLOUR = {
+    "text": "foreground",
+    "thinking": "secondary",
+    "tool": "accent",
+    "out": "foreground",
+    "err": "error",
+    "state": "primary",
+    "good": "success",
+    "bad": "error",
+    "cmd": "warning",
+}
+DIM_LINES = frozenset({"thinking", "out"})
+
+
+def theme_colour(theme: Theme, name: str) -> str:
+    value = getattr(theme, name, None)
+    if value:
+        return value
+    return theme.foreground or ("#e0e0e0" if theme.dark else "#202020")
+
+
+def state_style(theme: Theme, state: str) -> str:
+    return "bold " + theme_colour(theme, _STATE_COLOUR.get(state, "foreground"))
+
+
+def line_style(theme: Theme, kind: str) -> str:
+    colour = theme_colour(theme, LINE_COLOUR.get(kind, "foreground"))
+    return f"dim {colour}" if kind in DIM_LINES else colour
+
+
+def state_label(state: str) -> str:
+    return f"{STATE_GLYPH.get(state, '?')} {state}"
+
+
+def fmt_pgr(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def fmt_tokens(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1_000:
+        return f"{n / 1_000:.1f}k"
+    return str(n)
+
+
+def fmt_cost(usd: float) -> str:
+    return f"${usd:.2f}"
+
+
+def fmt_duration(seconds: float) -> str:
+    s = int(max(0, seconds))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def fmt_clock(ts: float, start: float | None) -> str:
+    """A time as offset from the run's start (stable across time zones and in tests)."""
+    return "+" + fmt_duration(ts - start) if start else fmt_duration(ts % 86400)

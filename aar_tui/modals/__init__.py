@@ -1,0 +1,1 @@
+"""Dialogs that ask the supervisor for something before a command is sent."""

@@ -1,0 +1,379 @@
+"""The app's picture of a run: a snapshot, brought up to date by events, one batch per frame.
+
+`RunModel` is plain data with no widgets in it: `load(snapshot)` then `apply(events)`.
+Each apply records what changed (`Changes`) so the screens redraw only that, and what
+deserves a toast (`Notice`). Everything the screens show comes from here or from the
+view's on-demand reads (transcripts, forum threads).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aar_tui.activity import ActivityBuffer
+from aar_tui.describe import describe_call, describe_event, short
+from engine.events import Event, ForumPost, Score
+from engine.view import AgentInfo, Budgets, LeaderboardEntry, RunInfo, Snapshot
+
+# Raw events kept for the events screen; older ones are dropped (the log keeps them all).
+EVENT_LOG_LINES = 5000
+
+
+@dataclass
+class AgentRow:
+    """An agent as the swarm table shows it."""
+
+    id: str
+    direction: str
+    brain: str
+    state: str
+    state_reason: str = ""
+    step: str = ""
+    experiments: int = 0
+    submissions: int = 0
+    best_pgr: float | None = None
+    tokens: int = 0
+    cost: float = 0.0
+    attention: str = ""
+    model: str | None = None
+    sandbox: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_info(cls, info: AgentInfo) -> AgentRow:
+        c = info.counters
+        return cls(
+            id=info.id,
+            direction=info.direction,
+            brain=info.brain,
+            state=str(info.state),
+            state_reason=info.state_reason,
+            experiments=c.experiments,
+            submissions=c.submissions,
+            best_pgr=info.best_public_pgr,
+            tokens=c.tokens_in + c.tokens_out,
+            cost=c.cost_usd,
+            attention=(info.attention_reason or "attention") if info.needs_attention else "",
+            model=info.model,
+            sandbox=info.sandbox_backend,
+        )
+
+
+@dataclass
+class SubmissionRow:
+    """A submission as the leaderboard shows it."""
+
+    id: int
+    agent_id: str
+    method: str
+    ts: float
+    public: Score | None
+    private: Score | None = None
+    flags: tuple[str, ...] = ()
+    voided: bool = False
+    void_reason: str | None = None
+
+    @classmethod
+    def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
+        return cls(e.submission_id, e.agent_id, e.method, e.ts, e.public, e.private,
+                   e.flags, e.voided, e.void_reason)
+
+    @property
+    def ranked(self) -> bool:
+        return not self.voided and not self.flags and self.public is not None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something worth a toast."""
+
+    message: str
+    severity: str = "information"  # information | warning | error
+    title: str = ""
+
+
+@dataclass
+class Changes:
+    """What one batch of events touched, so only those parts of the screen redraw."""
+
+    header: bool = False
+    agents: set[str] = field(default_factory=set)
+    agents_added: bool = False
+    panes: set[str] = field(default_factory=set)
+    board: bool = False
+    forum: bool = False
+    events: int = 0
+
+    def merge(self, other: Changes) -> None:
+        self.header |= other.header
+        self.agents |= other.agents
+        self.agents_added |= other.agents_added
+        self.panes |= other.panes
+        self.board |= other.board
+        self.forum |= other.forum
+        self.events += other.events
+
+
+class RunModel:
+    """Current state of one run as seen through an `EngineView`."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.run: RunInfo | None = None
+        self.budgets = Budgets()
+        self.agents: dict[str, AgentRow] = {}
+        self.activity: dict[str, ActivityBuffer] = {}
+        self.submissions: dict[int, SubmissionRow] = {}
+        self.posts: dict[int, ForumPost] = {}
+        self.best_history: list[tuple[float, float]] = []
+        self.log: deque[Event] = deque(maxlen=EVENT_LOG_LINES)
+        self.log_version = 0
+
+    # ---- loading ------------------------------------------------------------------
+
+    def load(self, snap: Snapshot) -> None:
+        self.seq = snap.seq
+        self.run = snap.run
+        self.budgets = snap.budgets
+        self.agents = {a.id: AgentRow.from_info(a) for a in snap.agents}
+        for agent_id in self.agents:
+            self.activity.setdefault(agent_id, ActivityBuffer())
+        self.submissions = {e.submission_id: SubmissionRow.from_entry(e) for e in snap.leaderboard}
+        self.best_history = []
+        best: float | None = None
+        for row in sorted(self.submissions.values(), key=lambda r: r.ts):
+            pgr = row.public.pgr if row.ranked and row.public else None
+            if pgr is not None and (best is None or pgr > best):
+                best = pgr
+                self.best_history.append((row.ts, pgr))
+
+    def add_posts(self, posts: Iterable[ForumPost]) -> None:
+        for post in posts:
+            self.posts[post.id] = post
+
+    # ---- derived ------------------------------------------------------------------
+
+    @property
+    def best_pgr(self) -> float | None:
+        return self.best_history[-1][1] if self.best_history else None
+
+    def state_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.agents.values():
+            counts[row.state] = counts.get(row.state, 0) + 1
+        return counts
+
+    def ranked_submissions(self) -> list[SubmissionRow]:
+        """Ranked first by public PGR (then accuracy), flagged and voided ones after."""
+
+        def key(r: SubmissionRow) -> tuple[int, float, float, float]:
+            pgr = r.public.pgr if r.public and r.public.pgr is not None else float("-inf")
+            acc = r.public.accuracy if r.public else float("-inf")
+            return (0 if r.ranked else 1, -pgr, -acc, r.ts)
+
+        return sorted(self.submissions.values(), key=key)
+
+    def baseline(self, which: str) -> float | None:
+        """The weak or ceiling accuracy from the run's baselines, whatever their nesting."""
+        found = _find_accuracy(self.run.baselines if self.run else {}, which)
+        return found
+
+    def elapsed(self, now: float | None = None) -> float:
+        if not self.run or not self.run.started_at:
+            return 0.0
+        return max(0.0, (time.time() if now is None else now) - self.run.started_at)
+
+    # ---- events -------------------------------------------------------------------
+
+    def apply(self, events: Iterable[Event]) -> tuple[Changes, list[Notice]]:
+        changes = Changes()
+        notices: list[Notice] = []
+        for event in events:
+            if event.seq <= self.seq:
+                continue  # already in the snapshot, or a resend after a reconnect
+            self.seq = event.seq
+            self.log.append(event)
+            changes.events += 1
+            self._apply_one(event, changes, notices)
+        if changes.events:
+            self.log_version += 1
+        return changes, notices
+
+    def _agent(self, agent_id: str | None) -> AgentRow | None:
+        return self.agents.get(agent_id) if agent_id else None
+
+    def _pane(self, agent_id: str, changes: Changes) -> ActivityBuffer:
+        changes.panes.add(agent_id)
+        return self.activity.setdefault(agent_id, ActivityBuffer())
+
+    def _apply_one(self, ev: Event, ch: Changes, notices: list[Notice]) -> None:
+        p: Any = ev.payload
+        kind = p.kind
+        aid = ev.agent_id
+        row = self._agent(aid)
+        if kind == "run_state":
+            self._apply_run_state(p, ch)
+        elif kind == "agent_added" and aid:
+            self.agents[aid] = AgentRow(aid, p.direction, p.brain, "starting",
+                                        model=p.model, sandbox=p.sandbox_backend)
+            self.activity.setdefault(aid, ActivityBuffer())
+            ch.agents_added = ch.header = True
+        elif kind == "budget":
+            self._apply_budget(p.budgets, ch)
+        elif kind == "submission":
+            self._apply_submission(ev, p, ch, notices)
+        elif kind == "submission_voided":
+            sub = self.submissions.get(p.submission_id)
+            if sub:
+                sub.voided, sub.void_reason = True, p.reason
+                self._recompute_best()
+            ch.board = ch.header = True
+        elif kind == "private_revealed":
+            for s in p.scores:
+                if sub := self.submissions.get(s.submission_id):
+                    sub.private = s.private
+            if self.run:
+                self.run = self.run.model_copy(update={"private_revealed": True})
+            ch.board = True
+            notices.append(Notice("Private scores are revealed on the leaderboard.",
+                                  title="Private scores"))
+        elif kind == "forum_post":
+            self.posts[p.post.id] = p.post
+            ch.forum = True
+        elif kind == "command" and p.status == "refused":
+            what = p.command.get("command", "command")
+            notices.append(Notice(f"{what} refused: {p.reason or 'no reason given'}",
+                                  "warning", "Command refused"))
+        if row is None or aid is None:
+            return
+        self._apply_agent_event(ev, row, p, ch, notices)
+
+    def _apply_run_state(self, p: Any, ch: Changes) -> None:
+        if self.run is None:
+            return
+        update: dict[str, Any] = {"state": p.state}
+        for name in ("deadline", "task_id", "baselines"):
+            value = getattr(p, name, None)
+            if value is not None:
+                update[name] = value
+        self.run = self.run.model_copy(update=update)
+        ch.header = ch.board = True
+
+    def _apply_budget(self, budgets: dict[str, Any], ch: Changes) -> None:
+        known = {k: v for k, v in budgets.items() if k in Budgets.model_fields}
+        try:
+            self.budgets = self.budgets.model_copy(update=Budgets(**known).model_dump(
+                include=set(known)))
+        except ValueError:
+            return  # a figure the app cannot read is left as it was, never a crash
+        ch.header = True
+
+    def _apply_submission(self, ev: Event, p: Any, ch: Changes, notices: list[Notice]) -> None:
+        aid = ev.agent_id or "?"
+        before = self.best_pgr
+        row = SubmissionRow(p.submission_id, aid, p.method, ev.ts, p.public, flags=tuple(p.flags))
+        self.submissions[p.submission_id] = row
+        ch.board = ch.header = True
+        if row.flags:
+            notices.append(Notice(f"{aid}: submission #{row.id} flagged {', '.join(row.flags)}",
+                                  "warning", "Flagged submission"))
+        pgr = row.public.pgr if row.ranked and row.public else None
+        if pgr is not None and (before is None or pgr > before):
+            self.best_history.append((ev.ts, pgr))
+            notices.append(Notice(f"{aid} reached public PGR {pgr:.3f} (#{row.id})",
+                                  title="New best PGR"))
+
+    def _recompute_best(self) -> None:
+        self.best_history = []
+        best: float | None = None
+        for row in sorted(self.submissions.values(), key=lambda r: r.ts):
+            pgr = row.public.pgr if row.ranked and row.public else None
+            if pgr is not None and (best is None or pgr > best):
+                best = pgr
+                self.best_history.append((row.ts, pgr))
+
+    def _apply_agent_event(
+        self, ev: Event, row: AgentRow, p: Any, ch: Changes, notices: list[Notice]
+    ) -> None:
+        kind = p.kind
+        aid = row.id
+        pane = self._pane(aid, ch) if kind not in ("sandbox_stats", "usage", "budget") else None
+        if kind == "agent_state":
+            row.state, row.state_reason = str(p.state), p.reason
+            ch.header = True
+            ch.agents.add(aid)
+            assert pane is not None
+            pane.add_line("state", f"— {p.state}" + (f": {p.reason}" if p.reason else ""))
+            return
+        if kind == "agent_attention":
+            row.attention = (p.reason or "attention") if p.needs_attention else ""
+            ch.agents.add(aid)
+            if p.needs_attention:
+                detail = p.detail or p.reason.replace("_", " ")
+                notices.append(Notice(f"{aid} needs attention: {detail}", "warning",
+                                      "Needs attention"))
+            return
+        if kind == "sandbox_stats":
+            row.stats = {"cpu_percent": p.cpu_percent, "memory_bytes": p.memory_bytes,
+                         "pids": p.pids, "gpu": p.gpu}
+            ch.agents.add(aid)
+            return
+        if kind == "usage":
+            row.tokens += getattr(p, "tokens_in", 0) + getattr(p, "tokens_out", 0)
+            row.cost += getattr(p, "cost_usd", 0.0)
+            ch.agents.add(aid)
+            return
+        assert pane is not None
+        if kind == "text_delta":
+            pane.stream("text", p.text)
+            row.step = "writing"
+        elif kind == "thinking_delta":
+            pane.stream("thinking", p.text)
+            row.step = "thinking"
+        elif kind == "tool_call":
+            row.step = describe_call(p.tool, p.input)
+            pane.add_line("tool", "▶ " + row.step)
+        elif kind == "command_output":
+            pane.add_line("err" if p.stream == "stderr" else "out", p.line)
+        elif kind == "experiment_started":
+            row.step = f"experiment #{p.experiment_id}"
+            pane.add_line("tool", f"⚗ experiment #{p.experiment_id} {short(p.config, 60)}")
+        elif kind == "experiment_finished":
+            if p.ok:
+                row.experiments += 1
+            pane.add_line("good" if p.ok else "bad", describe_event(p))
+        elif kind == "submission":
+            row.submissions += 1
+            pgr = p.public.pgr if p.public and not p.flags else None
+            if pgr is not None and (row.best_pgr is None or pgr > row.best_pgr):
+                row.best_pgr = pgr
+            pane.add_line("good" if not p.flags else "bad", describe_event(p))
+        elif kind == "tool_result":
+            pane.add_line("out" if p.ok else "err", describe_event(p))
+        elif kind == "command":
+            pane.add_line("cmd", describe_event(p))
+        elif kind == "error":
+            pane.add_line("bad", describe_event(p))
+            if p.fatal:
+                notices.append(Notice(f"{aid}: {p.message}", "error", "Agent failed"))
+        ch.agents.add(aid)
+
+
+def _find_accuracy(data: Any, which: str) -> float | None:
+    """Accuracy of `which` ("weak" or "ceiling"/"strong") in a baselines dict of any nesting."""
+    if not isinstance(data, dict):
+        return None
+    names = {"weak": ("weak",), "ceiling": ("ceiling", "strong")}[which]
+    for key, value in data.items():
+        if any(n in key.lower() for n in names):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            if isinstance(value, dict):
+                for sub in ("accuracy", "acc", "mean", "accuracy_mean"):
+                    if isinstance(value.get(sub), int | float):
+                        return float(value[sub])
+    return None

@@ -1,0 +1,1 @@
+"""Full screens, one per area of the app."""

@@ -1,0 +1,50 @@
+"""What every screen of a run shares: the header, the footer, and redrawing from the model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from aar_tui.model import Changes, RunModel
+from aar_tui.widgets.header import RunHeader
+
+if TYPE_CHECKING:
+    from aar_tui.app import AarApp
+
+
+class RunScreen(Screen):
+    """A screen fed by the app's model; it redraws only what a batch of events changed."""
+
+    @property
+    def aar(self) -> AarApp:
+        return cast("AarApp", self.app)
+
+    @property
+    def model(self) -> RunModel:
+        return self.aar.model
+
+    def compose_header(self) -> ComposeResult:
+        yield RunHeader()
+
+    def compose_footer(self) -> ComposeResult:
+        yield Footer(compact=True)
+
+    def refresh_header(self) -> None:
+        for header in self.query(RunHeader):
+            self.aar.draw_header(header)
+
+    def refresh_model(self, changes: Changes) -> None:
+        """Apply a batch's changes; override to redraw more than the header."""
+        if changes.header:
+            self.refresh_header()
+
+    def refresh_all(self) -> None:
+        """Redraw everything (on first show, after a switch back, after loading)."""
+        self.refresh_header()
+
+    def on_screen_resume(self) -> None:
+        if self.aar.loaded.is_set():
+            self.refresh_all()

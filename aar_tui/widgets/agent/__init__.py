@@ -1,0 +1,1 @@
+"""The agent screen: transcript and the agent's figures."""

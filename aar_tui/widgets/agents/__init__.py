@@ -1,0 +1,1 @@
+"""The swarm screen: the agents table and the grid of live panes."""

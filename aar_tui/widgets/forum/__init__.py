@@ -1,0 +1,1 @@
+"""The forum screen: threads, filters and a post."""

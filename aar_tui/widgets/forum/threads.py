@@ -1,0 +1,75 @@
+"""The forum's thread list: posts under their parents, newest thread first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Tree
+
+from aar_tui.look import theme_colour
+from aar_tui.messages import PostChosen
+from engine.events import ForumPost
+
+KIND_COLOUR = {"result": "success", "hypothesis": "primary", "insight": "accent",
+               "error": "error", "note": "secondary"}
+
+
+class ThreadTree(Tree[int]):
+    DEFAULT_CSS = """
+    ThreadTree { width: 1fr; min-width: 30; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("forum", **kwargs)  # type: ignore[arg-type]
+        self.show_root = False
+        self.guide_depth = 2
+
+    def show_posts(self, posts: list[ForumPost], *, flat: bool = False) -> None:
+        """Threads of `posts` (replies under parents present), or a flat list (search hits)."""
+        keep = self.cursor_node.data if self.cursor_node else None
+        self.clear()
+        ids = {p.id for p in posts}
+        children: dict[int, list[ForumPost]] = {}
+        roots: list[ForumPost] = []
+        for post in posts:
+            if not flat and post.parent_id is not None and post.parent_id in ids:
+                children.setdefault(post.parent_id, []).append(post)
+            else:
+                roots.append(post)
+
+        def add(node, post: ForumPost) -> None:  # type: ignore[no-untyped-def]
+            kids = sorted(children.get(post.id, []), key=lambda p: p.ts)
+            label = self._label(post, len(kids))
+            if kids:
+                branch = node.add(label, data=post.id, expand=True)
+                for kid in kids:
+                    add(branch, kid)
+            else:
+                node.add_leaf(label, data=post.id)
+
+        for post in sorted(roots, key=lambda p: p.ts, reverse=not flat):
+            add(self.root, post)
+        if keep is not None:
+            self.select_post(keep)
+
+    def select_post(self, post_id: int) -> None:
+        for line in range(self.last_line + 1):
+            node = self.get_node_at_line(line)
+            if node is not None and node.data == post_id:
+                self.move_cursor(node)
+                return
+
+    def _label(self, post: ForumPost, replies: int) -> Text:
+        theme = self.app.current_theme
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{post.kind[:4]:<4} ",
+                    style=theme_colour(theme, KIND_COLOUR.get(post.kind, "foreground")))
+        text.append(post.title)
+        text.append(f" · {post.author}", style="dim")
+        if replies:
+            text.append(f" ({replies})", style="dim")
+        return text
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[int]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(PostChosen(event.node.data))

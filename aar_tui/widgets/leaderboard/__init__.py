@@ -1,0 +1,1 @@
+"""The leaderboard screen: ranked submissions and the best-PGR chart."""

@@ -1,0 +1,81 @@
+"""Submissions ranked by public PGR, with flags, and private scores once revealed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
+from aar_tui.model import RunModel, SubmissionRow
+
+
+class BoardTable(DataTable[Text | str]):
+    DEFAULT_CSS = """
+    BoardTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self._private = False
+
+    def show(self, model: RunModel) -> None:
+        keep = self.selected_submission
+        revealed = bool(model.run and model.run.private_revealed)
+        if revealed != self._private or not self.columns:
+            self._private = revealed
+            self.clear(columns=True)
+            self.add_column("#", key="rank", width=3)
+            self.add_column("sub", key="sub", width=5)
+            self.add_column("agent", key="agent", width=8)
+            self.add_column(Text("PGR", justify="right"), key="pgr", width=6)
+            self.add_column(Text("acc", justify="right"), key="acc", width=5)
+            if revealed:
+                self.add_column(Text("priv", justify="right"), key="priv", width=6)
+                self.add_column(Text("gap", justify="right"), key="gap", width=6)
+            self.add_column("time", key="time", width=9)
+            self.add_column("flags", key="flags", width=10)
+            self.add_column("method", key="method")
+        else:
+            self.clear()
+        start = model.run.started_at if model.run else None
+        rank = 0
+        for sub in model.ranked_submissions():
+            if sub.ranked:
+                rank += 1
+            self.add_row(*self._cells(sub, rank if sub.ranked else None, start),
+                         key=str(sub.id))
+        if keep is not None and str(keep) in {r.value for r in self.rows}:
+            self.move_cursor(row=self.get_row_index(str(keep)))
+
+    @property
+    def selected_submission(self) -> int | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return int(key) if key else None
+
+    def _cells(self, sub: SubmissionRow, rank: int | None, start: float | None) -> list:
+        theme = self.app.current_theme
+        dim = "dim" if not sub.ranked else ""
+        pgr = sub.public.pgr if sub.public else None
+        acc = sub.public.accuracy if sub.public else None
+        flags = "void" if sub.voided else ",".join(sub.flags)
+        cells: list[Text | str] = [
+            Text(str(rank) if rank else "–", style=dim),
+            Text(f"#{sub.id}", style=dim),
+            Text(sub.agent_id, style=dim),
+            Text(fmt_pgr(pgr), justify="right",
+                 style="bold" if rank == 1 else dim),
+            Text("—" if acc is None else f"{acc:.3f}", justify="right", style=dim),
+        ]
+        if self._private:
+            priv = sub.private.pgr if sub.private else None
+            gap = None if priv is None or pgr is None else priv - pgr
+            cells.append(Text(fmt_pgr(priv), justify="right", style=dim))
+            gap_style = theme_colour(theme, "error") if gap is not None and gap < -0.05 else dim
+            cells.append(Text("—" if gap is None else f"{gap:+.3f}", justify="right",
+                              style=gap_style))
+        cells.append(Text(fmt_clock(sub.ts, start), style=dim))
+        cells.append(Text(flags, style=theme_colour(theme, "warning") if flags else ""))
+        cells.append(Text(sub.method, style=dim, no_wrap=True, overflow="ellipsis"))
+        return cells
