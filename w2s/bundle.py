@@ -13,6 +13,7 @@ Layout (format 1):
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ def load_bundle(path: Path | str) -> Bundle:
                 splits[name] = BundleSplit(*(np.asarray(data[f]) for f in fields))
         except FileNotFoundError:
             raise BundleError(f"{file} is missing from the bundle") from None
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
             raise BundleError(f"{file} is not a valid bundle array file: {exc}") from None
     baselines = _read_json(path / "baselines.json")
     return Bundle(

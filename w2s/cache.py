@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class Cache:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
-        except (OSError, ValueError):
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
             # Missing or unreadable (e.g. truncated by a crash elsewhere): recompute it.
             self.misses += 1
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def load_hidden(path: Path | str) -> Hidden:
     except FileNotFoundError as exc:
         raise BundleError(f"{exc.filename} is missing; is {path} a prepared task's hidden "
                           "directory?") from None
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise BundleError(f"the hidden directory {path} is unreadable: {exc}") from None
     if task.get("format") != FORMAT:
         raise BundleError(f"{path} is not a format-{FORMAT} hidden directory; prepare again")

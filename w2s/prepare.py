@@ -60,13 +60,17 @@ def summarise(bases: list[SeedBaseline], y: np.ndarray, public: np.ndarray) -> d
     return out
 
 
-def _clear(path: Path, marker: str) -> None:
-    """Remove a previous bundle or hidden dir at `path`, refusing to touch anything else."""
-    if not path.exists():
-        return
-    if not (path / marker).is_file():
-        raise BundleError(f"{path} exists and is not a prepared task's directory; choose another")
-    shutil.rmtree(path)
+def _clear(*targets: tuple[Path, str]) -> None:
+    """Remove previous bundle and hidden dirs, refusing (before removing any) to touch a
+    directory that lacks the marker file of ours."""
+    for path, marker in targets:
+        if path.exists() and not (path / marker).is_file():
+            raise BundleError(
+                f"{path} exists and is not a prepared task's directory; choose another --out"
+            )
+    for path, _ in targets:
+        if path.exists():
+            shutil.rmtree(path)
 
 
 def prepare(
@@ -99,8 +103,7 @@ def prepare(
     }
     out_dir = Path(out_dir)
     bundle_dir, hidden_dir = out_dir / "bundle", out_dir / "hidden"
-    _clear(bundle_dir, MANIFEST)
-    _clear(hidden_dir, "task.json")
+    _clear((bundle_dir, MANIFEST), (hidden_dir, "task.json"))
     teacher = bases[0]
     splits = {
         "train_unlabel": BundleSplit(

@@ -45,6 +45,8 @@ def text_task(
         build=build,
         weak=lambda: LogisticSupervisor(c=weak_c),
         strong=StrongSpec(build=linear_probe(), **probe),
+        # The student trains like the ceiling unless a method config says otherwise.
+        method_defaults=dict(probe),
         config={
             "text": config.to_dict(),
             "probe": dict(probe),
