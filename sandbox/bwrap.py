@@ -38,16 +38,13 @@ def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Pat
     for path, link in system_dirs():
         args += ["--symlink", link, path] if link else ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for entry in etc_entries():
-        args += ["--ro-bind", entry, entry]
-    for name in ("passwd", "group", "hosts"):
-        args += ["--ro-bind", str(etc_dir / name), f"/etc/{name}"]
-    runtime_mounts = [(str(host), inside) for host, inside in runtime.python_mounts()]
-    args += _open_parents(inside for _, inside in runtime_mounts)
-    for host, inside in runtime_mounts:
+    binds = [(entry, entry) for entry in etc_entries()]
+    binds += [(str(etc_dir / name), f"/etc/{name}") for name in ("passwd", "group", "hosts")]
+    binds += [(str(host), inside) for host, inside in runtime.python_mounts()]
+    binds += [(str(host), inside) for inside, host in spec.mounts.items()]
+    args += _open_parents([inside for _, inside in binds] + [WORKSPACE])
+    for host, inside in binds:
         args += ["--ro-bind", host, inside]
-    for inside, host in spec.mounts.items():
-        args += ["--ro-bind", str(host), inside]
     args += ["--bind", str(spec.workspace), WORKSPACE, "--chdir", cwd, "--"]
     if as_root:
         uid, gid = sandbox_user()
@@ -57,7 +54,7 @@ def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Pat
 
 
 def _open_parents(paths) -> list[str]:
-    """Make the directories above the runtime's mounts traversable (bwrap copies 0700 /root)."""
+    """Make the directories above the mounts traversable: bwrap as root makes them 0700."""
     parents: list[str] = []
     for path in paths:
         for parent in reversed(PurePosixPath(path).parents):

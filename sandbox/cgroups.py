@@ -109,6 +109,8 @@ class SandboxCgroup:
 
     def kill_all(self, deadline: float = 10.0) -> None:
         """SIGKILL every process, thawing first (a frozen process cannot die)."""
+        if not self.exists():
+            return
         end = time.monotonic() + deadline
         self.thaw()
         while pids := self.pids():

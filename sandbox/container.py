@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -228,7 +229,11 @@ def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
     return DockerSandbox(spec, client, container)
 
 
-async def create_container(spec: SandboxSpec, *, client: Any | None = None) -> DockerSandbox:
+async def create_container(spec: SandboxSpec, *, client: Any | None = None,
+                           docker_host: str | None = None) -> DockerSandbox:
+    """Make and start the container; `docker_host` is used when the spec names none."""
+    if spec.docker_host is None and docker_host is not None:
+        spec = dataclasses.replace(spec, docker_host=docker_host)
     return await asyncio.to_thread(_create_blocking, spec, client)
 
 

@@ -162,10 +162,16 @@ class ConfinedFiles:
                                        dir_fd=stack[-1])
                     raise PathRefused(f"{shown} does not exist") from None
                 if stat.S_ISLNK(info.st_mode):
+                    try:
+                        target = os.readlink(name, dir_fd=stack[-1])
+                    except OSError as exc:
+                        if exc.errno in (errno.EINVAL, errno.ENOENT):
+                            queue.insert(0, name)  # no longer a link: look again
+                            continue
+                        raise
                     links += 1
                     if links > MAX_SYMLINKS:
                         raise PathRefused(f"{shown} has too many levels of symlinks")
-                    target = os.readlink(name, dir_fd=stack[-1])
                     queue[:0] = self._link_parts(root, target, shown, stack)
                     continue
                 open_flags = (flags if last else os.O_PATH | os.O_DIRECTORY)
@@ -218,8 +224,11 @@ def _kind(mode: int) -> str:
 
 
 def _refusal(path: str, exc: OSError) -> SandboxError:
-    if exc.errno in (errno.ENOENT,):
+    if exc.errno == errno.ENOENT:
         return PathRefused(f"{path} does not exist")
+    if exc.errno == errno.ELOOP:
+        return PathRefused(f"{path} is a symlink; files are written only in place, never"
+                           " through a link")
     if exc.errno in (errno.ENOTDIR, errno.EISDIR):
         return PathRefused(f"{path}: {exc.strerror.lower()}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -1,0 +1,1 @@
+"""Real services that tests of several folders need (a Docker engine, ...), as fixtures."""
