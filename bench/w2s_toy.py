@@ -57,8 +57,20 @@ def main() -> None:
         runs = []
         for _ in range(3):
             wall, _ = _timed(
-                [sys.executable, "-m", "w2s", "run", "--bundle", str(prepared.bundle_dir),
-                 "--config", str(cfg), "--out", str(out), "--quiet"], env,
+                [
+                    sys.executable,
+                    "-m",
+                    "w2s",
+                    "run",
+                    "--bundle",
+                    str(prepared.bundle_dir),
+                    "--config",
+                    str(cfg),
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ],
+                env,
             )
             compute = json.loads(out.read_text())["diagnostics"]["seconds"]
             runs.append((wall, compute))

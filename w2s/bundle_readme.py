@@ -21,11 +21,11 @@ model on its labels so that it beats it, recovering as much as possible of the g
 model trained on ground truth (PGR = (acc - weak) / (ceiling - weak)).
 
 ## Files
-- `train_unlabel.npz` ({rows['train_unlabel']} rows): `weak_x` (the weak model's input),
+- `train_unlabel.npz` ({rows["train_unlabel"]} rows): `weak_x` (the weak model's input),
   `strong_x` (the strong model's input), `weak_soft` (the weak supervisor's P(y=1)).
-- `test.npz` ({rows['test']} rows): `weak_x`, `strong_x`, `weak_soft`. No labels.
-- `baselines.json`: weak {baselines['weak_accuracy_public']:.4f} and ceiling
-  {baselines['ceiling_accuracy_public']:.4f} accuracy on the public half of the test rows.
+- `test.npz` ({rows["test"]} rows): `weak_x`, `strong_x`, `weak_soft`. No labels.
+- `baselines.json`: weak {baselines["weak_accuracy_public"]:.4f} and ceiling
+  {baselines["ceiling_accuracy_public"]:.4f} accuracy on the public half of the test rows.
 - `manifest.json`: the task id, row counts and array shapes.
 
 Read them with `from w2s.bundle import load_bundle; b = load_bundle("/bundle")`, or with

@@ -86,9 +86,7 @@ def parse_predictions(predictions: str | bytes | list | dict, n: int) -> np.ndar
                 f"prediction {i} is {json.dumps(v)[:40]}; each must be 0, 1 or a probability"
             )
         if not math.isfinite(v) or not 0.0 <= v <= 1.0:
-            raise PredictionsError(
-                f"prediction {i} is {v}; each must be a finite number in [0, 1]"
-            )
+            raise PredictionsError(f"prediction {i} is {v}; each must be a finite number in [0, 1]")
     return np.asarray(values, dtype=np.float64)
 
 

@@ -58,8 +58,9 @@ def load_hidden(path: Path | str) -> Hidden:
     """Read the hidden directory at `path`; BundleError says what is missing or malformed."""
     path = Path(path)
     if not path.is_dir():
-        raise BundleError(f"hidden directory {path} does not exist; pass the DIR/hidden of a "
-                          "prepared task")
+        raise BundleError(
+            f"hidden directory {path} does not exist; pass the DIR/hidden of a prepared task"
+        )
     try:
         task = json.loads((path / "task.json").read_text())
         baselines = json.loads((path / "baselines.json").read_text())
@@ -67,8 +68,9 @@ def load_hidden(path: Path | str) -> Hidden:
             test_y = np.asarray(data["test_y"])
             test_public = np.asarray(data["test_public"], dtype=bool)
     except FileNotFoundError as exc:
-        raise BundleError(f"{exc.filename} is missing; is {path} a prepared task's hidden "
-                          "directory?") from None
+        raise BundleError(
+            f"{exc.filename} is missing; is {path} a prepared task's hidden directory?"
+        ) from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise BundleError(f"the hidden directory {path} is unreadable: {exc}") from None
     if task.get("format") != FORMAT:

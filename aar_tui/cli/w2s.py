@@ -28,8 +28,12 @@ def w2s() -> None:
 @click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 100))
 @click.option("--data", default=None, help="Data source (a path or hub id) for dataset tasks.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-              help="Default: $AAR_CACHE_DIR or ~/.cache/aar.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Default: $AAR_CACHE_DIR or ~/.cache/aar.",
+)
 def baseline(
     task: str, seeds: int, data: str | None, as_json: bool, cache_dir: Path | None
 ) -> None:
@@ -38,9 +42,13 @@ def baseline(
     from w2s.report import baseline_report, steps_per_seed
 
     with click.progressbar(
-        length=seeds * steps_per_seed(), label=f"{task} baseline", file=sys.stderr,
-        show_pos=True, item_show_func=lambda s: s,
+        length=seeds * steps_per_seed(),
+        label=f"{task} baseline",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda s: s,
     ) as bar:
+
         def tick(label: str) -> None:
             bar.update(1, label)
 
@@ -59,12 +67,25 @@ def baseline(
 @w2s.command()
 @click.option("--task", default="toy", show_default=True, help="Task name or versioned id.")
 @click.option("--data", default=None, help="Data source (a path or hub id) for dataset tasks.")
-@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Writes OUT/bundle (for agents) and OUT/hidden (labels, mode 0700).")
-@click.option("--seeds", default=3, show_default=True, type=click.IntRange(1, 100),
-              help="Training seeds of the baselines.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-              help="Default: $AAR_CACHE_DIR or ~/.cache/aar.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Writes OUT/bundle (for agents) and OUT/hidden (labels, mode 0700).",
+)
+@click.option(
+    "--seeds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Training seeds of the baselines.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Default: $AAR_CACHE_DIR or ~/.cache/aar.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def prepare(
     task: str, data: str | None, out: Path, seeds: int, cache_dir: Path | None, as_json: bool
@@ -74,13 +95,17 @@ def prepare(
 
     prepared = prepare_task(task, out, data=data, seeds=seeds, cache_dir=cache_dir)
     if as_json:
-        click.echo(json.dumps({
-            "task": prepared.task_id,
-            "bundle": str(prepared.bundle_dir),
-            "hidden": str(prepared.hidden_dir),
-            "weak_accuracy_public": prepared.baselines["weak"]["public"],
-            "ceiling_accuracy_public": prepared.baselines["ceiling"]["public"],
-        }))
+        click.echo(
+            json.dumps(
+                {
+                    "task": prepared.task_id,
+                    "bundle": str(prepared.bundle_dir),
+                    "hidden": str(prepared.hidden_dir),
+                    "weak_accuracy_public": prepared.baselines["weak"]["public"],
+                    "ceiling_accuracy_public": prepared.baselines["ceiling"]["public"],
+                }
+            )
+        )
         return
     b = prepared.baselines
     click.echo(f"prepared {prepared.task_id}")
@@ -91,10 +116,19 @@ def prepare(
 
 
 @w2s.command()
-@click.option("--hidden", "hidden_dir", required=True,
-              type=click.Path(path_type=Path, file_okay=False), help="OUT/hidden of `prepare`.")
-@click.option("--preds", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="A JSON list of predictions, or the runner's output file.")
+@click.option(
+    "--hidden",
+    "hidden_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="OUT/hidden of `prepare`.",
+)
+@click.option(
+    "--preds",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A JSON list of predictions, or the runner's output file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--private", is_flag=True, help="Also show the private half's figures.")
 def grade(hidden_dir: Path, preds: Path, as_json: bool, private: bool) -> None:

@@ -51,7 +51,11 @@ def test_bundle_contains_no_labels(prepared: Prepared) -> None:
     labels = _labels(prepared)
     files = sorted(p for p in prepared.bundle_dir.rglob("*") if p.is_file())
     assert {p.name for p in files} == {
-        "manifest.json", "baselines.json", "README.md", "train_unlabel.npz", "test.npz"
+        "manifest.json",
+        "baselines.json",
+        "README.md",
+        "train_unlabel.npz",
+        "test.npz",
     }
     compared = 0
     for path in files:

@@ -22,8 +22,18 @@ def test_baseline_json_is_one_object_and_progress_goes_to_stderr(
     runner: CliRunner, cache_dir: Path
 ) -> None:
     result = runner.invoke(
-        cli, ["w2s", "baseline", "--task", "toy", "--seeds", "1", "--json",
-              "--cache-dir", str(cache_dir)],
+        cli,
+        [
+            "w2s",
+            "baseline",
+            "--task",
+            "toy",
+            "--seeds",
+            "1",
+            "--json",
+            "--cache-dir",
+            str(cache_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -33,9 +43,7 @@ def test_baseline_json_is_one_object_and_progress_goes_to_stderr(
 
 
 def test_baseline_table_shows_mean_and_standard_error(runner: CliRunner, cache_dir: Path) -> None:
-    result = runner.invoke(
-        cli, ["w2s", "baseline", "--seeds", "2", "--cache-dir", str(cache_dir)]
-    )
+    result = runner.invoke(cli, ["w2s", "baseline", "--seeds", "2", "--cache-dir", str(cache_dir)])
     assert result.exit_code == 0, result.output
     for row in ("weak", "ceiling", "xent", "logconf", "product"):
         assert row in result.stdout
@@ -45,8 +53,20 @@ def test_baseline_table_shows_mean_and_standard_error(runner: CliRunner, cache_d
 def test_prepare_then_grade(runner: CliRunner, tmp_path: Path, cache_dir: Path) -> None:
     out = tmp_path / "task"
     prepared = runner.invoke(
-        cli, ["w2s", "prepare", "--task", "toy", "--out", str(out), "--seeds", "1",
-              "--cache-dir", str(cache_dir), "--json"],
+        cli,
+        [
+            "w2s",
+            "prepare",
+            "--task",
+            "toy",
+            "--out",
+            str(out),
+            "--seeds",
+            "1",
+            "--cache-dir",
+            str(cache_dir),
+            "--json",
+        ],
     )
     assert prepared.exit_code == 0, prepared.output
     info = json.loads(prepared.stdout)
@@ -65,8 +85,15 @@ def test_grade_json_shows_private_only_when_asked(
     runner: CliRunner, prepared: Prepared, tmp_path: Path
 ) -> None:
     (tmp_path / "p.json").write_text(json.dumps([0] * 4000))
-    args = ["w2s", "grade", "--hidden", str(prepared.hidden_dir), "--preds",
-            str(tmp_path / "p.json"), "--json"]
+    args = [
+        "w2s",
+        "grade",
+        "--hidden",
+        str(prepared.hidden_dir),
+        "--preds",
+        str(tmp_path / "p.json"),
+        "--json",
+    ]
     public = json.loads(runner.invoke(cli, args).stdout)
     assert "private" not in public and public["public"]["n"] == 2000
     both = json.loads(runner.invoke(cli, [*args, "--private"]).stdout)
@@ -87,8 +114,8 @@ def test_grade_bad_predictions_is_a_clean_error(
 ) -> None:
     (tmp_path / "p.json").write_text(content)
     result = runner.invoke(
-        cli, ["w2s", "grade", "--hidden", str(prepared.hidden_dir), "--preds",
-              str(tmp_path / "p.json")],
+        cli,
+        ["w2s", "grade", "--hidden", str(prepared.hidden_dir), "--preds", str(tmp_path / "p.json")],
     )
     assert result.exit_code != 0
     assert needle in result.stderr

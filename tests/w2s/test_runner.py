@@ -17,7 +17,10 @@ from w2s.prepare import Prepared
 def _w2s(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "w2s", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])},
     )
 
@@ -27,7 +30,13 @@ def test_run_writes_predictions_and_diagnostics_that_grade(
 ) -> None:
     (tmp_path / "cfg.json").write_text(json.dumps({"loss": "logconf", "epochs": 1}))
     done = _w2s(
-        "run", "--bundle", str(prepared.bundle_dir), "--config", "cfg.json", "--out", "p.json",
+        "run",
+        "--bundle",
+        str(prepared.bundle_dir),
+        "--config",
+        "cfg.json",
+        "--out",
+        "p.json",
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
@@ -56,7 +65,13 @@ def test_bad_config_is_one_line_on_stderr_and_exit_2(
     if config is not None:
         (tmp_path / "cfg.json").write_text(config)
     done = _w2s(
-        "run", "--bundle", str(prepared.bundle_dir), "--config", "cfg.json", "--out", "p.json",
+        "run",
+        "--bundle",
+        str(prepared.bundle_dir),
+        "--config",
+        "cfg.json",
+        "--out",
+        "p.json",
         cwd=tmp_path,
     )
     assert done.returncode == 2
@@ -87,11 +102,13 @@ def test_methods_lists_every_field(tmp_path: Path) -> None:
 
 def test_methods_does_not_import_torch(tmp_path: Path) -> None:
     code = (
-        "import sys, w2s.__main__ as m; m._print_methods(False); "
-        "assert 'torch' not in sys.modules"
+        "import sys, w2s.__main__ as m; m._print_methods(False); assert 'torch' not in sys.modules"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=Path(__file__).parents[2],
     )
     assert done.returncode == 0, done.stderr

@@ -47,7 +47,11 @@ def test_split_rejects_mismatched_rows_and_non_binary_labels() -> None:
 def test_digest_changes_with_constants_and_data_source() -> None:
     toy = get_task("toy")
     changed = Task(
-        id="toy-v1", description="", build=toy.build, weak=toy.weak, strong=toy.strong,
+        id="toy-v1",
+        description="",
+        build=toy.build,
+        weak=toy.weak,
+        strong=toy.strong,
         config={**toy.config, "rho": 0.6},
     )
     assert changed.digest() != toy.digest()

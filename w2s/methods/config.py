@@ -59,47 +59,154 @@ def _num(x: float) -> str:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("method", str, "vanilla", "The transfer strategy: train on all weak labels, on the "
-          "confident ones only, or in self-training rounds.", choices=METHODS),
-    Field("loss", str, "xent", "xent: cross-entropy on the targets; logconf: mixes in the "
-          "student's own hardened predictions; product: targets proportional to "
-          "preds^beta * labels^alpha.", choices=LOSSES),
-    Field("labels", str, "soft", "Train on the weak supervisor's probabilities (soft) or on "
-          "its 0/1 decisions (hard).", choices=("soft", "hard")),
+    Field(
+        "method",
+        str,
+        "vanilla",
+        "The transfer strategy: train on all weak labels, on the "
+        "confident ones only, or in self-training rounds.",
+        choices=METHODS,
+    ),
+    Field(
+        "loss",
+        str,
+        "xent",
+        "xent: cross-entropy on the targets; logconf: mixes in the "
+        "student's own hardened predictions; product: targets proportional to "
+        "preds^beta * labels^alpha.",
+        choices=LOSSES,
+    ),
+    Field(
+        "labels",
+        str,
+        "soft",
+        "Train on the weak supervisor's probabilities (soft) or on its 0/1 decisions (hard).",
+        choices=("soft", "hard"),
+    ),
     Field("epochs", int, 2, "Passes over the training rows.", low=1, high=200),
-    Field("lr", float, 3e-3, "Adam learning rate (cosine-decayed to zero).", low=0, high=1,
-          low_open=True),
+    Field(
+        "lr",
+        float,
+        3e-3,
+        "Adam learning rate (cosine-decayed to zero).",
+        low=0,
+        high=1,
+        low_open=True,
+    ),
     Field("batch_size", int, 256, "Rows per optimiser step.", low=1, high=1_000_000),
     Field("weight_decay", float, 0.0, "Adam weight decay.", low=0, high=1),
-    Field("label_smoothing", float, 0.0, "Mix every target with 0.5: target*(1-s) + s/2.",
-          low=0, high=0.5, high_open=True),
-    Field("confidence_threshold", float, None, "Keep only rows whose weak label is at least this "
-          "confident (max(p, 1-p)).", low=0.5, high=1, high_open=True, nullable=True,
-          methods=("confident",)),
-    Field("confident_fraction", float, None, "Keep only this fraction of rows, the most confident "
-          "weak labels first (0.5 when neither this nor the threshold is set).", low=0, high=1,
-          low_open=True, nullable=True, methods=("confident",)),
-    Field("rounds", int, 2, "Self-training rounds: each round after the first trains a fresh "
-          "student on the previous student's predictions.", low=2, high=10,
-          methods=("self_training",)),
-    Field("self_weight", float, 1.0, "In self-training, the share of the previous student's "
-          "predictions in the next targets (the rest is the weak labels).", low=0, high=1,
-          methods=("self_training",)),
-    Field("early_stopping", bool, False, "Hold back a weak-labelled slice and keep the "
-          "checkpoint that agrees with it best."),
-    Field("val_fraction", float, 0.2, "The share of rows held back for early stopping.",
-          low=0, high=0.5, low_open=True),
-    Field("ensemble", int, 1, "Train this many students with consecutive seeds and average "
-          "their probabilities.", low=1, high=20),
+    Field(
+        "label_smoothing",
+        float,
+        0.0,
+        "Mix every target with 0.5: target*(1-s) + s/2.",
+        low=0,
+        high=0.5,
+        high_open=True,
+    ),
+    Field(
+        "confidence_threshold",
+        float,
+        None,
+        "Keep only rows whose weak label is at least this confident (max(p, 1-p)).",
+        low=0.5,
+        high=1,
+        high_open=True,
+        nullable=True,
+        methods=("confident",),
+    ),
+    Field(
+        "confident_fraction",
+        float,
+        None,
+        "Keep only this fraction of rows, the most confident "
+        "weak labels first (0.5 when neither this nor the threshold is set).",
+        low=0,
+        high=1,
+        low_open=True,
+        nullable=True,
+        methods=("confident",),
+    ),
+    Field(
+        "rounds",
+        int,
+        2,
+        "Self-training rounds: each round after the first trains a fresh "
+        "student on the previous student's predictions.",
+        low=2,
+        high=10,
+        methods=("self_training",),
+    ),
+    Field(
+        "self_weight",
+        float,
+        1.0,
+        "In self-training, the share of the previous student's "
+        "predictions in the next targets (the rest is the weak labels).",
+        low=0,
+        high=1,
+        methods=("self_training",),
+    ),
+    Field(
+        "early_stopping",
+        bool,
+        False,
+        "Hold back a weak-labelled slice and keep the checkpoint that agrees with it best.",
+    ),
+    Field(
+        "val_fraction",
+        float,
+        0.2,
+        "The share of rows held back for early stopping.",
+        low=0,
+        high=0.5,
+        low_open=True,
+    ),
+    Field(
+        "ensemble",
+        int,
+        1,
+        "Train this many students with consecutive seeds and average their probabilities.",
+        low=1,
+        high=20,
+    ),
     Field("seed", int, 0, "The first training seed.", low=0, high=2**31 - 1),
-    Field("aux_coef", float, 0.5, "logconf: the final weight of the student's own hardened "
-          "predictions.", low=0, high=1, losses=("logconf",)),
-    Field("warmup_frac", float, 0.1, "logconf: the share of training over which the weight "
-          "grows to aux_coef.", low=0, high=1, losses=("logconf",)),
-    Field("alpha", float, 1.0, "product: the exponent of the weak labels.", low=0, high=10,
-          losses=("product",)),
-    Field("beta", float, 1.0, "product: the exponent of the student's predictions.", low=0,
-          high=10, losses=("product",)),
+    Field(
+        "aux_coef",
+        float,
+        0.5,
+        "logconf: the final weight of the student's own hardened predictions.",
+        low=0,
+        high=1,
+        losses=("logconf",),
+    ),
+    Field(
+        "warmup_frac",
+        float,
+        0.1,
+        "logconf: the share of training over which the weight grows to aux_coef.",
+        low=0,
+        high=1,
+        losses=("logconf",),
+    ),
+    Field(
+        "alpha",
+        float,
+        1.0,
+        "product: the exponent of the weak labels.",
+        low=0,
+        high=10,
+        losses=("product",),
+    ),
+    Field(
+        "beta",
+        float,
+        1.0,
+        "product: the exponent of the student's predictions.",
+        low=0,
+        high=10,
+        losses=("product",),
+    ),
 )
 
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
@@ -167,16 +274,12 @@ def _check_value(field: Field, value: Any) -> Any:
             raise fail()
     if field.low is not None and (value < field.low or (field.low_open and value == field.low)):
         raise fail()
-    if field.high is not None and (
-        value > field.high or (field.high_open and value == field.high)
-    ):
+    if field.high is not None and (value > field.high or (field.high_open and value == field.high)):
         raise fail()
     return value
 
 
-def parse_method_config(
-    obj: Any, *, defaults: Mapping[str, Any] | None = None
-) -> MethodConfig:
+def parse_method_config(obj: Any, *, defaults: Mapping[str, Any] | None = None) -> MethodConfig:
     """Check `obj` against FIELDS and fill in defaults (a task's `defaults` first, then global).
 
     Raises ConfigError naming the field, the value and what is allowed.
@@ -189,8 +292,7 @@ def parse_method_config(
     unknown = sorted(set(obj) - set(FIELD_BY_NAME))
     if unknown:
         raise ConfigError(
-            f"unknown method config field {unknown[0]!r}; "
-            f"fields are: {', '.join(FIELD_BY_NAME)}"
+            f"unknown method config field {unknown[0]!r}; fields are: {', '.join(FIELD_BY_NAME)}"
         )
     base = {f.name: f.default for f in FIELDS}
     base.update(defaults or {})

@@ -52,9 +52,7 @@ def _sample(rng: np.random.Generator, n: int, rotation: np.ndarray) -> Split:
         [cfg["salience"] * c, q, rng.standard_normal((n, cfg["noise_latents"]))]
     )
     strong_x = latents @ rotation.T + cfg["strong_noise"] * rng.standard_normal(latents.shape)
-    return Split(
-        weak_x.astype(np.float32), strong_x.astype(np.float32), (c > 0).astype(np.int64)
-    )
+    return Split(weak_x.astype(np.float32), strong_x.astype(np.float32), (c > 0).astype(np.int64))
 
 
 def build(seed: int, data: str | None) -> TaskData:
