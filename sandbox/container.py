@@ -44,6 +44,7 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
     mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
     mounts += [Mount(t, str(s), type="bind", read_only=True) for t, s in spec.mounts.items()]
     env = base_env()
+    del env["PATH"]  # an image keeps its own PATH (conda's python, say)
     if host_runtime_mounts:
         runtime = host_runtime(spec.python_packages)
         env = base_env(runtime.env())
