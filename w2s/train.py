@@ -21,6 +21,7 @@ from w2s.torchenv import torch
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
+    from torch import device as Device
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def fit(
     """Train `model` on rows `x` towards `target` (P(y=1) per row) with a cosine-decayed Adam."""
     t = torch()
     started = time.perf_counter()
-    xs, ys = as_tensor(x), as_tensor(target.astype(np.float32))
+    device = _device(model)
+    xs, ys = as_tensor(x).to(device), as_tensor(target.astype(np.float32)).to(device)
     loss_fn = LOSS_FUNCTIONS[loss]
     options = loss_options or {}
     n = len(ys)
@@ -135,7 +137,7 @@ def fit(
     for _ in range(schedule.epochs):
         order = t.randperm(n, generator=generator)
         for start in range(0, n, batch):
-            idx = order[start : start + batch]
+            idx = order[start : start + batch].to(device)
             logits = model(xs[idx]).reshape(-1)
             value = loss_fn(logits, ys[idx], step / total, **options)
             optimiser.zero_grad()
@@ -167,9 +169,15 @@ def predict_proba(model: nn.Module, x: np.ndarray, batch_size: int = 8192) -> np
     """P(y=1) per row of `x`."""
     t = torch()
     model.eval()
-    xs = as_tensor(x)
+    xs = as_tensor(x).to(_device(model))
     out = []
     with t.inference_mode():
         for start in range(0, len(xs), batch_size):
             out.append(t.sigmoid(model(xs[start : start + batch_size]).reshape(-1)))
-    return t.cat(out).numpy().astype(np.float64) if out else np.zeros(0)
+    return t.cat(out).float().cpu().numpy().astype(np.float64) if out else np.zeros(0)
+
+
+def _device(model: nn.Module) -> Device:
+    # The data follow the model: a task whose builder puts its model on a GPU trains there.
+    first = next(model.parameters(), None)
+    return first.device if first is not None else torch().device("cpu")
