@@ -3,3 +3,23 @@
 
 class EngineError(Exception):
     """A run could not be configured, started or reached; the message says what to fix."""
+
+
+class ConfigError(EngineError):
+    """The run configuration is invalid; the message names the field, value and what is allowed."""
+
+
+class ToolInputError(EngineError):
+    """A brain called a tool with input that does not fit; the message is shown to the brain."""
+
+
+class SubmissionRefused(EngineError):
+    """A submission was not accepted (rate limit, unreadable file, voided run)."""
+
+
+class ForumError(EngineError):
+    """A forum post or query was not accepted; the message says why."""
+
+
+class ScoringError(EngineError):
+    """The scorer could not grade a submission; the message says why."""

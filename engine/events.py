@@ -8,13 +8,15 @@ events from its `seq`; it sees an event only after the event's batch is committe
 
 Kinds and what they carry:
 
-- `run_state`: the run started, is finishing or finished (with a reason).
+- `run_state`: the run started, is finishing or finished (with a reason); carries the
+  deadline, the prepared task's id and its baselines once known.
 - `agent_added`: an agent joined the run (direction, brain, model, sandbox backend).
 - `agent_state`: an agent moved between states (`AgentState`), with the reason.
 - `agent_attention`: the `needs_attention` flag was raised or cleared, with the reason
   (`error_streak`, `stuck`, `budget_near`).
 - `text_delta` / `thinking_delta`: a piece of the model's visible text or of its thinking,
   to stream on a screen; the offline researcher writes its reasoning as text.
+- `usage`: tokens and cost of a model call.
 - `tool_call` / `tool_result`: a tool the brain called, with its validated input, and
   what came back (output capped; `ok=False` with an error the brain can read).
 - `command_output`: one line of a sandbox command's stdout or stderr, as it streams.
@@ -102,6 +104,9 @@ class RunStatePayload(Record):
     kind: Literal["run_state"] = "run_state"
     state: RunState
     reason: str = ""
+    deadline: float | None = None
+    task_id: str | None = None
+    baselines: dict[str, Any] | None = None
 
 
 class AgentAddedPayload(Record):
@@ -136,6 +141,15 @@ class ThinkingDeltaPayload(Record):
     kind: Literal["thinking_delta"] = "thinking_delta"
     text: str
     step: int = 0
+
+
+class UsagePayload(Record):
+    """Model usage of one call: tokens and cost (the offline brain reports none)."""
+
+    kind: Literal["usage"] = "usage"
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
 
 
 class ToolCallPayload(Record):
@@ -257,6 +271,7 @@ Payload = Annotated[
     | AgentAttentionPayload
     | TextDeltaPayload
     | ThinkingDeltaPayload
+    | UsagePayload
     | ToolCallPayload
     | ToolResultPayload
     | CommandOutputPayload
@@ -282,6 +297,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "agent_attention",
     "text_delta",
     "thinking_delta",
+    "usage",
     "tool_call",
     "tool_result",
     "command_output",

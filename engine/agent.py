@@ -1,0 +1,310 @@
+"""One agent's runtime: its state machine, its step loop, and how commands reach it.
+
+States follow DESIGN.md. A soft pause shows as `pausing` at once and becomes `paused`
+at the next step boundary; a hard pause cancels the step in flight (the model call,
+the command) and freezes the sandbox, so it is `paused` at once. A failing step is an
+`error` event, not a crash; a streak of them, no progress for a while, or a budget
+near its end raises `needs_attention`. Anything else that escapes marks the agent
+`failed`, never the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from engine.brain import Brain, Message, StepContext, StepOutcome
+from engine.commands import CommandResult
+from engine.config import RunConfig
+from engine.eventlog import EventLog
+from engine.events import (
+    AgentAttentionPayload,
+    AgentState,
+    AgentStatePayload,
+    ErrorPayload,
+    TextDeltaPayload,
+    ThinkingDeltaPayload,
+    UsagePayload,
+    now,
+)
+
+if TYPE_CHECKING:
+    from engine.tools import Toolbox
+    from sandbox import Sandbox
+
+BACKOFF_MAX = 30.0
+IDLE_WAIT = 2.0
+
+
+class Agent:
+    def __init__(
+        self,
+        agent_id: str,
+        direction: str,
+        brain: Brain,
+        *,
+        config: RunConfig,
+        events: EventLog,
+        make_sandbox: Callable[[], Awaitable[Sandbox]],
+        make_toolbox: Callable[[Agent, Sandbox], Toolbox],
+        deadline: Callable[[], float | None],
+        usage: Callable[[], tuple[int, int]] = lambda: (0, 0),
+    ) -> None:
+        self.id = agent_id
+        self.direction = direction
+        self.brain = brain
+        self.config = config
+        self.events = events
+        self._make_sandbox = make_sandbox
+        self._make_toolbox = make_toolbox
+        self._deadline = deadline
+        self._used = usage  # (experiments, tokens) so far, for the budget-near check
+        self.state = AgentState.STARTING
+        self.sandbox: Sandbox | None = None
+        self.inbox: list[Message] = []
+        self.steps = 0
+        self.error_streak = 0
+        self.attention: str = ""
+        self.last_progress = time.monotonic()
+        self._pause: str | None = None  # None, "soft" or "hard"
+        self._stop = False
+        self._wake = asyncio.Event()
+        self._step_task: asyncio.Task[StepOutcome] | None = None
+        self._control = asyncio.Lock()
+
+    # ---- state and attention ----------------------------------------------------------
+
+    def _set_state(self, state: AgentState, reason: str = "") -> None:
+        if state == self.state:
+            return
+        previous, self.state = self.state, state
+        self.events.append(
+            self.id, AgentStatePayload(state=state, previous=previous, reason=reason)
+        )
+
+    def _attend(self, reason: str, detail: str = "") -> None:
+        if reason == self.attention:
+            return
+        self.attention = reason
+        self.events.append(
+            self.id,
+            AgentAttentionPayload(needs_attention=bool(reason), reason=reason, detail=detail),
+        )
+
+    def _check_attention(self) -> None:
+        a = self.config.attention
+        if self.error_streak >= a.error_streak:
+            self._attend("error_streak", f"{self.error_streak} failed steps in a row")
+            return
+        stuck_for = time.monotonic() - self.last_progress
+        if stuck_for >= a.stuck_minutes * 60:
+            self._attend("stuck", f"no progress for {stuck_for / 60:.1f} minutes")
+            return
+        b = self.config.budget
+        experiments, tokens = self._used()
+        near = (
+            b.experiments_per_agent is not None
+            and experiments >= a.budget_near * b.experiments_per_agent
+        ) or (b.tokens_per_agent is not None and tokens >= a.budget_near * b.tokens_per_agent)
+        if near:
+            self._attend("budget_near", "the agent's budget is nearly spent")
+            return
+        self._attend("")
+
+    # ---- commands (called by the engine) ----------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return not self.state.is_terminal and not self._stop
+
+    async def pause(self, hard: bool = False) -> CommandResult:
+        async with self._control:
+            if not self.live:
+                return CommandResult.refused(f"{self.id} is {self.state.value}")
+            if self.state == AgentState.PAUSED:
+                if hard and self._pause == "soft":
+                    await self._freeze()
+                    self._pause = "hard"
+                return CommandResult.applied(f"{self.id} is paused")
+            if not hard:
+                self._pause = "soft"
+                if self.state == AgentState.STARTING:
+                    return CommandResult.pending("pauses once its sandbox is ready")
+                if self._step_task is None or self._step_task.done():
+                    self._wake.set()
+                self._set_state(AgentState.PAUSING, "soft pause requested")
+                return CommandResult.pending("pauses at the end of its current step")
+            self._pause = "hard"
+            if self._step_task is not None and not self._step_task.done():
+                self._step_task.cancel()
+            self._wake.set()
+            if self.sandbox is None:
+                self._set_state(AgentState.PAUSING, "hard pause requested")
+                return CommandResult.pending("pauses once its sandbox is ready")
+            await self._freeze()
+            self._set_state(AgentState.PAUSED, "hard pause")
+            return CommandResult.applied(f"{self.id} is paused and its sandbox frozen")
+
+    async def _freeze(self) -> None:
+        if self.sandbox is not None:
+            try:
+                await self.sandbox.pause()
+            except Exception as exc:
+                self._error(f"could not freeze the sandbox: {exc}", "pause")
+
+    async def resume(self) -> CommandResult:
+        async with self._control:
+            if not self.live:
+                return CommandResult.refused(f"{self.id} is {self.state.value}")
+            if self._pause is None:
+                return CommandResult.refused(f"{self.id} is not paused")
+            was_hard = self._pause == "hard" and self.state == AgentState.PAUSED
+            self._pause = None
+            if was_hard and self.sandbox is not None:
+                try:
+                    await self.sandbox.resume()
+                except Exception as exc:
+                    self._error(f"could not thaw the sandbox: {exc}", "resume")
+            if self.state in (AgentState.PAUSED, AgentState.PAUSING):
+                self._set_state(AgentState.RUNNING, "resumed")
+            self.last_progress = time.monotonic()
+            self._wake.set()
+            return CommandResult.applied(f"{self.id} resumed")
+
+    def redirect(self, message: Message) -> CommandResult:
+        if not self.live:
+            return CommandResult.refused(f"{self.id} is {self.state.value}")
+        self.inbox.append(message)
+        self._wake.set()
+        return CommandResult.pending("the agent reads it at its next step")
+
+    async def stop(self, reason: str = "stopped by the supervisor") -> CommandResult:
+        async with self._control:
+            if not self.live:
+                return CommandResult.refused(f"{self.id} is already {self.state.value}")
+            self._stop = True
+            self._stop_reason = reason
+            self._set_state(AgentState.STOPPING, reason)
+            if self._step_task is not None and not self._step_task.done():
+                self._step_task.cancel()
+            if self._pause == "hard" and self.sandbox is not None:
+                with contextlib.suppress(Exception):
+                    await self.sandbox.resume()
+            self._pause = None
+            self._wake.set()
+            return CommandResult.pending("stops once its current step is cut short")
+
+    # ---- the loop --------------------------------------------------------------------
+
+    def _error(self, message: str, where: str, fatal: bool = False) -> None:
+        self.events.append(self.id, ErrorPayload(message=message[:4000], where=where, fatal=fatal))
+
+    async def _wait(self, seconds: float | None) -> None:
+        """Sleep until woken by a command (or for `seconds`)."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            self._set_state(AgentState.STOPPED, "the run ended")
+            raise
+        except Exception as exc:
+            self._error(
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", "agent", fatal=True
+            )
+            self._set_state(AgentState.FAILED, f"{type(exc).__name__}: {exc}"[:300])
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.brain.close()
+        if self.sandbox is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.sandbox.stop())
+
+    async def _run(self) -> None:
+        self.sandbox = await self._make_sandbox()
+        toolbox = self._make_toolbox(self, self.sandbox)
+        if self._pause == "hard":
+            await self._freeze()
+        while True:
+            if self._stop:
+                self._set_state(AgentState.STOPPED, getattr(self, "_stop_reason", "stopped"))
+                return
+            if self._pause is not None:
+                self._set_state(AgentState.PAUSED, f"{self._pause} pause")
+                await self._wait(None)
+                continue
+            self._set_state(AgentState.RUNNING, "working")
+            outcome = await self._one_step(toolbox)
+            if outcome is None:
+                continue
+            if outcome.done:
+                self._set_state(AgentState.FINISHED, "its work is done")
+                return
+            if outcome.idle and not self._pause and not self._stop:
+                self._set_state(AgentState.WAITING, "nothing to do for now")
+                await self._wait(IDLE_WAIT)
+            elif self.config.agents.step_delay and not self._pause:
+                await self._wait(self.config.agents.step_delay)
+
+    async def _one_step(self, toolbox: Toolbox) -> StepOutcome | None:
+        self.steps += 1
+        toolbox.step = self.steps
+        inbox, self.inbox = self.inbox, []
+        step = self.steps
+        ctx = StepContext(
+            agent_id=self.id,
+            direction=self.direction,
+            step=step,
+            tools=toolbox,
+            inbox=inbox,
+            emit_text=lambda t: self.events.append(self.id, TextDeltaPayload(text=t, step=step)),
+            emit_thinking=lambda t: self.events.append(
+                self.id, ThinkingDeltaPayload(text=t, step=step)
+            ),
+            emit_usage=self._usage,
+            deadline=self._deadline(),
+        )
+        self._step_task = asyncio.create_task(self.brain.step(ctx), name=f"{self.id}-step{step}")
+        try:
+            outcome = await self._step_task
+        except asyncio.CancelledError:
+            if self._step_task.cancelled() and (self._pause == "hard" or self._stop):
+                # Cut short by a command; messages it had not acted on are read again.
+                self.inbox = inbox + self.inbox
+                return None
+            self._step_task.cancel()
+            raise
+        except Exception as exc:
+            self.error_streak += 1
+            self._error(f"{type(exc).__name__}: {exc}", "step")
+            self._check_attention()
+            self._set_state(AgentState.WAITING, "backing off after an error")
+            await self._wait(min(BACKOFF_MAX, 0.5 * 2**self.error_streak))
+            return None
+        finally:
+            self._step_task = None
+        self.error_streak = 0
+        if outcome.progress:
+            self.last_progress = time.monotonic()
+        self._check_attention()
+        return outcome
+
+    def _usage(self, tokens_in: int, tokens_out: int, cost: float) -> None:
+        self.events.append(
+            self.id, UsagePayload(tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+        )
+
+
+def broadcast_message(text: str, issued_by: str) -> Message:
+    return Message(source="broadcast", text=text, issued_by=issued_by, ts=now())

@@ -1,0 +1,223 @@
+"""The snapshot as a fold over committed events, so a snapshot and its `seq` always agree.
+
+The engine applies each committed batch here; a remote client can apply the events it
+follows to the snapshot it loaded with the same code and stay current.
+"""
+
+from __future__ import annotations
+
+from engine.events import (
+    AgentAddedPayload,
+    AgentAttentionPayload,
+    AgentState,
+    AgentStatePayload,
+    BudgetPayload,
+    ErrorPayload,
+    Event,
+    ExperimentFinishedPayload,
+    ForumPostPayload,
+    PrivateRevealedPayload,
+    RunStatePayload,
+    Score,
+    SubmissionPayload,
+    SubmissionVoidedPayload,
+    ToolCallPayload,
+    UsagePayload,
+)
+from engine.view import (
+    AgentInfo,
+    Budgets,
+    ForumIndexEntry,
+    LeaderboardEntry,
+    RunInfo,
+    Snapshot,
+)
+
+# Flags that keep a scored submission off the ranking (it stays listed).
+UNRANKED_FLAGS = frozenset({"degenerate", "probing"})
+
+
+def _rankable(e: LeaderboardEntry) -> bool:
+    return not e.voided and not UNRANKED_FLAGS & set(e.flags)
+
+
+class Projection:
+    def __init__(self, run: RunInfo, budgets: Budgets | None = None) -> None:
+        self.seq = 0
+        self.run = run
+        self.budgets = budgets or Budgets()
+        self.agents: dict[str, AgentInfo] = {}
+        self.entries: dict[int, LeaderboardEntry] = {}
+        self.forum: dict[int, ForumIndexEntry] = {}
+
+    def apply_all(self, events: list[Event]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: Event) -> None:
+        self.seq = event.seq
+        p = event.payload
+        aid = event.agent_id
+        agent = self.agents.get(aid) if aid else None
+        if agent is not None:
+            agent = agent.model_copy(update={"last_activity": event.ts})
+            self.agents[aid] = agent
+        match p:
+            case RunStatePayload():
+                update: dict[str, object] = {"state": p.state}
+                if p.deadline is not None:
+                    update["deadline"] = p.deadline
+                if p.task_id is not None:
+                    update["task_id"] = p.task_id
+                if p.baselines is not None:
+                    update["baselines"] = p.baselines
+                if self.run.started_at is None:
+                    update["started_at"] = event.ts
+                self.run = self.run.model_copy(update=update)
+            case AgentAddedPayload() if aid:
+                self.agents[aid] = AgentInfo(
+                    id=aid,
+                    direction=p.direction,
+                    brain=p.brain,
+                    model=p.model,
+                    sandbox_backend=p.sandbox_backend,
+                    state=AgentState.STARTING,
+                    last_activity=event.ts,
+                )
+            case AgentStatePayload() if agent:
+                self.agents[aid] = agent.model_copy(
+                    update={"state": p.state, "state_reason": p.reason}
+                )
+            case AgentAttentionPayload() if agent:
+                self.agents[aid] = agent.model_copy(
+                    update={"needs_attention": p.needs_attention, "attention_reason": p.reason}
+                )
+            case ToolCallPayload() if agent:
+                self._count(aid, tool_calls=1)
+            case UsagePayload() if agent:
+                c = agent.counters
+                self._set_counters(
+                    aid,
+                    tokens_in=c.tokens_in + p.tokens_in,
+                    tokens_out=c.tokens_out + p.tokens_out,
+                    cost_usd=c.cost_usd + p.cost_usd,
+                )
+                self.budgets = self.budgets.model_copy(
+                    update={"cost_used_usd": self.budgets.cost_used_usd + p.cost_usd}
+                )
+            case ExperimentFinishedPayload() if agent:
+                self._count(aid, experiments=1)
+                self.budgets = self.budgets.model_copy(
+                    update={"experiments_used": self.budgets.experiments_used + 1}
+                )
+            case ErrorPayload() if agent:
+                self._count(aid, errors=1)
+            case SubmissionPayload():
+                self._submission(event, p)
+            case SubmissionVoidedPayload():
+                entry = self.entries.get(p.submission_id)
+                if entry is not None:
+                    self.entries[p.submission_id] = entry.model_copy(
+                        update={"voided": True, "void_reason": p.reason}
+                    )
+                    self._rerank()
+            case PrivateRevealedPayload():
+                self.run = self.run.model_copy(update={"private_revealed": True})
+                for s in p.scores:
+                    entry = self.entries.get(s.submission_id)
+                    if entry is not None:
+                        self.entries[s.submission_id] = entry.model_copy(
+                            update={"private": s.private}
+                        )
+            case ForumPostPayload():
+                post = p.post
+                self.forum[post.id] = ForumIndexEntry(
+                    id=post.id,
+                    author=post.author,
+                    kind=post.kind,
+                    title=post.title,
+                    tags=post.tags,
+                    parent_id=post.parent_id,
+                    ts=post.ts,
+                )
+                parent = self.forum.get(post.parent_id) if post.parent_id else None
+                if parent is not None:
+                    self.forum[parent.id] = parent.model_copy(
+                        update={"replies": parent.replies + 1}
+                    )
+            case BudgetPayload():
+                self.budgets = self.budgets.model_copy(update=p.budgets)
+            case _:
+                pass
+
+    def _count(self, aid: str, **inc: int) -> None:
+        c = self.agents[aid].counters
+        self._set_counters(aid, **{k: getattr(c, k) + v for k, v in inc.items()})
+
+    def _set_counters(self, aid: str, **values: object) -> None:
+        agent = self.agents[aid]
+        counters = agent.counters.model_copy(update=values)
+        self.agents[aid] = agent.model_copy(update={"counters": counters})
+
+    def _submission(self, event: Event, p: SubmissionPayload) -> None:
+        aid = event.agent_id
+        if aid in self.agents:
+            self._count(aid, submissions=1)
+        self.budgets = self.budgets.model_copy(
+            update={"submissions_used": self.budgets.submissions_used + 1}
+        )
+        if not p.scored or p.public is None or aid is None:
+            return
+        self.entries[p.submission_id] = LeaderboardEntry(
+            rank=None,
+            submission_id=p.submission_id,
+            agent_id=aid,
+            method=p.method,
+            public=p.public,
+            flags=p.flags,
+            ts=event.ts,
+        )
+        self._rerank()
+        if aid in self.agents and not UNRANKED_FLAGS & set(p.flags) and p.public.pgr is not None:
+            best = self.agents[aid].best_public_pgr
+            if best is None or p.public.pgr > best:
+                self.agents[aid] = self.agents[aid].model_copy(
+                    update={"best_public_pgr": p.public.pgr}
+                )
+
+    def _rerank(self) -> None:
+        def key(e: LeaderboardEntry) -> tuple[float, float, float]:
+            s: Score = e.public
+            return (-(s.pgr if s.pgr is not None else -1e9), -s.accuracy, e.ts)
+
+        ranked = sorted(
+            (
+                e
+                for e in self.entries.values()
+                if not e.voided and not UNRANKED_FLAGS & set(e.flags)
+            ),
+            key=key,
+        )
+        for i, e in enumerate(ranked, start=1):
+            if e.rank != i:
+                self.entries[e.submission_id] = e.model_copy(update={"rank": i})
+        ranked_ids = {e.submission_id for e in ranked}
+        for sid, e in list(self.entries.items()):
+            if sid not in ranked_ids and e.rank is not None:
+                self.entries[sid] = e.model_copy(update={"rank": None})
+
+    def leaderboard(self) -> list[LeaderboardEntry]:
+        return sorted(
+            self.entries.values(),
+            key=lambda e: (e.rank is None, e.rank or 0, e.ts),
+        )
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            seq=self.seq,
+            run=self.run,
+            agents=tuple(self.agents.values()),
+            leaderboard=tuple(self.leaderboard()),
+            forum=tuple(sorted(self.forum.values(), key=lambda f: f.id)),
+            budgets=self.budgets,
+        )

@@ -1,0 +1,101 @@
+"""The input records of every tool: validated before a tool runs, and the JSON schema a
+model is shown. Limits here keep a malformed or greedy call from hurting the engine."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Path = Annotated[str, Field(min_length=1, max_length=500, description="a path in the sandbox")]
+
+
+class ToolInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunCommand(ToolInput):
+    """Run a shell command in your sandbox (cwd /workspace); output is streamed and capped."""
+
+    command: Annotated[str, Field(min_length=1, max_length=10_000)]
+    timeout: Annotated[float, Field(gt=0, le=3600)] | None = None
+
+
+class ReadFile(ToolInput):
+    """Read a text file from your workspace or the task bundle (/bundle)."""
+
+    path: Path
+    max_bytes: Annotated[int, Field(ge=1, le=200_000)] = 50_000
+
+
+class WriteFile(ToolInput):
+    """Write a text file in your workspace (created with its folders, replaced if present)."""
+
+    path: Path
+    content: Annotated[str, Field(max_length=1_000_000)]
+
+
+class ListDir(ToolInput):
+    """List a folder of your workspace or of /bundle."""
+
+    path: Path = "."
+
+
+class RunExperiment(ToolInput):
+    """Train with a method config (see the method fields) and get its diagnostics and the
+    path of its predictions file; a config someone already ran is answered from the registry."""
+
+    config: dict[str, Any]
+
+
+class ForumPostInput(ToolInput):
+    """Post on the forum. A `result` needs `submission_id` (one of your scored submissions)
+    and keeps a snapshot of your workspace code for others to copy."""
+
+    kind: Literal["hypothesis", "result", "insight", "error", "note"]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    body: Annotated[str, Field(max_length=20_000)]
+    tags: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=12)] = []
+    metrics: dict[str, float] = {}
+    parent_id: int | None = None
+    submission_id: int | None = None
+
+
+class ForumSearch(ToolInput):
+    """Search the forum by words (empty: the latest posts), optionally of one kind."""
+
+    query: Annotated[str, Field(max_length=500)] = ""
+    kind: Literal["hypothesis", "result", "insight", "error", "note"] | None = None
+    limit: Annotated[int, Field(ge=1, le=50)] = 10
+
+
+class ForumRead(ToolInput):
+    """Read a whole thread, given any post in it."""
+
+    post_id: int
+
+
+class ExperimentLookup(ToolInput):
+    """Has this method config been run? Its diagnostics, best public score and who ran it."""
+
+    config: dict[str, Any]
+
+
+class CopySnapshot(ToolInput):
+    """Copy the code snapshot of a result post into a folder of your workspace."""
+
+    post_id: int
+    dest: Path = "snapshots"
+
+
+class Submit(ToolInput):
+    """Submit a predictions file from your workspace; you get the public accuracy and PGR."""
+
+    path: Path
+    method: Annotated[str, Field(min_length=1, max_length=500)] = "unspecified"
+
+
+class Leaderboard(ToolInput):
+    """The leaderboard of public scores."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 10

@@ -1,0 +1,167 @@
+"""Tools of the research itself: run an experiment, look one up, submit, read the leaderboard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from engine.errors import ToolInputError
+from engine.scoring import digest_bytes
+from engine.tools import ToolResult
+from engine.tools.env import ToolEnv
+from engine.tools.inputs import ExperimentLookup, Leaderboard, RunCommand, RunExperiment, Submit
+from engine.tools.workspace import run_command
+from engine.view import ExperimentRecord
+
+PREDICTIONS_MAX = 64 << 20
+EXPERIMENTS_DIR = "experiments"
+
+
+def _paths(digest: str) -> tuple[str, str]:
+    stem = f"{EXPERIMENTS_DIR}/{digest[:12]}"
+    return f"{stem}.json", f"{stem}.preds.json"
+
+
+def _describe(record: ExperimentRecord, config: dict[str, Any]) -> dict[str, Any]:
+    public = record.public.model_dump() if record.public else None
+    return {
+        "digest": record.digest,
+        "config": config,
+        "diagnostics": record.diagnostics,
+        "ran_by": record.agent_id,
+        "public": public,
+    }
+
+
+def _text(kind: str, data: dict[str, Any]) -> str:
+    return f"{kind}\n{json.dumps(data, indent=1, sort_keys=True, default=str)}"
+
+
+async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
+    config, digest = env.normalise(dict(inp.config))
+    cfg_path, preds_path = _paths(digest)
+    existing = await env.registry.lookup(digest)
+    if existing is not None:
+        preds = await env.registry.predictions(existing.id)
+        if preds:
+            await env.sandbox.write_file(preds_path, preds)
+            env.predictions_of[digest_bytes(preds)] = digest
+        await env.registry.reused(existing, env.agent_id)
+        data = _describe(existing, config) | {"predictions": preds_path, "reused": True}
+        return ToolResult(ok=True, output=_text("already run; recorded result:", data), data=data)
+    budget = env.config.budget.experiments_per_agent
+    if budget is not None and env.experiments_done() >= budget:
+        raise ToolInputError(f"experiment budget spent: {budget} per agent")
+    await env.sandbox.write_file(cfg_path, json.dumps(config, indent=1).encode())
+    eid = await env.registry.start(env.agent_id, digest, config)
+    started = time.monotonic()
+    finished = False
+    try:
+        cmd = f"python -m w2s run --bundle /bundle --config {cfg_path} --out {preds_path}"
+        res = await run_command(
+            env, RunCommand(command=cmd, timeout=env.config.sandbox.experiment_timeout)
+        )
+        if not res.ok:
+            error = (res.output.strip().splitlines() or ["the runner failed"])[-2:]
+            await env.registry.finish(
+                eid,
+                env.agent_id,
+                digest,
+                diagnostics={},
+                predictions=None,
+                duration=time.monotonic() - started,
+                error=" ".join(error)[:2000],
+            )
+            finished = True
+            return ToolResult(ok=False, output=res.output, error="the experiment failed")
+        preds = await env.sandbox.read_file(preds_path, max_bytes=PREDICTIONS_MAX)
+        try:
+            diagnostics = json.loads(preds).get("diagnostics", {})
+        except (ValueError, AttributeError):
+            diagnostics = {}
+        await env.registry.finish(
+            eid,
+            env.agent_id,
+            digest,
+            diagnostics=diagnostics,
+            predictions=preds,
+            duration=time.monotonic() - started,
+        )
+        finished = True
+    finally:
+        if not finished:
+            # Cut short (a hard pause, a stop): forget it, so the next ask runs it afresh.
+            await asyncio.shield(env.registry.abandon(eid, digest))
+    env.predictions_of[digest_bytes(preds)] = digest
+    data = {
+        "digest": digest,
+        "config": config,
+        "diagnostics": diagnostics,
+        "predictions": preds_path,
+        "reused": False,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    return ToolResult(ok=True, output=_text("experiment finished:", data), data=data)
+
+
+async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
+    config, digest = env.normalise(dict(inp.config))
+    record = await env.registry.lookup(digest, wait=False)
+    if record is None:
+        return ToolResult(
+            ok=True,
+            output=f"not run yet (digest {digest})",
+            data={"digest": digest, "found": False},
+        )
+    data = _describe(record, config) | {"found": True}
+    return ToolResult(ok=True, output=_text("recorded result:", data), data=data)
+
+
+async def submit(env: ToolEnv, inp: Submit) -> ToolResult:
+    preds = await env.sandbox.read_file(inp.path, max_bytes=PREDICTIONS_MAX)
+    experiment = env.predictions_of.get(digest_bytes(preds))
+    method = inp.method
+    if experiment is not None and method == "unspecified":
+        record = await env.registry.lookup(experiment, wait=False)
+        if record is not None:
+            method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
+    outcome = await env.scorer.submit(
+        env.agent_id, preds, method=method, experiment_digest=experiment
+    )
+    data = {
+        "submission_id": outcome.submission_id,
+        "public": outcome.public.model_dump() if outcome.public else None,
+        "flags": list(outcome.flags),
+        "scored": outcome.scored,
+        "experiment": experiment,
+    }
+    return ToolResult(
+        ok=True, output=f"submission {outcome.submission_id}: {outcome.message}", data=data
+    )
+
+
+async def leaderboard(env: ToolEnv, inp: Leaderboard) -> ToolResult:
+    entries = [e for e in env.leaderboard() if e.rank is not None][: inp.limit]
+    rows = []
+    lines = []
+    for e in entries:
+        pgr = "n/a" if e.public.pgr is None else f"{e.public.pgr:.3f}"
+        lines.append(
+            f"#{e.rank} {e.agent_id} sub {e.submission_id}: PGR {pgr},"
+            f" acc {e.public.accuracy:.3f} - {e.method[:160]}"
+        )
+        rows.append(
+            {
+                "rank": e.rank,
+                "agent_id": e.agent_id,
+                "submission_id": e.submission_id,
+                "method": e.method,
+                "pgr": e.public.pgr,
+                "accuracy": e.public.accuracy,
+            }
+        )
+    return ToolResult(
+        ok=True, output="\n".join(lines) or "no scored submissions yet", data={"entries": rows}
+    )
