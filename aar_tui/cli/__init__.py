@@ -16,10 +16,12 @@ from aar_tui import __version__
 # name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
     "w2s": "aar_tui.cli.w2s:w2s",
+    "sandbox": "aar_tui.cli.sandbox:sandbox",
 }
 
 HELP = {
     "w2s": "The weak-to-strong benchmark: baselines, bundles, grading.",
+    "sandbox": "Sandboxes: check isolation, limits and GPUs on this machine.",
 }
 
 

@@ -1,0 +1,167 @@
+"""The checks behind `aar sandbox check`: make a sandbox, try the contract, report.
+
+What a user runs first on a new machine: it says how isolated a sandbox is, which limits
+took, whether a GPU is seen, and how long creating a sandbox and running a command take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sandbox import PathRefused, SandboxSpec, create, reattach
+from sandbox.base import Sandbox
+
+CANARY_VAR = "AAR_SANDBOX_CHECK_CANARY"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class CheckReport:
+    backend: str
+    isolated: bool = False
+    limits: dict[str, str] = field(default_factory=dict)
+    network: str = "unknown"
+    gpu: str = "none seen"
+    create_s: float | None = None
+    exec_ms: float | None = None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"ok": self.ok}
+
+
+async def run_check(backend: str, *, image: str | None = None, docker_host: str | None = None,
+                    gpus: tuple[str, ...] = (), memory_mb: int = 2048, cpus: float = 1.0,
+                    pids: int = 512) -> CheckReport:
+    report = CheckReport(backend)
+    tmp = Path(tempfile.mkdtemp(prefix="aar-sandbox-check-"))
+    os.chmod(tmp, 0o755)
+    (tmp / "workspace").mkdir()
+    (tmp / "bundle").mkdir()
+    (tmp / "bundle" / "README.txt").write_text("bundle\n")
+    run_id = f"check-{os.getpid()}-{secrets.token_hex(3)}"
+    spec = SandboxSpec(run_id=run_id, agent_id="probe", workspace=tmp / "workspace",
+                       mounts={"/bundle": tmp / "bundle"}, cpus=cpus, memory_mb=memory_mb,
+                       pids=pids, gpus=gpus, image=image, docker_host=docker_host)
+    options = {"docker_host": docker_host} if backend == "docker" else {}
+    box: Sandbox | None = None
+    try:
+        started = time.monotonic()
+        box = await create(backend, spec)  # type: ignore[arg-type]
+        report.create_s = time.monotonic() - started
+        report.isolated = box.isolated
+        report.limits = dict(getattr(box, "limits", {}))
+        await _run_checks(box, report)
+    finally:
+        if box is not None:
+            await box.remove()
+            left = await reattach(backend, run_id, **options)  # type: ignore[arg-type]
+            report.checks.append(Check("remove leaves nothing", not left,
+                                       f"{len(left)} sandbox(es) left"))
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+async def _run_checks(box: Sandbox, report: CheckReport) -> None:
+    async def check(name: str, probe: Callable[[], Awaitable[tuple[bool, str]]]) -> None:
+        try:
+            ok, detail = await probe()
+        except Exception as exc:  # a probe that raises has failed; the report says why
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        report.checks.append(Check(name, ok, detail))
+
+    async def exec_ok() -> tuple[bool, str]:
+        times = []
+        for _ in range(5):
+            result = await box.exec(["true"], timeout=30)
+            times.append(result.duration)
+        report.exec_ms = 1000 * statistics.median(times)
+        result = await box.exec("pwd; id -u", timeout=30)
+        where, uid = [*result.stdout.split(), "?", "?"][:2]
+        return where == "/workspace" and uid != "0", f"cwd {where}, uid {uid}"
+
+    async def python_ok() -> tuple[bool, str]:
+        code = "import w2s, torch; print(torch.cuda.device_count())"
+        result = await box.exec(["python", "-c", code], timeout=180)
+        if result.exit_code == 0:
+            count = int(result.stdout.strip() or 0)
+            report.gpu = f"{count} CUDA device(s)" if count else "none seen"
+        last_error = (result.stderr.strip().splitlines() or ["imports w2s and torch"])[-1]
+        return result.exit_code == 0, last_error
+
+    async def network_off() -> tuple[bool, str]:
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            result = await box.exec(["python", "-c", "import socket; socket.create_connection("
+                                     f"('127.0.0.1', {port}), timeout=3)"], timeout=30)
+        finally:
+            server.close()
+        off = result.exit_code != 0
+        report.network = "off" if off else "on"
+        return off, "host loopback unreachable" if off else "host loopback REACHABLE"
+
+    async def env_clean() -> tuple[bool, str]:
+        os.environ[CANARY_VAR] = "visible"
+        try:
+            result = await box.exec("env", timeout=30)
+        finally:
+            del os.environ[CANARY_VAR]
+        leaked = CANARY_VAR in result.stdout
+        return not leaked, "engine environment leaked" if leaked else "nothing inherited"
+
+    async def bundle_read_only() -> tuple[bool, str]:
+        result = await box.exec("touch /bundle/x", timeout=30)
+        return result.exit_code != 0, "writes refused" if result.exit_code else "WRITABLE"
+
+    async def confined() -> tuple[bool, str]:
+        await box.exec("ln -sf /etc/passwd out", timeout=30)
+        try:
+            await box.read_file("out")
+        except PathRefused:
+            return True, "a symlink out is refused"
+        return False, "a symlink out was followed"
+
+    async def timeout_kills() -> tuple[bool, str]:
+        result = await box.exec("setsid sleep 60 & sleep 60", timeout=0.5)
+        return result.timed_out and result.duration < 10, f"{result.duration:.2f}s"
+
+    async def pause_resume() -> tuple[bool, str]:
+        await box.pause()
+        paused = await box.status()
+        await box.resume()
+        running = await box.status()
+        return paused == "paused" and running.startswith("running"), f"{paused} -> {running}"
+
+    async def stats_numbers() -> tuple[bool, str]:
+        stats = await box.stats()
+        return stats.memory_bytes is not None, (
+            f"cpu {stats.cpu_percent}, memory {stats.memory_bytes}, pids {stats.pids}")
+
+    for name, probe in [("exec as an unprivileged user in /workspace", exec_ok),
+                        ("python imports w2s and torch under the memory limit", python_ok),
+                        ("network off", network_off), ("no inherited environment", env_clean),
+                        ("bundle read-only", bundle_read_only), ("file access confined", confined),
+                        ("timeout kills the tree", timeout_kills),
+                        ("pause and resume", pause_resume), ("stats", stats_numbers)]:
+        await check(name, probe)
