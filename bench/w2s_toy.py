@@ -31,7 +31,7 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.Compl
 
 def _line(name: str, value: str, target: str, ok: bool | None) -> None:
     mark = "" if ok is None else ("ok" if ok else "MISSED")
-    print(f"  {name:42} {value:>18}   target {target:14} {mark}")
+    print(f"  {name:48} {value:>14}   target {target:14} {mark}")
 
 
 def main() -> None:
