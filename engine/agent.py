@@ -82,8 +82,12 @@ class Agent:
         if state == self.state:
             return
         previous, self.state = self.state, state
+        sandbox_id = None
+        if previous == AgentState.STARTING and self.sandbox is not None:
+            sandbox_id = self.sandbox.id
         self.events.append(
-            self.id, AgentStatePayload(state=state, previous=previous, reason=reason)
+            self.id,
+            AgentStatePayload(state=state, previous=previous, reason=reason, sandbox_id=sandbox_id),
         )
 
     def _attend(self, reason: str, detail: str = "") -> None:

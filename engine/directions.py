@@ -8,8 +8,8 @@ reads the words.
 from __future__ import annotations
 
 DIRECTIONS: tuple[str, ...] = (
-    "logconf: let the student trust its own confident predictions over the weak labels",
-    "data selection: train only on the weak labels the supervisor is confident about",
+    "logconf: let the student trust its own predictions over the weak labels where it is sure",
+    "data selection: train only on the confident weak labels, drop the doubtful ones",
     "self-training: relabel the data with the student's own predictions, round after round",
     "product loss: treat the weak labels as a noisy channel and combine them with the "
     "student's beliefs",

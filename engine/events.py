@@ -122,6 +122,7 @@ class AgentStatePayload(Record):
     state: AgentState
     previous: AgentState | None = None
     reason: str = ""
+    sandbox_id: str | None = None
 
 
 class AgentAttentionPayload(Record):

@@ -21,6 +21,8 @@ from engine.events import (
     Score,
     SubmissionPayload,
     SubmissionVoidedPayload,
+    TextDeltaPayload,
+    ThinkingDeltaPayload,
     ToolCallPayload,
     UsagePayload,
 )
@@ -85,15 +87,20 @@ class Projection:
                     last_activity=event.ts,
                 )
             case AgentStatePayload() if agent:
-                self.agents[aid] = agent.model_copy(
-                    update={"state": p.state, "state_reason": p.reason}
-                )
+                update = {"state": p.state, "state_reason": p.reason}
+                if p.sandbox_id is not None:
+                    update["sandbox_id"] = p.sandbox_id
+                self.agents[aid] = agent.model_copy(update=update)
             case AgentAttentionPayload() if agent:
                 self.agents[aid] = agent.model_copy(
                     update={"needs_attention": p.needs_attention, "attention_reason": p.reason}
                 )
             case ToolCallPayload() if agent:
                 self._count(aid, tool_calls=1)
+                self._set_counters(aid, steps=max(agent.counters.steps, p.step))
+            case TextDeltaPayload() | ThinkingDeltaPayload() if agent:
+                if p.step > agent.counters.steps:
+                    self._set_counters(aid, steps=p.step)
             case UsagePayload() if agent:
                 c = agent.counters
                 self._set_counters(

@@ -113,7 +113,7 @@ async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
         return ToolResult(
             ok=True,
             output=f"not run yet (digest {digest})",
-            data={"digest": digest, "found": False},
+            data={"digest": digest, "config": config, "found": False},
         )
     data = _describe(record, config) | {"found": True}
     return ToolResult(ok=True, output=_text("recorded result:", data), data=data)

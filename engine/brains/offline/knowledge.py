@@ -1,0 +1,118 @@
+"""What the offline researcher knows: every trial it ran or read about, and what they suggest.
+
+A trial's public PGR comes from the scorer (its own submissions, the leaderboard, the
+registry); `proxy` predicts PGR from label-free diagnostics, fitted on the trials that
+have both, so the researcher can judge an experiment before spending a submission on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Trial:
+    digest: str
+    config: dict[str, Any]
+    by: str
+    diagnostics: dict[str, Any]
+    predictions: str | None = None
+    pgr: float | None = None
+    accuracy: float | None = None
+    submission_id: int | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        return self.pgr is not None
+
+
+def _features(diag: dict[str, Any]) -> list[float] | None:
+    agree = diag.get("agreement_with_weak_labels")
+    share = diag.get("predicted_class1_share")
+    if agree is None or share is None:
+        return None
+    a = float(agree)
+    return [1.0, a, a * a, abs(float(share) - 0.5)]
+
+
+class Knowledge:
+    def __init__(self) -> None:
+        self.trials: dict[str, Trial] = {}
+
+    def add(self, trial: Trial) -> Trial:
+        known = self.trials.get(trial.digest)
+        if known is not None:
+            # Keep what we knew; fill in what is new (a score, diagnostics).
+            if trial.pgr is not None and (known.pgr is None or trial.pgr > known.pgr):
+                known.pgr, known.accuracy = trial.pgr, trial.accuracy
+            known.diagnostics = known.diagnostics or trial.diagnostics
+            known.predictions = trial.predictions or known.predictions
+            return known
+        self.trials[trial.digest] = trial
+        return trial
+
+    def mine(self, agent_id: str) -> list[Trial]:
+        return [t for t in self.trials.values() if t.by == agent_id]
+
+    def best(self, agent_id: str | None = None) -> Trial | None:
+        pool = [
+            t
+            for t in self.trials.values()
+            if t.scored and (agent_id is None or t.by == agent_id) and "degenerate" not in t.flags
+        ]
+        return max(pool, key=lambda t: t.pgr, default=None)  # type: ignore[arg-type,return-value]
+
+    def proxy(self, diagnostics: dict[str, Any]) -> float | None:
+        """Predicted PGR from diagnostics; None until enough scored trials to fit it."""
+        x = _features(diagnostics)
+        rows = [
+            (f, t.pgr)
+            for t in self.trials.values()
+            if t.scored and (f := _features(t.diagnostics)) is not None
+        ]
+        if x is None or len(rows) < 5:
+            return None
+        a = np.array([r[0] for r in rows])
+        b = np.array([r[1] for r in rows])
+        coef, *_ = np.linalg.lstsq(a, b, rcond=None)
+        return float(np.dot(coef, x))
+
+    def effects(self, min_count: int = 2) -> list[tuple[str, list[tuple[Any, float, int]]]]:
+        """Per field, the mean PGR of scored trials at each value it took (values with data)."""
+        scored = [t for t in self.trials.values() if t.scored]
+        out = []
+        fields = {k for t in scored for k in t.config}
+        for name in sorted(fields):
+            groups: dict[str, list[float]] = {}
+            for t in scored:
+                key = json.dumps(_bucket(name, t.config.get(name)))
+                groups.setdefault(key, []).append(float(t.pgr))  # type: ignore[arg-type]
+            if len(groups) < 2:
+                continue
+            rows = [
+                (json.loads(k), float(np.mean(v)), len(v))
+                for k, v in groups.items()
+                if len(v) >= min_count
+            ]
+            if len(rows) >= 2:
+                out.append((name, sorted(rows, key=lambda r: -r[1])))
+        # The fields whose values differ most first: that is where the lesson is.
+        out.sort(key=lambda kv: -(kv[1][0][1] - kv[1][-1][1]))
+        return out
+
+
+def _bucket(name: str, value: Any) -> Any:
+    """Coarse values, so that a continuous field groups into a few comparable buckets."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if name == "lr" and value:
+        half_decades = round(float(np.log10(float(value))) * 2) / 2
+        return float(f"{10**half_decades:.1g}")
+    if isinstance(value, float):
+        return round(value, 1)
+    return value

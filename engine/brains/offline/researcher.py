@@ -1,0 +1,368 @@
+"""The offline researcher: a real search policy over the w2s method space, no model behind it.
+
+Each step is one action through the same tools a model gets. A cycle: propose a config
+(mutate the best trial it knows, its own or another agent's, within its direction; now
+and then explore at random), check the registry so it never reruns what anyone ran,
+post a hypothesis, run the experiment, judge the diagnostics with a proxy fitted on
+scored trials, submit when the proxy says it is worth a submission, then post a result
+(a new best, linked to its submission) or an insight (what the scored trials say about
+each field). A redirect in plain words narrows the search; it answers with what it
+understood and what it did not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.brain import Brain, Message, StepContext, StepOutcome
+from engine.brains.offline import prose
+from engine.brains.offline.knowledge import Knowledge, Trial
+from engine.brains.offline.space import (
+    FOCUS,
+    Constraints,
+    apply_constraints,
+    mutate,
+    random_config,
+)
+from engine.brains.offline.understanding import understand
+
+Action = Callable[[StepContext], Awaitable[bool]]
+
+EXPLORE = 0.15  # share of proposals drawn at random rather than mutated
+ADOPT = 0.3  # share of proposals built on another agent's better trial
+INSIGHT_EVERY = 4  # scored trials between two insight posts
+RATE_BACKOFF = 300.0
+
+
+@dataclass
+class Candidate:
+    config: dict[str, Any]
+    parent: Trial | None
+    changed: list[str]
+    why: str
+    digest: str = ""
+    trial: Trial | None = None
+    previous_best: float | None = None
+
+
+def _family(direction: str) -> tuple[Constraints, tuple[str, ...]]:
+    u = understand(direction)
+    fixed = {k: v for k, v in u.constraints.fixed.items() if k in ("method", "loss", "labels")}
+    fixed |= {k: v for k, v in u.constraints.fixed.items() if k == "early_stopping"}
+    family = (
+        fixed.get("loss") if fixed.get("loss") in ("logconf", "product") else fixed.get("method")
+    )
+    focus = FOCUS.get(str(family), ())
+    if not focus and u.constraints.focus:
+        focus = u.constraints.focus + FOCUS["tuning"][:2]
+    if not focus and "early_stopping" in fixed:
+        focus = FOCUS["early"]
+    return Constraints(fixed=fixed, ranges=u.constraints.ranges), focus or FOCUS["tuning"]
+
+
+class OfflineResearcher(Brain):
+    name = "offline"
+
+    def __init__(self, *, direction: str, seed: int = 0) -> None:
+        self.direction = direction
+        self.rng = random.Random(seed)
+        self.family, self.focus = _family(direction)
+        self.redirected = Constraints()
+        self.knowledge = Knowledge()
+        self.queue: deque[Action] = deque()
+        self.current: Candidate | None = None
+        self.heard: set[tuple[float, str]] = set()
+        self.submit_blocked_until = 0.0
+        self.scored_since_insight = 0
+        self.failures = 0
+        self.oriented = False
+        self.cycles = 0
+        self.agent_id = ""
+
+    @property
+    def constraints(self) -> Constraints:
+        return self.family.merge(self.redirected)
+
+    # ---- the step --------------------------------------------------------------------
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        self.agent_id = ctx.agent_id
+        for message in ctx.inbox:
+            self._hear(ctx, message)
+        if not self.queue:
+            self._plan()
+        action = self.queue[0]
+        # Popped only once done: a step cut short (hard pause) is taken again on resume.
+        progress = await action(ctx)
+        self.queue.popleft()
+        return StepOutcome(progress=progress)
+
+    def _plan(self) -> None:
+        if not self.oriented:
+            self.queue.append(self._orient)
+        self.queue.extend(
+            (self._propose, self._hypothesis, self._experiment, self._judge, self._report)
+        )
+
+    def _hear(self, ctx: StepContext, message: Message) -> None:
+        key = (message.ts, message.text)
+        if key in self.heard:
+            return
+        self.heard.add(key)
+        u = understand(message.text)
+        who = "the supervisor" if message.source == "redirect" else "a broadcast"
+        if u.empty and not u.constraints.focus:
+            if message.source == "redirect":
+                ctx.say(
+                    f"Message from {who}: {message.text!r}. I found no method, loss or "
+                    f"parameter in it that I can act on (I did not understand: "
+                    f"{', '.join(u.not_understood) or 'anything'}); I keep my current plan.\n"
+                )
+            return
+        self.redirected = self.redirected.merge(u.constraints)
+        if u.constraints.focus:
+            rest = tuple(f for f in self.focus if f not in u.constraints.focus)
+            self.focus = u.constraints.focus + rest
+        # The plan in hand was made before the message: start a fresh cycle under it.
+        self.queue.clear()
+        self.current = None
+        self.oriented = True
+        text = f"Message from {who}: {message.text!r}. Understood: {', '.join(u.understood)}."
+        if u.not_understood:
+            text += f" Not understood: {', '.join(u.not_understood)}."
+        text += f" My search is now constrained to {self.constraints.describe()}.\n"
+        ctx.say(text)
+
+    # ---- actions ---------------------------------------------------------------------
+
+    async def _orient(self, ctx: StepContext) -> bool:
+        ctx.say(
+            f"My direction: {self.direction}. Before running anything I read the forum and "
+            "the leaderboard, to avoid repeating others and to start from the best known result.\n"
+        )
+        await ctx.tools.call("forum_search", {"query": "", "limit": 10})
+        await self._read_leaderboard(ctx)
+        self.oriented = True
+        return True
+
+    async def _read_leaderboard(self, ctx: StepContext) -> None:
+        board = await ctx.tools.call("leaderboard", {"limit": 10})
+        for row in board.data.get("entries", []):
+            try:
+                config = json.loads(row["method"])
+            except (ValueError, TypeError):
+                continue
+            if not isinstance(config, dict) or row["agent_id"] == self.agent_id:
+                continue
+            self.knowledge.add(
+                Trial(
+                    digest=f"lb-{row['submission_id']}",
+                    config=config,
+                    by=row["agent_id"],
+                    diagnostics={},
+                    pgr=row["pgr"],
+                    accuracy=row["accuracy"],
+                )
+            )
+
+    def _parent(self) -> tuple[Trial | None, str]:
+        mine = self.knowledge.best(self.agent_id)
+        overall = self.knowledge.best()
+        better = overall is not None and (mine is None or (overall.pgr or 0) > (mine.pgr or 0))
+        if better and overall.by != self.agent_id and self.rng.random() < ADOPT:
+            return overall, f"building on {overall.by}'s PGR {prose.pgr_text(overall.pgr)}"
+        if mine is not None:
+            top = sorted(
+                (t for t in self.knowledge.mine(self.agent_id) if t.scored),
+                key=lambda t: -(t.pgr or 0),
+            )[:3]
+            pick = self.rng.choice(top)
+            return pick, f"refining my trial at PGR {prose.pgr_text(pick.pgr)}"
+        unscored = self.knowledge.mine(self.agent_id)
+        if unscored:
+            return self.rng.choice(unscored), "refining an unscored trial"
+        return None, "starting from my direction's family"
+
+    async def _propose(self, ctx: StepContext) -> bool:
+        c = self.constraints
+        for _ in range(5):
+            parent, why = self._parent()
+            if parent is None:
+                config, changed = apply_constraints(dict(c.fixed), c), []
+                if self.knowledge.mine(self.agent_id) or self.cycles:
+                    config = random_config(dict(c.fixed), self.rng, c)
+            elif self.rng.random() < EXPLORE:
+                config, changed, why = random_config(dict(c.fixed), self.rng, c), [], "exploring"
+                parent = None
+            else:
+                config, changed = mutate(parent.config, self.rng, c, self.focus)
+            look = await ctx.tools.call("experiment_lookup", {"config": config})
+            if not look.ok:
+                ctx.say(f"That config does not parse ({look.error}); I draw another.\n")
+                continue
+            digest = look.data["digest"]
+            if look.data.get("found"):
+                public = look.data.get("public") or {}
+                self.knowledge.add(
+                    Trial(
+                        digest=digest,
+                        config=look.data["config"],
+                        by=look.data.get("ran_by", "?"),
+                        diagnostics=look.data.get("diagnostics", {}),
+                        pgr=public.get("pgr"),
+                        accuracy=public.get("accuracy"),
+                    )
+                )
+                ctx.say(
+                    f"{look.data.get('ran_by')} already ran {prose.config_text(config)}; "
+                    "I take its result and draw another.\n"
+                )
+                continue
+            self.current = Candidate(look.data["config"], parent, changed, why, digest)
+            ctx.say(f"Next: {prose.config_text(self.current.config)} ({why}).\n")
+            return True
+        self.queue.clear()  # nothing new found: the next step starts a fresh cycle
+        return False
+
+    async def _hypothesis(self, ctx: StepContext) -> bool:
+        cur = self.current
+        if cur is None:
+            return False
+        if self.cycles % 3 == 0 or cur.parent is None:
+            first = not self.knowledge.mine(self.agent_id)
+            title, body = prose.hypothesis(
+                self.direction, cur.parent, cur.changed, cur.config, first
+            )
+            await ctx.tools.call(
+                "forum_post",
+                {"kind": "hypothesis", "title": title, "body": body, "tags": self._tags(cur)},
+            )
+        return True
+
+    async def _experiment(self, ctx: StepContext) -> bool:
+        cur = self.current
+        if cur is None:
+            return False
+        res = await ctx.tools.call("run_experiment", {"config": cur.config})
+        self.cycles += 1
+        if not res.ok:
+            self.failures += 1
+            ctx.say(f"The experiment failed: {res.error}.\n")
+            if self.failures in (2, 10):
+                title, body = prose.failure(cur.config, res.output or res.error or "")
+                await ctx.tools.call("forum_post", {"kind": "error", "title": title, "body": body})
+            self.queue.clear()
+            self.current = None
+            return False
+        self.failures = 0
+        d = res.data
+        public = d.get("public") or {}
+        cur.trial = self.knowledge.add(
+            Trial(
+                digest=d["digest"],
+                config=d["config"],
+                by=d.get("ran_by", self.agent_id) if d.get("reused") else self.agent_id,
+                diagnostics=d.get("diagnostics", {}),
+                predictions=d.get("predictions"),
+                pgr=public.get("pgr"),
+                accuracy=public.get("accuracy"),
+            )
+        )
+        ctx.say(f"Diagnostics: {prose.diagnostics_text(cur.trial.diagnostics)}.\n")
+        return True
+
+    async def _judge(self, ctx: StepContext) -> bool:
+        cur = self.current
+        if cur is None or cur.trial is None or cur.trial.predictions is None:
+            return False
+        trial = cur.trial
+        if trial.scored:
+            ctx.say("Its score is already known; no need to submit it again.\n")
+            return True
+        if time.time() < self.submit_blocked_until:
+            ctx.say("I am at my submission limit for now; I keep experimenting.\n")
+            return True
+        predicted = self.knowledge.proxy(trial.diagnostics)
+        best = self.knowledge.best(self.agent_id)
+        worth = (
+            predicted is None
+            or best is None
+            or predicted >= (best.pgr or 0) - 0.05
+            or self.rng.random() < 0.2
+        )
+        if not worth:
+            ctx.say(
+                f"The diagnostics predict PGR {predicted:.3f}, well under my best "
+                f"{prose.pgr_text(best.pgr if best else None)}; I do not spend a submission.\n"
+            )
+            return True
+        res = await ctx.tools.call(
+            "submit",
+            {"path": trial.predictions, "method": json.dumps(trial.config, sort_keys=True)},
+        )
+        if not res.ok:
+            if "rate limit" in (res.error or ""):
+                self.submit_blocked_until = time.time() + RATE_BACKOFF
+            ctx.say(f"The submission was not accepted: {res.error}\n")
+            return False
+        public = res.data.get("public")
+        trial.submission_id = res.data.get("submission_id")
+        trial.flags = tuple(res.data.get("flags", ()))
+        if public is None:
+            ctx.say("It was flagged as too close to an earlier submission; no new score.\n")
+            return True
+        previous = best.pgr if best else None
+        trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
+        self.scored_since_insight += 1
+        ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
+        cur.previous_best = previous
+        return True
+
+    async def _report(self, ctx: StepContext) -> bool:
+        cur, self.current = self.current, None
+        if cur is None or cur.trial is None:
+            return False
+        trial = cur.trial
+        previous = cur.previous_best
+        new_best = (
+            trial.scored
+            and trial.submission_id is not None
+            and "degenerate" not in trial.flags
+            and (previous is None or (trial.pgr or 0) > previous + 0.002)
+        )
+        if new_best:
+            title, body = prose.result(trial, previous)
+            await ctx.tools.call(
+                "forum_post",
+                {
+                    "kind": "result",
+                    "title": title,
+                    "body": body,
+                    "tags": self._tags(cur),
+                    "metrics": {"pgr": trial.pgr, "accuracy": trial.accuracy},
+                    "submission_id": trial.submission_id,
+                },
+            )
+            return True
+        if self.scored_since_insight >= INSIGHT_EVERY:
+            await self._read_leaderboard(ctx)
+            effects = self.knowledge.effects()
+            if effects:
+                n = sum(1 for t in self.knowledge.trials.values() if t.scored)
+                title, body = prose.insight(effects, n)
+                await ctx.tools.call(
+                    "forum_post",
+                    {"kind": "insight", "title": title, "body": body, "tags": ["insight"]},
+                )
+                self.scored_since_insight = 0
+        return True
+
+    def _tags(self, cur: Candidate) -> list[str]:
+        tags = [str(cur.config.get("method", "vanilla")), str(cur.config.get("loss", "xent"))]
+        return tags + [c for c in cur.changed[:2]]

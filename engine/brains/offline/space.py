@@ -1,0 +1,163 @@
+"""The offline researcher's view of the method space: which fields to search, over what
+ranges, and the constraints a direction or a redirect puts on them.
+
+Ranges are search ranges (where good configs plausibly lie), inside what `w2s` allows.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dim:
+    name: str
+    kind: str  # "log", "float", "int", "choice", "bool"
+    low: float = 0.0
+    high: float = 1.0
+    choices: tuple[Any, ...] = ()
+    methods: tuple[str, ...] | None = None
+    losses: tuple[str, ...] | None = None
+    nullable_pair: str | None = None
+
+    def applies(self, config: dict[str, Any]) -> bool:
+        if self.methods is not None and config.get("method", "vanilla") not in self.methods:
+            return False
+        return not (self.losses is not None and config.get("loss", "xent") not in self.losses)
+
+
+DIMS: dict[str, Dim] = {
+    d.name: d
+    for d in (
+        Dim("method", "choice", choices=("vanilla", "confident", "self_training")),
+        Dim("loss", "choice", choices=("xent", "logconf", "product")),
+        Dim("labels", "choice", choices=("soft", "hard")),
+        Dim("lr", "log", 1e-4, 3e-2),
+        Dim("epochs", "int", 1, 8),
+        Dim("batch_size", "choice", choices=(64, 128, 256, 512)),
+        Dim("weight_decay", "choice", choices=(0.0, 1e-4, 1e-3, 1e-2, 0.05)),
+        Dim("label_smoothing", "float", 0.0, 0.3),
+        Dim("early_stopping", "bool"),
+        Dim("ensemble", "int", 1, 5),
+        Dim("confident_fraction", "float", 0.2, 0.95, methods=("confident",)),
+        Dim("rounds", "int", 2, 4, methods=("self_training",)),
+        Dim("self_weight", "float", 0.3, 1.0, methods=("self_training",)),
+        Dim("aux_coef", "float", 0.1, 1.0, losses=("logconf",)),
+        Dim("warmup_frac", "float", 0.0, 0.5, losses=("logconf",)),
+        Dim("alpha", "float", 0.25, 3.0, losses=("product",)),
+        Dim("beta", "float", 0.25, 3.0, losses=("product",)),
+    )
+}
+
+# The fields a family searches first; the rest are searched less often.
+FOCUS = {
+    "logconf": ("aux_coef", "warmup_frac", "lr", "epochs"),
+    "product": ("alpha", "beta", "lr", "epochs"),
+    "confident": ("confident_fraction", "lr", "epochs"),
+    "self_training": ("rounds", "self_weight", "lr", "epochs"),
+    "regularise": ("weight_decay", "label_smoothing", "lr", "epochs"),
+    "early": ("labels", "early_stopping", "epochs", "lr"),
+    "ensemble": ("ensemble", "lr", "epochs"),
+    "tuning": ("lr", "epochs", "batch_size", "weight_decay"),
+}
+
+
+@dataclass
+class Constraints:
+    """What a direction or the supervisor pinned: fixed values and narrowed ranges."""
+
+    fixed: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    focus: tuple[str, ...] = ()
+
+    def merge(self, other: Constraints) -> Constraints:
+        return Constraints(
+            fixed={**self.fixed, **other.fixed},
+            ranges={**self.ranges, **other.ranges},
+            focus=other.focus or self.focus,
+        )
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.fixed.items()]
+        parts += [f"{k} in [{_fmt(lo)}, {_fmt(hi)}]" for k, (lo, hi) in self.ranges.items()]
+        return ", ".join(parts) or "no constraints"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _bounds(dim: Dim, c: Constraints) -> tuple[float, float]:
+    lo, hi = c.ranges.get(dim.name, (dim.low, dim.high))
+    return max(lo, dim.low if dim.kind != "log" else 1e-6), hi
+
+
+def sample_value(dim: Dim, rng: random.Random, c: Constraints) -> Any:
+    lo, hi = _bounds(dim, c)
+    if dim.kind == "log":
+        return float(f"{math.exp(rng.uniform(math.log(lo), math.log(hi))):.3g}")
+    if dim.kind == "float":
+        return round(rng.uniform(lo, hi), 3)
+    if dim.kind == "int":
+        return rng.randint(math.ceil(lo), math.floor(hi))
+    if dim.kind == "bool":
+        return rng.random() < 0.5
+    options = [v for v in dim.choices if not isinstance(v, int | float) or lo <= v <= hi]
+    return rng.choice(options or list(dim.choices))
+
+
+def perturb_value(dim: Dim, value: Any, rng: random.Random, c: Constraints) -> Any:
+    """A nearby value: a local step, so the search refines around what worked."""
+    lo, hi = _bounds(dim, c)
+    if value is None or dim.kind in ("bool", "choice"):
+        return sample_value(dim, rng, c)
+    if dim.kind == "log":
+        v = float(value) * math.exp(rng.gauss(0, 0.7))
+        return float(f"{min(hi, max(lo, v)):.3g}")
+    if dim.kind == "float":
+        v = float(value) + rng.gauss(0, 0.2 * (hi - lo))
+        return round(min(hi, max(lo, v)), 3)
+    v = int(value) + rng.choice((-2, -1, 1, 2))
+    return int(min(math.floor(hi), max(math.ceil(lo), v)))
+
+
+def apply_constraints(config: dict[str, Any], c: Constraints) -> dict[str, Any]:
+    out = {**config, **c.fixed}
+    for name, (lo, hi) in c.ranges.items():
+        if name in out and isinstance(out[name], int | float) and not isinstance(out[name], bool):
+            value = min(hi, max(lo, out[name]))
+            out[name] = round(value) if DIMS[name].kind == "int" else value
+    # Fields that do not apply to the method or loss are dropped (w2s refuses them).
+    return {k: v for k, v in out.items() if k not in DIMS or DIMS[k].applies(out)}
+
+
+def mutate(
+    parent: dict[str, Any], rng: random.Random, c: Constraints, focus: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
+    """A child of `parent` with one or two fields changed, preferring the focus fields."""
+    child = dict(parent)
+    free = [d for d in DIMS.values() if d.name not in c.fixed and d.applies(child)]
+    preferred = [d for d in free if d.name in (c.focus or focus)]
+    changed: list[str] = []
+    for _ in range(1 if rng.random() < 0.6 else 2):
+        pool = preferred if preferred and rng.random() < 0.8 else free
+        if not pool:
+            break
+        dim = rng.choice(pool)
+        child[dim.name] = perturb_value(dim, child.get(dim.name), rng, c)
+        changed.append(dim.name)
+    return apply_constraints(child, c), changed
+
+
+def random_config(base: dict[str, Any], rng: random.Random, c: Constraints) -> dict[str, Any]:
+    """A random point of the space around `base` (the family), for exploration and baselines."""
+    config = dict(base)
+    for dim in DIMS.values():
+        if dim.name in c.fixed or dim.name in base or not dim.applies(config):
+            continue
+        if rng.random() < 0.5:
+            config[dim.name] = sample_value(dim, rng, c)
+    return apply_constraints(config, c)
