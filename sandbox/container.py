@@ -120,10 +120,10 @@ class DockerSandbox(Sandbox):
                                     limit=self.spec.output_limit, user=_user())
 
     async def pause(self) -> None:
-        await self._call(self._container.pause)
+        await self._call(self._container.pause, already="already paused")
 
     async def resume(self) -> None:
-        await self._call(self._container.unpause)
+        await self._call(self._container.unpause, already="is not paused")
 
     async def stop(self) -> None:
         await self._call(self._container.stop, timeout=0)
@@ -170,7 +170,8 @@ class DockerSandbox(Sandbox):
         state = self._container.status
         return {"running": "running", "paused": "paused"}.get(state, "stopped")
 
-    async def _call(self, method, **kwargs: Any) -> None:
+    async def _call(self, method, already: str | None = None, **kwargs: Any) -> None:
+        """Call the SDK off the loop; `already` is the engine's word for "nothing to do"."""
         self._check_present()
         import docker
 
@@ -179,6 +180,8 @@ class DockerSandbox(Sandbox):
         except docker.errors.NotFound:
             raise SandboxGone(f"the container of sandbox {self.id} is gone") from None
         except docker.errors.APIError as exc:
+            if already and already in str(exc.explanation or exc):
+                return
             raise SandboxError(f"sandbox {self.id}: {exc.explanation or exc}") from None
 
 

@@ -8,9 +8,11 @@ callback line by line as it comes. A timeout kills every process of the containe
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sandbox.output import OutputCallback, StreamCapture
@@ -34,6 +36,9 @@ done
 KILL_ALL = ["/bin/sh", "-c", _KILL_SCRIPT]
 # After a kill, how long the output stream may take to end.
 DRAIN_S = 30.0
+# A running command holds a thread for as long as it runs (a training run: hours), so the
+# streams get their own pool rather than the event loop's small default one.
+_STREAMS = ThreadPoolExecutor(max_workers=512, thread_name_prefix="docker-exec")
 
 
 def _run_blocking(api: Any, container_id: str, argv: list[str], cwd: str,
@@ -71,9 +76,14 @@ async def run(api: Any, container_id: str, argv: list[str], *, cwd: str,
     out = StreamCapture("stdout", limit, relay)
     err = StreamCapture("stderr", limit, relay)
     started = time.monotonic()
-    task = asyncio.ensure_future(asyncio.to_thread(
+    task = loop.run_in_executor(_STREAMS, functools.partial(
         _run_blocking, api, container_id, argv, cwd, env, stdin, user, out, err))
-    done, _ = await asyncio.wait({task}, timeout=timeout)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        # The caller gave up on the command: it must not run on unseen.
+        await asyncio.shield(asyncio.to_thread(kill_all, api, container_id, user))
+        raise
     timed_out = not done
     if timed_out:
         await asyncio.to_thread(kill_all, api, container_id, user)
