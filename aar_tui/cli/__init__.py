@@ -17,11 +17,13 @@ from aar_tui import __version__
 COMMANDS: dict[str, str] = {
     "w2s": "aar_tui.cli.w2s:w2s",
     "sandbox": "aar_tui.cli.sandbox:sandbox",
+    "run": "aar_tui.cli.run:run",
 }
 
 HELP = {
     "w2s": "The weak-to-strong benchmark: baselines, bundles, grading.",
     "sandbox": "Sandboxes: check isolation, limits and GPUs on this machine.",
+    "run": "Start a swarm of research agents on a task (add --headless for no app).",
 }
 
 

@@ -1,0 +1,241 @@
+"""`aar run`: start a swarm on a task, in the supervisor app or headless with progress lines."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.commands import FinishRun
+from engine.events import Event
+from engine.view import EngineView, LeaderboardEntry
+
+
+def _overrides(**flags: Any) -> dict[str, Any]:
+    """The flags given, laid out like the TOML config they override."""
+    out: dict[str, Any] = {}
+    layout = {
+        "agents": ("agents", "count"),
+        "brain": ("agents", "brain"),
+        "model": ("agents", "model"),
+        "sandbox": ("sandbox", "backend"),
+        "minutes": ("budget", "minutes"),
+        "task": ("task",),
+        "data": ("data",),
+        "run_dir": ("run_dir",),
+        "name": ("name",),
+    }
+    for flag, value in flags.items():
+        if value is None:
+            continue
+        *parents, leaf = layout[flag]
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = str(value) if isinstance(value, Path) else value
+    return out
+
+
+def _pgr(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
+
+
+def progress_line(event: Event) -> str | None:
+    """One line for the events a person following a headless run wants to see."""
+    p = event.payload
+    who = event.agent_id or "run"
+    match p.kind:
+        case "run_state":
+            return f"[{who}] run {p.state.value}" + (f": {p.reason}" if p.reason else "")
+        case "agent_added":
+            return f"[{who}] joins ({p.brain}): {p.direction}"
+        case "agent_state" if p.state.value in ("paused", "stopped", "finished", "failed"):
+            return f"[{who}] {p.state.value}" + (f": {p.reason}" if p.reason else "")
+        case "agent_attention" if p.needs_attention:
+            return f"[{who}] needs attention: {p.reason} ({p.detail})"
+        case "experiment_finished":
+            if not p.ok:
+                return f"[{who}] experiment {p.digest[:8]} failed: {p.error}"
+            agree = p.diagnostics.get("agreement_with_weak_labels")
+            tail = f", agreement with weak labels {agree:.3f}" if agree is not None else ""
+            reused = " (from the registry)" if p.reused else ""
+            return f"[{who}] experiment {p.digest[:8]} done in {p.duration:.1f}s{reused}{tail}"
+        case "submission":
+            flags = f" flags: {', '.join(p.flags)}" if p.flags else ""
+            if p.public is None:
+                return f"[{who}] submission {p.submission_id}: no score{flags}"
+            return (
+                f"[{who}] submission {p.submission_id}: public PGR {_pgr(p.public.pgr)},"
+                f" accuracy {p.public.accuracy:.3f}{flags}"
+            )
+        case "forum_post":
+            return f"[{who}] posts {p.post.kind} #{p.post.id}: {p.post.title}"
+        case "command":
+            reason = f" ({p.reason})" if p.reason else ""
+            return (
+                f"[{who}] command {p.command.get('command')} by {p.issued_by}: {p.status}{reason}"
+            )
+        case "error":
+            return f"[{who}] error in {p.where}: {p.message.splitlines()[0][:200]}"
+    return None
+
+
+def leaderboard_table(entries: list[LeaderboardEntry], limit: int = 10) -> str:
+    ranked = [e for e in entries if e.rank is not None][:limit]
+    if not ranked:
+        return "no scored submissions"
+    lines = [" rank  agent  sub   PGR    acc    method"]
+    for e in ranked:
+        lines.append(
+            f" {e.rank:>4}  {e.agent_id:<5} {e.submission_id:>4}  {_pgr(e.public.pgr)}  "
+            f"{e.public.accuracy:.3f}  {_method(e.method)}"
+        )
+    return "\n".join(lines)
+
+
+def _method(text: str) -> str:
+    import json
+
+    try:
+        config = json.loads(text)
+    except ValueError:
+        return text[:70]
+    if not isinstance(config, dict):
+        return text[:70]
+    keys = (
+        "method",
+        "loss",
+        "labels",
+        "lr",
+        "epochs",
+        "weight_decay",
+        "label_smoothing",
+        "ensemble",
+        "aux_coef",
+        "confident_fraction",
+        "rounds",
+        "alpha",
+        "beta",
+    )
+    return " ".join(f"{k}={config[k]}" for k in keys if config.get(k) is not None)[:90]
+
+
+async def _follow(view: EngineView) -> None:
+    async for event in view.events(0):
+        line = progress_line(event)
+        if line:
+            click.echo(line)
+
+
+async def _summary(view: EngineView) -> None:
+    snap = await view.snapshot()
+    posts = await view.forum_list(limit=1000)
+    kinds: dict[str, int] = {}
+    for post in posts:
+        kinds[post.kind] = kinds.get(post.kind, 0) + 1
+    experiments = await view.experiments(limit=5000)
+    click.echo("")
+    click.echo(f"run {snap.run.run_id} on {snap.run.task_id}: {snap.run.state.value}")
+    base = snap.run.baselines
+    if base:
+        click.echo(
+            f"baselines (public half): weak {base.get('weak_public', 0):.3f},"
+            f" ceiling {base.get('ceiling_public', 0):.3f}"
+        )
+    click.echo(
+        f"experiments {len(experiments)}, submissions {snap.budgets.submissions_used}, forum "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    )
+    click.echo("leaderboard (public scores):")
+    click.echo(leaderboard_table(list(snap.leaderboard)))
+    click.echo(f"run directory: {snap.run.run_dir}")
+
+
+async def run_headless(engine: Any, minutes: float | None) -> None:
+    view = engine.view()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGINT, engine.finish, "interrupted")
+    follower = asyncio.create_task(_follow(view))
+    try:
+        await engine.run(minutes)
+    finally:
+        await asyncio.sleep(0.2)  # let the last committed events print
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signal.SIGINT)
+    await _summary(view)
+
+
+async def run_with_app(engine: Any, minutes: float | None, app_class: Any) -> None:
+    app = app_class(engine.view())
+    runner = asyncio.create_task(engine.run(minutes))
+    try:
+        await app.run_async()
+    finally:
+        if not runner.done():
+            await engine.command(FinishRun(reason="the supervisor closed the app"))
+        await runner
+
+
+def _app_class() -> Any | None:
+    """The supervisor app, if this install has it and there is a terminal to draw it on."""
+    if not sys.stdout.isatty():
+        return None
+    try:
+        from aar_tui.app import AarApp
+    except ImportError:
+        return None
+    return AarApp
+
+
+async def _main(config: Any, headless: bool) -> None:
+    from engine.runtime import Engine
+
+    click.echo(f"preparing task {config.task} ...")
+    engine = await Engine.open(config)
+    try:
+        app = None if headless else _app_class()
+        if not headless and app is None:
+            click.echo("the supervisor app is not available here; running headless")
+        if app is None:
+            click.echo(f"run {engine.run_id} in {engine.run_dir}")
+            await run_headless(engine, config.budget.minutes)
+        else:
+            await run_with_app(engine, config.budget.minutes, app)
+    finally:
+        await engine.close()
+
+
+@click.command(name="run")
+@click.option(
+    "--headless", is_flag=True, help="No app: print progress lines and a final leaderboard."
+)
+@click.option("--agents", type=int, help="How many agents (default 3).")
+@click.option("--minutes", type=float, help="Run length in minutes (fractions allowed).")
+@click.option("--task", help="The task to work on (default toy).")
+@click.option("--data", help="Where a dataset-backed task reads its data.")
+@click.option("--brain", help="offline (default, no key needed) or claude.")
+@click.option("--model", help="The model a claude brain uses.")
+@click.option("--sandbox", help="local (default) or docker.")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run keeps its files.")
+@click.option("--name", help="The run's name (default: a timestamp).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="A TOML run config; flags override its fields.",
+)
+def run(headless: bool, config_path: Path | None, **flags: Any) -> None:
+    """Start a swarm of research agents on a task and supervise it."""
+    from engine.config import load
+
+    config = load(config_path, _overrides(**flags))
+    asyncio.run(_main(config, headless))
