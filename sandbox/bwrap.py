@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
+from sandbox.gpu import device_nodes
 from sandbox.runtime import HostRuntime, etc_entries, system_dirs
 from sandbox.spec import WORKSPACE, SandboxSpec
 from sandbox.users import engine_is_root, sandbox_user
@@ -38,6 +39,8 @@ def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Pat
     for path, link in system_dirs():
         args += ["--symlink", link, path] if link else ["--ro-bind", path, path]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for node in device_nodes(spec.gpus):
+        args += ["--dev-bind", node, node]
     binds = [(entry, entry) for entry in etc_entries()]
     binds += [(str(etc_dir / name), f"/etc/{name}") for name in ("passwd", "group", "hosts")]
     binds += [(str(host), inside) for host, inside in runtime.python_mounts()]

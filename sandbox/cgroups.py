@@ -8,6 +8,7 @@ Every process of a local sandbox is put into its own cgroup in each controller, 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import time
@@ -124,10 +125,10 @@ class SandboxCgroup:
     def remove(self) -> None:
         self.kill_all()
         for path in self._dirs.values():
-            for directory in (path, path.parent):
-                # the run's directory goes with its last sandbox
-                with contextlib.suppress(OSError):
-                    directory.rmdir()
+            _rmdir_when_released(path)
+            # the run's directory goes with its last sandbox
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
 
     def usage(self) -> tuple[float | None, int | None, int | None]:
         """(cpu percent since the last call, memory bytes, process count)."""
@@ -170,3 +171,18 @@ class SandboxCgroup:
             return int(self._read(controller, name))
         except (KeyError, OSError, ValueError):
             return None
+
+
+def _rmdir_when_released(path: Path, deadline: float = 2.0) -> None:
+    """rmdir a cgroup; the kernel answers EBUSY while a killed process is still exiting."""
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EBUSY or time.monotonic() > end:
+                raise SandboxError(f"cannot remove the cgroup {path}: {exc.strerror}") from None
+            time.sleep(0.01)

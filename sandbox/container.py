@@ -19,6 +19,7 @@ from sandbox import dockerexec
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.dockerhost import docker_client, is_local
 from sandbox.errors import BackendUnavailable, SandboxError, SandboxGone, SpecError
+from sandbox.gpu import gpu_usage
 from sandbox.image import ensure_host_runtime_image
 from sandbox.output import OutputCallback
 from sandbox.results import ExecResult, SandboxStats
@@ -156,7 +157,9 @@ class DockerSandbox(Sandbox):
             self._last_cpu = (now, cpu_ns)
         memory = raw.get("memory_stats", {}).get("usage")
         pids = raw.get("pids_stats", {}).get("current")
-        return SandboxStats(percent, memory, pids, None)
+        # nvidia-smi on this machine sees the GPUs of a local engine only.
+        gpu = gpu_usage(self.spec.gpus) if is_local(self.spec.docker_host) else None
+        return SandboxStats(percent, memory, pids, gpu)
 
     async def status(self) -> str:
         if self._removed:

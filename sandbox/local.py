@@ -23,6 +23,7 @@ from sandbox import cgroups, procs
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.bwrap import bwrap_argv, bwrap_path
 from sandbox.errors import SandboxError, SandboxGone
+from sandbox.gpu import gpu_usage
 from sandbox.output import OutputCallback, StreamCapture
 from sandbox.results import TIMEOUT_EXIT, ExecResult, SandboxStats
 from sandbox.runtime import base_env, host_runtime
@@ -112,7 +113,7 @@ class LocalSandbox(Sandbox):
                 applied.setdefault(name, "not applied: no cgroup can be made here")
         applied["network"] = "on" if spec.network or not self.isolated else "off"
         if spec.gpus:
-            applied["gpus"] = "all devices of the host (no device cgroup)"
+            applied["gpus"] = ",".join(spec.gpus) + " (device nodes, CUDA_VISIBLE_DEVICES)"
         return applied
 
     def _warn_if_unisolated(self) -> None:
@@ -131,7 +132,7 @@ class LocalSandbox(Sandbox):
                    on_output: OutputCallback | None = None) -> ExecResult:
         self._check_usable()
         command = command_argv(cmd)
-        env_all = merged_env(base_env(self._runtime.env()), self.spec.env, env)
+        env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
         argv, host_cwd = self._argv(command, inside_cwd(cwd))
         try:
             started = time.monotonic()
@@ -148,6 +149,14 @@ class LocalSandbox(Sandbox):
                                   started, self._kill_command)
         finally:
             self._running.discard(proc.pid)
+
+    def _gpu_env(self) -> dict[str, str]:
+        env = dict(self.spec.env)
+        if self.spec.gpus:
+            # nvidia-smi's indexes are PCI bus order; CUDA's default order is another.
+            env.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+            env.setdefault("CUDA_VISIBLE_DEVICES", ",".join(self.spec.gpus))
+        return env
 
     def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None]:
         prefix: list[str] = []
@@ -223,11 +232,12 @@ class LocalSandbox(Sandbox):
 
     async def stats(self) -> SandboxStats:
         self._check_present()
+        gpu = await asyncio.to_thread(gpu_usage, self.spec.gpus)
         if self._cgroup is not None:
             cpu, memory, count = await asyncio.to_thread(self._cgroup.usage)
-            return SandboxStats(cpu, memory, count, None)
+            return SandboxStats(cpu, memory, count, gpu)
         pids = await asyncio.to_thread(procs.descendants, set(self._running))
-        return SandboxStats(None, procs.memory_bytes(pids), len(pids), None)
+        return SandboxStats(None, procs.memory_bytes(pids), len(pids), gpu)
 
     async def status(self) -> str:
         if self._removed or not (self._state / "spec.json").exists():

@@ -1,0 +1,74 @@
+"""What only the local backend does: run without bubblewrap (loudly), and without cgroups."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+import sandbox
+from sandbox import local
+from sandbox.bwrap import bwrap_path
+from tests.conftest import require
+
+
+def _spec(tmp_path: Path, **fields) -> sandbox.SandboxSpec:
+    (tmp_path / "ws").mkdir(exist_ok=True)
+    values = {"run_id": f"loc-{tmp_path.name}"[:60], "agent_id": "a1",
+              "workspace": tmp_path / "ws"} | fields
+    return sandbox.SandboxSpec(**values)
+
+
+async def test_without_bubblewrap_it_runs_and_says_loudly_it_is_not_isolated(
+        tmp_path: Path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(local, "bwrap_path", lambda: None)
+    monkeypatch.setattr(local, "_warned_unisolated", False)
+    caplog.set_level(logging.WARNING, logger="sandbox")
+    box = await sandbox.create("local", _spec(tmp_path), state_dir=tmp_path / "state")
+    second = None
+    try:
+        second = await sandbox.create("local", _spec(tmp_path, agent_id="a2"),
+                                      state_dir=tmp_path / "state")
+        assert not box.isolated
+        assert await box.status() == "running, not isolated"
+        assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+        assert "NOT isolated" in caplog.records[0].message
+        result = await box.exec("echo hi > made.txt; cat made.txt", timeout=1)
+        assert result.stdout == "hi\n"
+        assert (tmp_path / "ws" / "made.txt").exists()
+        timed = await box.exec("(setsid sh -c 'sleep 2; touch late') & sleep 30", timeout=0.5)
+        assert timed.timed_out
+    finally:
+        await box.remove()
+        if second is not None:
+            await second.remove()
+
+
+async def test_without_cgroups_limits_fall_back_and_pause_still_freezes(tmp_path: Path) -> None:
+    require(bwrap_path() is not None, "bubblewrap (bwrap)")
+    box = await sandbox.create("local", _spec(tmp_path, memory_mb=512),
+                               state_dir=tmp_path / "state", use_cgroups=False)
+    try:
+        assert "RLIMIT_DATA" in box.limits["memory"]
+        assert (await box.exec("echo ok")).stdout == "ok\n"
+        hog = await box.exec(["python", "-c", "b = b'x' * (1024 << 20); print('survived')"])
+        assert hog.exit_code != 0 and "survived" not in hog.stdout
+        await box.pause()
+        assert await box.status() == "paused"
+        with pytest.raises(sandbox.SandboxError, match="paused"):
+            await box.exec("true")
+        await box.resume()
+        assert (await box.stats()).pids is not None
+    finally:
+        await box.remove()
+
+
+async def test_a_second_sandbox_for_the_same_agent_is_refused(tmp_path: Path) -> None:
+    require(bwrap_path() is not None, "bubblewrap (bwrap)")
+    box = await sandbox.create("local", _spec(tmp_path), state_dir=tmp_path / "state")
+    try:
+        with pytest.raises(sandbox.SandboxError, match="exists already"):
+            await sandbox.create("local", _spec(tmp_path), state_dir=tmp_path / "state")
+    finally:
+        await box.remove()
