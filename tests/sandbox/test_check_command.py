@@ -1,0 +1,38 @@
+"""`aar sandbox check` on this machine: both backends pass, network off, limits applied."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from aar_tui.cli import cli
+from sandbox.bwrap import bwrap_path
+from tests.conftest import require
+
+
+def _check(*args: str, env: dict | None = None) -> tuple[int, dict]:
+    result = CliRunner().invoke(cli, ["sandbox", "check", *args, "--json"], env=env)
+    return result.exit_code, json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_check_local_reports_isolation_network_off_and_limits() -> None:
+    require(bwrap_path() is not None, "bubblewrap (bwrap)")
+    code, report = _check("local")
+    assert code == 0 and report["ok"], report["checks"]
+    assert report["isolated"] and report["network"] == "off"
+    assert {"memory", "cpus", "pids"} <= set(report["limits"])
+    assert report["create_s"] > 0 and report["exec_ms"] > 0
+
+
+def test_check_docker_reports_network_off_and_limits(docker_engine, docker_image) -> None:
+    code, report = _check("docker", "--docker-host", docker_engine.host)
+    assert code == 0 and report["ok"], report["checks"]
+    assert report["network"] == "off" and "nano_cpus" in report["limits"]["cpus"]
+
+
+def test_check_says_clearly_when_no_docker_engine_answers(tmp_path) -> None:
+    result = CliRunner().invoke(
+        cli, ["sandbox", "check", "docker", "--docker-host", f"unix://{tmp_path}/none.sock"])
+    assert result.exit_code != 0
+    assert "no Docker engine answers" in result.output and "Traceback" not in result.output
