@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.commands import CommandResult
 from engine.config import RunConfig
+from engine.errors import BrainFailed
 from engine.eventlog import EventLog
 from engine.events import (
     AgentAttentionPayload,
@@ -289,6 +290,8 @@ class Agent:
                 return None
             self._step_task.cancel()
             raise
+        except BrainFailed:
+            raise  # retrying cannot help: the agent fails, once
         except Exception as exc:
             self.error_streak += 1
             self._error(f"{type(exc).__name__}: {exc}", "step")
@@ -301,12 +304,16 @@ class Agent:
         self.error_streak = 0
         if outcome.progress:
             self.last_progress = time.monotonic()
-        self._check_attention()
+        if outcome.stuck:
+            self._attend("stuck", outcome.stuck)
+        else:
+            self._check_attention()
         return outcome
 
-    def _usage(self, tokens_in: int, tokens_out: int, cost: float) -> None:
+    def _usage(self, tokens_in: int, tokens_out: int, cost: float, **cache: int | str) -> None:
         self.events.append(
-            self.id, UsagePayload(tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+            self.id,
+            UsagePayload(tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost, **cache),
         )
 
 

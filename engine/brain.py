@@ -43,6 +43,8 @@ class StepOutcome:
     done: bool = False
     # Nothing to do now: the runtime waits a little before the next step.
     idle: bool = False
+    # Non-empty: the brain is stuck (why, in words) and raises `needs_attention`.
+    stuck: str = ""
 
 
 @dataclass
@@ -54,7 +56,7 @@ class StepContext:
     inbox: list[Message] = field(default_factory=list)
     emit_text: Callable[[str], None] = lambda _t: None
     emit_thinking: Callable[[str], None] = lambda _t: None
-    emit_usage: Callable[[int, int, float], None] = lambda _i, _o, _c: None
+    emit_usage: Callable[..., None] = lambda _i, _o, _c, **_kw: None
     deadline: float | None = None
 
     def say(self, text: str) -> None:
@@ -65,8 +67,9 @@ class StepContext:
         if text:
             self.emit_thinking(text)
 
-    def usage(self, tokens_in: int, tokens_out: int, cost_usd: float) -> None:
-        self.emit_usage(tokens_in, tokens_out, cost_usd)
+    def usage(self, tokens_in: int, tokens_out: int, cost_usd: float, **cache: int | str) -> None:
+        """Report a model call; `cache` may give cache_read_tokens, cache_write_tokens, model."""
+        self.emit_usage(tokens_in, tokens_out, cost_usd, **cache)
 
 
 class Brain(ABC):

@@ -9,6 +9,11 @@ class ConfigError(EngineError):
     """The run configuration is invalid; the message names the field, value and what is allowed."""
 
 
+class BrainFailed(EngineError):
+    """A brain cannot go on (its API key is refused): the agent fails once, with this
+    message, instead of retrying a step that cannot succeed."""
+
+
 class ToolInputError(EngineError):
     """A brain called a tool with input that does not fit; the message is shown to the brain."""
 

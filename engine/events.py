@@ -151,6 +151,10 @@ class UsagePayload(Record):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    # Of `tokens_in`: those read from and written to the prompt cache (model brains).
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    model: str | None = None
 
 
 class ToolCallPayload(Record):

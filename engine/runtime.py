@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.agent import Agent
 from engine.brain import Brain
-from engine.brains import make_brain
+from engine.brains import make_brain, preflight
 from engine.commands import Command, CommandResult
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
@@ -147,6 +147,8 @@ class Engine:
         brain_factory: BrainFactory | None = None,
         prepare: Callable[[RunConfig, Path], PreparedTask] = prepare_task,
     ) -> Engine:
+        if brain_factory is None:
+            preflight(config.agents.brain)
         run_id = _run_name(config)
         run_dir = Path(config.run_dir or default_runs_dir() / run_id).expanduser().resolve()
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,14 @@ from engine.errors import ConfigError
 BRAIN_NAMES = ("offline", "scripted", "claude")
 
 
+def preflight(name: str) -> None:
+    """Fail at once, in one line, when a brain cannot start (no API key for claude)."""
+    if name == "claude":
+        from engine.brains.claude import require_key
+
+        require_key()
+
+
 def make_brain(name: str, *, direction: str, seed: int, model: str | None = None) -> Brain:
     if name == "offline":
         from engine.brains.offline import OfflineResearcher
@@ -18,7 +26,7 @@ def make_brain(name: str, *, direction: str, seed: int, model: str | None = None
 
         return ScriptedBrain()
     if name == "claude":
-        raise ConfigError(
-            "brain 'claude' is not available in this build; use brain 'offline' (no key needed)"
-        )
+        from engine.brains.claude import make_claude_brain
+
+        return make_claude_brain(direction, model)
     raise ConfigError(f"brain {name!r} is not allowed: use one of {', '.join(BRAIN_NAMES)}")
