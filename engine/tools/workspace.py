@@ -31,8 +31,8 @@ async def run_command(env: ToolEnv, inp: RunCommand) -> ToolResult:
             )
 
     result = await env.sandbox.exec(inp.command, timeout=timeout, on_output=on_output)
-    out, _ = cap(result.stdout, 10_000)
-    err, _ = cap(result.stderr, 5_000)
+    out, cut_out = cap(result.stdout, 10_000)
+    err, cut_err = cap(result.stderr, 5_000)
     text = out + (f"\n[stderr]\n{err}" if err.strip() else "")
     status = f"[exit {result.exit_code}{', timed out' if result.timed_out else ''}]"
     return ToolResult(
@@ -40,7 +40,7 @@ async def run_command(env: ToolEnv, inp: RunCommand) -> ToolResult:
         output=f"{text}\n{status}".strip(),
         error=None if result.ok else status,
         data={"exit_code": result.exit_code, "timed_out": result.timed_out},
-        truncated=result.truncated,
+        truncated=result.truncated or cut_out or cut_err,
     )
 
 

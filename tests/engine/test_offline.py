@@ -1,0 +1,53 @@
+"""The offline researcher's understanding of words and its search space."""
+
+from __future__ import annotations
+
+import random
+
+from engine.brains.offline.knowledge import Knowledge, Trial
+from engine.brains.offline.space import Constraints, mutate, random_config
+from engine.brains.offline.understanding import understand
+from engine.directions import DIRECTIONS, directions_for
+
+
+def test_a_redirect_naming_a_loss_and_small_learning_rates_is_understood():
+    u = understand("focus on logconf with small learning rates")
+    assert u.constraints.fixed == {"loss": "logconf"}
+    lo, hi = u.constraints.ranges["lr"]
+    assert lo >= 1e-4 and hi <= 2e-3
+    assert not u.not_understood
+
+
+def test_numbers_and_unknown_words_are_reported():
+    u = understand("try product with epochs 4 and a backflip")
+    assert u.constraints.fixed == {"loss": "product", "epochs": 4}
+    assert u.not_understood == ["backflip"]
+
+
+def test_directions_are_distinct_and_given_ones_come_first():
+    dirs = directions_for(4, ["mine"])
+    assert dirs[0] == "mine" and len(set(dirs)) == 4
+    assert len(set(directions_for(len(DIRECTIONS)))) == len(DIRECTIONS)
+
+
+def test_search_keeps_to_the_constraints_and_to_what_w2s_accepts():
+    from w2s.methods import parse_method_config
+
+    rng = random.Random(0)
+    c = Constraints(fixed={"loss": "logconf"}, ranges={"lr": (1e-4, 1e-3)})
+    parent = {"loss": "logconf", "lr": 5e-4}
+    for _ in range(200):
+        child, _changed = mutate(parent, rng, c, ("lr", "aux_coef"))
+        assert child["loss"] == "logconf" and 1e-4 <= child.get("lr", 5e-4) <= 1e-3
+        parse_method_config(child)
+        parse_method_config(random_config({}, rng, Constraints()))
+
+
+def test_the_proxy_learns_from_scored_trials():
+    k = Knowledge()
+    for i, agree in enumerate((0.70, 0.75, 0.80, 0.85, 0.90, 0.95)):
+        diag = {"agreement_with_weak_labels": agree, "predicted_class1_share": 0.5}
+        k.add(Trial(str(i), {"lr": i}, "a1", diag, pgr=1.0 - agree))
+    low = k.proxy({"agreement_with_weak_labels": 0.72, "predicted_class1_share": 0.5})
+    high = k.proxy({"agreement_with_weak_labels": 0.93, "predicted_class1_share": 0.5})
+    assert low is not None and high is not None and low > high

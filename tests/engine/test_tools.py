@@ -1,0 +1,104 @@
+"""The tools, on a real engine's services and real local sandboxes with the real w2s runner."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from engine.tools import OUTPUT_CAP
+
+
+@pytest.fixture
+async def tools(open_engine):
+    engine = await open_engine(agents={"count": 2})
+    boxes = {}
+    for agent_id in ("a1", "a2"):
+        sandbox = await engine._make_sandbox(agent_id)
+        boxes[agent_id] = engine._make_toolbox(SimpleNamespace(id=agent_id), sandbox)
+    yield engine, boxes
+    for box in boxes.values():
+        await box.env.sandbox.stop()
+        await box.env.sandbox.remove()
+    await engine.close()
+
+
+async def test_malformed_calls_come_back_as_errors_the_brain_can_read(tools):
+    _, boxes = tools
+    box = boxes["a1"]
+    unknown = await box.call("launch_missiles", {})
+    assert not unknown.ok and "run_command" in unknown.error
+    missing = await box.call("read_file", {})
+    assert not missing.ok and "path" in missing.error
+    extra = await box.call("read_file", {"path": "x", "rm": True})
+    assert not extra.ok and "rm" in extra.error
+    bad_config = await box.call("run_experiment", {"config": {"lr": -1}})
+    assert not bad_config.ok and "lr" in bad_config.error
+    outside = await box.call("read_file", {"path": "/etc/shadow"})
+    assert not outside.ok
+
+
+async def test_outputs_are_capped(tools):
+    _, boxes = tools
+    res = await boxes["a1"].call("run_command", {"command": "python -c \"print('x' * 100000)\""})
+    assert res.ok and res.truncated and len(res.output) <= OUTPUT_CAP + 200
+
+
+async def test_command_output_is_streamed_as_events(tools):
+    engine, boxes = tools
+    await boxes["a1"].call("run_command", {"command": "echo one; echo two >&2"})
+    await engine.events.flush()
+    lines = [e.payload for e in await engine.events.read(0) if e.kind == "command_output"]
+    assert ("stdout", "one") in [(p.stream, p.line) for p in lines]
+    assert ("stderr", "two") in [(p.stream, p.line) for p in lines]
+
+
+async def test_experiment_registry_submit_result_snapshot_and_copy(tools):
+    engine, boxes = tools
+    config = {"loss": "logconf", "epochs": 1}
+    first = await boxes["a1"].call("run_experiment", {"config": config})
+    assert first.ok, first.output
+    assert not first.data["reused"] and "agreement_with_weak_labels" in first.data["diagnostics"]
+    # The same config from another agent is answered from the registry, files and all.
+    second = await boxes["a2"].call("run_experiment", {"config": {"epochs": 1, "loss": "logconf"}})
+    assert second.data["reused"] and second.data["digest"] == first.data["digest"]
+    assert second.data["ran_by"] == "a1"
+    assert await boxes["a2"].env.sandbox.read_file(second.data["predictions"])
+    # A result post needs a submission; the submission links the experiment.
+    refused = await boxes["a1"].call("forum_post", {"kind": "result", "title": "t", "body": "b"})
+    assert not refused.ok and "submission" in refused.error
+    sub = await boxes["a1"].call("submit", {"path": first.data["predictions"]})
+    assert sub.ok and sub.data["scored"] and sub.data["experiment"] == first.data["digest"]
+    await boxes["a1"].call("write_file", {"path": "train.py", "content": "print('my method')"})
+    post = await boxes["a1"].call(
+        "forum_post",
+        {
+            "kind": "result",
+            "title": "logconf",
+            "body": "b",
+            "submission_id": sub.data["submission_id"],
+        },
+    )
+    assert post.ok and "train.py" in post.data["snapshot_files"]
+    assert not any(f.endswith(".preds.json") for f in post.data["snapshot_files"])
+    copied = await boxes["a2"].call("copy_snapshot", {"post_id": post.data["id"]})
+    assert copied.ok
+    text = await boxes["a2"].env.sandbox.read_file(f"snapshots/post{post.data['id']}/train.py")
+    assert text == b"print('my method')"
+    looked = await boxes["a2"].call("experiment_lookup", {"config": config})
+    assert looked.data["found"] and looked.data["public"]["pgr"] == sub.data["public"]["pgr"]
+    await engine.events.flush()
+    finished = [
+        e.payload
+        for e in await engine.events.read(0, limit=5000)
+        if e.kind == "experiment_finished"
+    ]
+    assert [p.reused for p in finished] == [False, True]
+    assert json.loads((await engine.registry.list())[0].model_dump_json())["reuses"] == 1
+
+
+async def test_copy_snapshot_refuses_paths_out_of_the_workspace(tools):
+    _, boxes = tools
+    res = await boxes["a1"].call("copy_snapshot", {"post_id": 1, "dest": "../../etc"})
+    assert not res.ok and "relative path inside your workspace" in res.error
