@@ -112,13 +112,19 @@ class DockerSandbox(Sandbox):
         self._check_present()
         argv = command_argv(cmd)
         extra = merged_env({}, {}, env)
-        state = await self.status()
-        if state != "running":
-            raise SandboxError(f"sandbox {self.id} is {state}; commands run only while it runs")
-        return await dockerexec.run(self._client.api, self._container.id, argv,
-                                    cwd=inside_cwd(cwd), env=extra, stdin=stdin,
-                                    timeout=timeout, on_output=on_output,
-                                    limit=self.spec.output_limit, user=_user())
+        import docker
+
+        try:
+            return await dockerexec.run(self._client.api, self._container.id, argv,
+                                        cwd=inside_cwd(cwd), env=extra, stdin=stdin,
+                                        timeout=timeout, on_output=on_output,
+                                        limit=self.spec.output_limit, user=_user())
+        except docker.errors.NotFound:
+            raise SandboxGone(f"the container of sandbox {self.id} is gone") from None
+        except docker.errors.APIError as exc:
+            # e.g. 409 when it is paused or stopped: commands run only while it runs
+            raise SandboxError(f"sandbox {self.id} cannot run a command now:"
+                               f" {exc.explanation or exc}") from None
 
     async def pause(self) -> None:
         await self._call(self._container.pause, already="already paused")
