@@ -233,8 +233,11 @@ class Agent:
         with contextlib.suppress(Exception):
             await self.brain.close()
         if self.sandbox is not None:
+            # The workspace stays in the run directory; the sandbox's own state goes.
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.sandbox.stop())
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.sandbox.remove())
 
     async def _run(self) -> None:
         self.sandbox = await self._make_sandbox()

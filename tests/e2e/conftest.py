@@ -1,0 +1,3 @@
+"""Whole-run tests share the engine fixtures."""
+
+from tests.engine.conftest import open_engine, prepared_toy  # noqa: F401
