@@ -174,6 +174,9 @@ class ConfinedFiles:
                         raise PathRefused(f"{shown} has too many levels of symlinks")
                     queue[:0] = self._link_parts(root, target, shown, stack)
                     continue
+                wants_dir = not last or bool(flags & os.O_DIRECTORY)
+                if wants_dir and not stat.S_ISDIR(info.st_mode):
+                    raise PathRefused(f"{shown}: {name} is not a directory")
                 open_flags = (flags if last else os.O_PATH | os.O_DIRECTORY)
                 try:
                     fd = os.open(name, open_flags | os.O_NOFOLLOW | os.O_CLOEXEC,

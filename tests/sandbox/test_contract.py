@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +254,23 @@ async def test_remove_leaves_nothing_behind(make_box, backend, backend_options) 
         await box.read_file("anything")
     if backend == "local":
         assert not os.path.exists(f"/sys/fs/cgroup/freezer/aar-sandbox/{make_box.run_id}")
+
+
+@pytest.fixture(scope="session")
+def toy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from w2s.prepare import prepare
+
+    out = tmp_path_factory.mktemp("toy")
+    return prepare("toy", out, cache_dir=out / "cache").bundle_dir
+
+
+async def test_the_w2s_runner_runs_inside_on_a_real_bundle(make_box, toy_bundle: Path) -> None:
+    box = await make_box(mounts={"/bundle": toy_bundle}, memory_mb=2048)
+    await box.write_file("cfg.json", json.dumps({"method": "vanilla", "epochs": 1}).encode())
+    result = await box.exec("python -m w2s run --bundle /bundle --config cfg.json"
+                            " --out preds.json", timeout=120)
+    assert result.exit_code == 0, result.stderr
+    predictions = json.loads(await box.read_file("preds.json"))["predictions"]
+    assert len(predictions) > 0
+    bad = await box.exec("python -m w2s run --bundle /bundle --config nothing.json --out x.json")
+    assert bad.exit_code == 2 and bad.stderr.strip()

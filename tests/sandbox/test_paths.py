@@ -68,3 +68,11 @@ def test_paths_outside_every_root_name_the_allowed_roots(files: ConfinedFiles) -
     with pytest.raises(PathRefused, match=r"'\.\.' is not allowed"):
         files.list("/bundle/..")
     assert [e.name for e in files.list("/bundle")] == ["data.txt"]
+
+
+def test_a_file_where_a_directory_is_needed_is_refused_at_once(files, tmp_path: Path) -> None:
+    (tmp_path / "ws" / "plain").write_text("x")
+    with pytest.raises(PathRefused, match="not a directory"):
+        files.list("plain")
+    with pytest.raises(PathRefused, match="not a directory"):
+        files.read("plain/below")
