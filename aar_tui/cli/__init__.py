@@ -18,12 +18,18 @@ COMMANDS: dict[str, str] = {
     "w2s": "aar_tui.cli.w2s:w2s",
     "sandbox": "aar_tui.cli.sandbox:sandbox",
     "run": "aar_tui.cli.run:run",
+    "serve": "aar_tui.cli.serve:serve",
+    "attach": "aar_tui.cli.attach:attach",
+    "ctl": "aar_tui.cli.ctl:ctl",
 }
 
 HELP = {
     "w2s": "The weak-to-strong benchmark: baselines, bundles, grading.",
     "sandbox": "Sandboxes: check isolation, limits and GPUs on this machine.",
     "run": "Start a swarm of research agents on a task (add --headless for no app).",
+    "serve": "Run the engine headless and serve its API for attach and ctl.",
+    "attach": "Open the supervisor app on a running run, here or over ssh.",
+    "ctl": "Read and steer a run from scripts: status, agents, pause, forum ...",
 }
 
 

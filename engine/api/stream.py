@@ -5,7 +5,8 @@ from the queue. A client that reads too slowly fills its queue; once the queue h
 full for `stall_seconds` the pump lets go of the engine's iterator (so the engine keeps
 its pace), the queued events are dropped and the stream ends with a `cut` event. The
 client reconnects with `Last-Event-ID` and resumes from the last event it received, so
-it misses nothing. When the run's log closes the stream ends with an `end` event.
+it misses nothing. When the run has finished (or its log closes) the stream ends with an
+`end` event.
 
 Wire format, per event: `id: SEQ`, `event: event`, `data: <Event as JSON>`.
 """
@@ -17,7 +18,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from engine.events import Event
+from engine.events import Event, RunState, RunStatePayload
 from engine.view import EngineView
 
 # Events written to the socket in one go when several are waiting.
@@ -46,6 +47,11 @@ def format_event(event: Event) -> bytes:
     return f"id: {event.seq}\nevent: event\ndata: {event.model_dump_json()}\n\n".encode()
 
 
+def _run_finished(event: Event) -> bool:
+    payload = event.payload
+    return isinstance(payload, RunStatePayload) and payload.state == RunState.FINISHED
+
+
 def _control(name: str) -> bytes:
     return f"event: {name}\ndata: {{}}\n\n".encode()
 
@@ -58,6 +64,8 @@ async def _pump(
         async for event in events:
             async with asyncio.timeout(limits.stall_seconds):
                 await queue.put(event)
+            if _run_finished(event):
+                break  # nothing follows the end of the run: let clients stop following
         await queue.put(_END)
     except Exception:
         # Too slow a reader (the timeout), or a view that broke: drop what is queued and

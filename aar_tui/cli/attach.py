@@ -1,0 +1,37 @@
+"""`aar attach [TARGET]`: the supervisor app on a run served elsewhere (another terminal, ssh)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+TARGET_HELP = (
+    "TARGET is a run name or directory, a socket path, http://127.0.0.1:PORT or "
+    "ssh://[user@]host[:port][/run-dir-or-name]; left out, the newest running run."
+)
+
+ssh_option = click.option(
+    "--ssh-option", "ssh_options", multiple=True, metavar="OPTS",
+    help="ssh arguments for ssh:// targets, e.g. '-F FILE', '-i KEY', '-o Key=Value', '-J HOST'"
+         " (also AAR_SSH_OPTIONS).",
+)
+
+
+@click.command(epilog=TARGET_HELP)
+@click.argument("target", required=False)
+@ssh_option
+@click.option("--theme", help="The colour theme (see the app's theme list).")
+def attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:
+    """Open the supervisor app on a running run, here or over ssh."""
+    asyncio.run(_attach(target, ssh_options, theme))
+
+
+async def _attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:
+    from aar_tui.app import AarApp
+    from engine.targets import open_view
+
+    async with open_view(target, ssh_options=ssh_options) as view:
+        await view.snapshot()  # a wrong target or token fails here, before the screen opens
+        app = AarApp(view, theme=theme, where=view.where)
+        await app.run_async()
