@@ -132,6 +132,7 @@ async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
         swarm = Swarm(engine, api)
         swarm.task = asyncio.create_task(engine.run())
         swarms.append(swarm)
+        await swarm.wait_for(lambda: len(engine.agents) >= agents, what="the agents to start")
         return swarm
 
     yield _open

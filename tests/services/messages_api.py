@@ -207,6 +207,7 @@ class MessagesAPI:
         self.min_cache_tokens = min_cache_tokens
         self.requests: list[Recorded] = []
         self.model_listings = 0
+        self.refused = 0  # requests refused for their key
         self.disconnects = 0  # streams the client closed before their end
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -341,6 +342,8 @@ class _Handler(BaseHTTPRequestHandler):
         bearer = self.headers.get("authorization") or ""
         if key == api.api_key or bearer == f"Bearer {api.api_key}":
             return True
+        with api._lock:
+            api.refused += 1
         self._error(401, "authentication_error", "invalid x-api-key")
         return False
 

@@ -84,7 +84,7 @@ def classify(exc: BaseException) -> Verdict:
         return Verdict("retry", f"rate limited (HTTP 429): {message}", _retry_after(exc))
     if status >= 500 or kind in RETRYABLE_TYPES:
         # A mid-stream error arrives on a 200 response; its body says what it is.
-        label = f"HTTP {status}" if status >= 400 else f"mid-stream {kind}"
+        label = f"HTTP {status} {kind}".strip() if status >= 400 else f"mid-stream {kind}"
         return Verdict("retry", f"the API is unavailable ({label}): {message}", _retry_after(exc))
     if status in (400, 413) and "too long" in message.lower():
         return Verdict("compact", f"the prompt is too long: {message}")
