@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from engine.events import Event, Payload, now, payload_from_json
 from engine.store import Store
 
-BATCH_MAX = 2000
+BATCH_MAX = 5000
 SUBSCRIBER_BOUND = 10_000
 
 
@@ -69,7 +69,7 @@ class EventLog:
     def append(self, agent_id: str | None, payload: Payload) -> Event:
         if self._closed:
             raise RuntimeError("the event log is closed")
-        event = Event(seq=self._next_seq, ts=now(), agent_id=agent_id, payload=payload)
+        event = Event.of(self._next_seq, now(), agent_id, payload)
         self._next_seq += 1
         self._pending.append(event)
         self._wake.set()

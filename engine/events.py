@@ -348,6 +348,22 @@ class Event(Record):
     def kind(self) -> str:
         return self.payload.kind
 
+    @classmethod
+    def of(cls, seq: int, ts: float, agent_id: str | None, payload: Payload) -> Event:
+        """An event from fields already valid (the engine's hot path): no validation pass.
+
+        Equal to `Event(seq=..., ...)`, at a fraction of the cost; the payload is a record
+        that was validated when it was made.
+        """
+        event = cls.__new__(cls)
+        object.__setattr__(
+            event, "__dict__", {"seq": seq, "ts": ts, "agent_id": agent_id, "payload": payload}
+        )
+        object.__setattr__(event, "__pydantic_fields_set__", {"seq", "ts", "agent_id", "payload"})
+        object.__setattr__(event, "__pydantic_extra__", None)
+        object.__setattr__(event, "__pydantic_private__", None)
+        return event
+
 
 def now() -> float:
     return time.time()

@@ -34,6 +34,7 @@ from engine.events import (
     now,
 )
 from engine.forum import Forum
+from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
 from engine.scoring import Scorer
@@ -149,6 +150,7 @@ class Engine:
     ) -> Engine:
         if brain_factory is None:
             preflight(config.agents.brain)
+        tune_gc()
         run_id = _run_name(config)
         run_dir = Path(config.run_dir or default_runs_dir() / run_id).expanduser().resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
