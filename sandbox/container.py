@@ -41,7 +41,6 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
     """The keyword arguments of `containers.create` for a spec (the request that is sent)."""
     from docker.types import DeviceRequest, Mount
 
-    uid, gid = sandbox_user()
     mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
     mounts += [Mount(t, str(s), type="bind", read_only=True) for t, s in spec.mounts.items()]
     env = base_env()
@@ -62,7 +61,9 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
         "hostname": "sandbox",
         "labels": {LABEL_RUN: spec.run_id, LABEL_AGENT: spec.agent_id,
                    LABEL_SPEC: json.dumps(spec.to_dict())},
-        "user": f"{uid}:{gid}",
+        # init and its keep-alive run as root without any capability: the sandbox's user,
+        # who runs every command, can neither kill them nor take the container down.
+        "user": "0:0",
         "working_dir": WORKSPACE,
         "environment": env,
         "mounts": mounts,

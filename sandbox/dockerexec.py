@@ -1,8 +1,8 @@
 """One command in a running container, through the SDK's low-level exec API.
 
 The exec's raw socket carries stdin and the multiplexed output, so output reaches the
-callback line by line as it comes. A timeout kills every process of the container's user
-(all but the container's init and its keep-alive), which reaches `setsid` children too.
+callback line by line as it comes. A timeout kills every process of the sandbox's user
+in the container, which reaches `setsid` children too.
 """
 
 from __future__ import annotations
@@ -18,22 +18,10 @@ from typing import Any
 from sandbox.output import OutputCallback, StreamCapture
 from sandbox.results import TIMEOUT_EXIT, ExecResult
 
-# Kills every process but the container's init (pid 1), its first child (the long sleep
-# that keeps the container up: the lowest pid below init) and the killing shell itself;
-# a few passes catch processes forked during a pass.
-_KILL_SCRIPT = """
-set -- $(cat /proc/1/task/1/children); keep=$1
-for c; do [ "$c" -lt "$keep" ] && keep=$c; done
-for pass in 1 2 3 4 5; do
-  left=0
-  for d in /proc/[0-9]*; do
-    p=${d#/proc/}
-    [ "$p" = 1 ] || [ "$p" = "$keep" ] || [ "$p" = $$ ] || { kill -9 "$p" 2>/dev/null && left=1; }
-  done
-  [ $left = 0 ] && break
-done
-"""
-KILL_ALL = ["/bin/sh", "-c", _KILL_SCRIPT]
+# Run as the sandbox's user: kills every process of that user but the killing shell. The
+# container's init and keep-alive run as a user without capabilities that this one cannot
+# signal, so the container stays up.
+KILL_ALL = ["/bin/sh", "-c", "kill -9 -1"]
 # After a kill, how long the output stream may take to end.
 DRAIN_S = 30.0
 # A running command holds a thread for as long as it runs (a training run: hours), so the

@@ -274,3 +274,10 @@ async def test_the_w2s_runner_runs_inside_on_a_real_bundle(make_box, toy_bundle:
     assert len(predictions) > 0
     bad = await box.exec("python -m w2s run --bundle /bundle --config nothing.json --out x.json")
     assert bad.exit_code == 2 and bad.stderr.strip()
+
+
+async def test_killing_every_process_it_can_does_not_take_the_sandbox_down(make_box) -> None:
+    box = await make_box()
+    await box.exec("sleep 30 & kill -9 -1; sleep 0.2", timeout=10)
+    assert (await box.exec("echo still here")).stdout == "still here\n"
+    assert await box.status() == "running"

@@ -40,7 +40,6 @@ def test_the_engine_receives_the_limits_and_hardening(tmp_path: Path, docker_eng
         assert host["PidsLimit"] == 64 and host["NetworkMode"] == "none"
         assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
         assert host["ReadonlyRootfs"] is True
-        assert not container.attrs["Config"]["User"].startswith("0")
         mounts = {m["Target"]: m for m in host["Mounts"]}
         assert mounts["/bundle"]["ReadOnly"] and not mounts["/workspace"].get("ReadOnly")
         assert container.labels["aar.run"] == "r" and container.labels["aar.agent"] == "a"
