@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "serve": "aar_tui.cli.serve:serve",
     "attach": "aar_tui.cli.attach:attach",
     "ctl": "aar_tui.cli.ctl:ctl",
+    "claude": "aar_tui.cli.claude:claude",
 }
 
 HELP = {
@@ -30,6 +31,7 @@ HELP = {
     "serve": "Run the engine headless and serve its API for attach and ctl.",
     "attach": "Open the supervisor app on a running run, here or over ssh.",
     "ctl": "Read and steer a run from scripts: status, agents, pause, forum ...",
+    "claude": "Claude: check the API key, its models and prompt caching.",
 }
 
 

@@ -22,12 +22,15 @@ from typing import Any
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.brains.claude import prompt
 from engine.brains.claude.caller import PromptTooLong, call_model
+from engine.brains.claude.catalogue import context_of, list_models, unlisted_warning
 from engine.brains.claude.context import fit_context
 from engine.brains.claude.conversation import EPHEMERAL, Conversation
 from engine.brains.claude.limiter import CallLimiter, shared
 from engine.brains.claude.models import CallUsage, card, cost_usd
+from engine.brains.claude.retry import classify
 from engine.brains.claude.settings import ClaudeSettings
 from engine.brains.claude.transport import Turn, make_client
+from engine.errors import BrainFailed
 
 NO_TOOL_NUDGE = (
     "You ended your turn without calling a tool. Nobody answers these turns: the run goes on"
@@ -82,6 +85,7 @@ class ClaudeBrain(Brain):
         self._repeats = 0
         self._stuck_since: float | None = None
         self._stuck_reason = ""
+        self._window: int | None = None
 
     # ---- the parts shared by the run -----------------------------------------------------
 
@@ -99,7 +103,28 @@ class ClaudeBrain(Brain):
 
     @property
     def context_tokens(self) -> int:
-        return min(card(self.model).context_tokens, self.settings.context_tokens)
+        window = self._window or card(self.model).context_tokens
+        return min(window, self.settings.context_tokens)
+
+    async def _check_model(self, ctx: StepContext) -> None:
+        """Ask the Models API (once per run) whether it lists our model, and its window."""
+        client, _ = self.shared_parts()
+        run = shared(self.settings.max_in_flight)
+        async with run.models_lock:
+            if run.models is None:
+                try:
+                    run.models = await list_models(client)
+                except Exception as exc:
+                    verdict = classify(exc)
+                    if verdict.action == "fatal":
+                        raise BrainFailed(verdict.message) from None
+                    run.models = []  # a gateway may not serve /v1/models: no check then
+        if not run.models:
+            return
+        warning = unlisted_warning(self.model, run.models)
+        if warning:
+            ctx.say(f"\n[warning: {warning}; calls to it may fail]\n")
+        self._window = context_of(self.model, run.models)
 
     # ---- requests ------------------------------------------------------------------------
 
@@ -139,6 +164,7 @@ class ClaudeBrain(Brain):
     async def step(self, ctx: StepContext) -> StepOutcome:
         if self._system is None:
             self._setup(ctx)
+            await self._check_model(ctx)
         mark = self.conversation.checkpoint()
         if self.conversation.empty:
             self.conversation.add_user_text(

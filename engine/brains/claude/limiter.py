@@ -45,6 +45,9 @@ class CallLimiter:
 class Shared:
     limiter: CallLimiter
     clients: dict[tuple[str | None, float], Any] = field(default_factory=dict)
+    # What the Models API listed (asked once per run); None until asked.
+    models: list[Any] | None = None
+    models_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Shared] = (
