@@ -64,7 +64,9 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
             env, RunCommand(command=cmd, timeout=env.config.sandbox.experiment_timeout)
         )
         if not res.ok:
-            error = (res.output.strip().splitlines() or ["the runner failed"])[-2:]
+            error = [
+                line for line in res.output.splitlines() if line.strip() and line != "[stderr]"
+            ][-3:] or ["the runner failed"]
             await env.registry.finish(
                 eid,
                 env.agent_id,

@@ -38,6 +38,11 @@ EXPLORE = 0.15  # share of proposals drawn at random rather than mutated
 ADOPT = 0.3  # share of proposals built on another agent's better trial
 INSIGHT_EVERY = 4  # scored trials between two insight posts
 RATE_BACKOFF = 300.0
+# After this many scored trials of its own, an agent whose family trails another agent's
+# best by DRIFT_GAP drops its family's pin and builds on that best (the direction was a
+# starting point, not a cage; a supervisor's redirect stays binding).
+DRIFT_AFTER = 5
+DRIFT_GAP = 0.05
 
 
 @dataclass
@@ -84,6 +89,7 @@ class OfflineResearcher(Brain):
         self.oriented = False
         self.cycles = 0
         self.agent_id = ""
+        self.drifted = False
 
     @property
     def constraints(self) -> Constraints:
@@ -100,7 +106,8 @@ class OfflineResearcher(Brain):
         action = self.queue[0]
         # Popped only once done: a step cut short (hard pause) is taken again on resume.
         progress = await action(ctx)
-        self.queue.popleft()
+        if self.queue and self.queue[0] is action:
+            self.queue.popleft()
         return StepOutcome(progress=progress)
 
     def _plan(self) -> None:
@@ -175,7 +182,8 @@ class OfflineResearcher(Brain):
         mine = self.knowledge.best(self.agent_id)
         overall = self.knowledge.best()
         better = overall is not None and (mine is None or (overall.pgr or 0) > (mine.pgr or 0))
-        if better and overall.by != self.agent_id and self.rng.random() < ADOPT:
+        adopt = 2 * ADOPT if self.drifted else ADOPT
+        if better and overall.by != self.agent_id and self.rng.random() < adopt:
             return overall, f"building on {overall.by}'s PGR {prose.pgr_text(overall.pgr)}"
         if mine is not None:
             top = sorted(
@@ -189,7 +197,29 @@ class OfflineResearcher(Brain):
             return self.rng.choice(unscored), "refining an unscored trial"
         return None, "starting from my direction's family"
 
+    def _maybe_drift(self, ctx: StepContext) -> None:
+        if self.drifted or not self.family.fixed:
+            return
+        scored = [t for t in self.knowledge.mine(self.agent_id) if t.scored]
+        mine, overall = self.knowledge.best(self.agent_id), self.knowledge.best()
+        if len(scored) < DRIFT_AFTER or overall is None or overall.by == self.agent_id:
+            return
+        if mine is not None and (overall.pgr or 0) < (mine.pgr or 0) + DRIFT_GAP:
+            return
+        self.drifted = True
+        self.family = Constraints(ranges=self.family.ranges)
+        self.focus = FOCUS["tuning"]
+        ctx.say(
+            f"After {len(scored)} scored trials my family tops out at PGR "
+            f"{prose.pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
+            f"{prose.pgr_text(overall.pgr)} with {prose.config_text(overall.config)}. "
+            "I stop pinning my family and build on that result.\n"
+        )
+
     async def _propose(self, ctx: StepContext) -> bool:
+        if self.cycles and self.cycles % 3 == 0:
+            await self._read_leaderboard(ctx)
+        self._maybe_drift(ctx)
         c = self.constraints
         for _ in range(5):
             parent, why = self._parent()
@@ -253,7 +283,8 @@ class OfflineResearcher(Brain):
         self.cycles += 1
         if not res.ok:
             self.failures += 1
-            ctx.say(f"The experiment failed: {res.error}.\n")
+            detail = _last_lines(res.output)
+            ctx.say(f"The experiment failed: {detail}\n")
             if self.failures in (2, 10):
                 title, body = prose.failure(cur.config, res.output or res.error or "")
                 await ctx.tools.call("forum_post", {"kind": "error", "title": title, "body": body})
@@ -366,3 +397,9 @@ class OfflineResearcher(Brain):
     def _tags(self, cur: Candidate) -> list[str]:
         tags = [str(cur.config.get("method", "vanilla")), str(cur.config.get("loss", "xent"))]
         return tags + [c for c in cur.changed[:2]]
+
+
+def _last_lines(output: str, n: int = 2) -> str:
+    """The lines of a command's output that say what went wrong, without our markers."""
+    lines = [line for line in output.splitlines() if line.strip() and line not in ("[stderr]",)]
+    return " ".join(lines[-n:]) or "no output"
