@@ -99,6 +99,17 @@ class EventLog:
             sub.wake.set()
 
     async def _write_loop(self) -> None:
+        try:
+            await self._write_batches()
+        except Exception as exc:
+            # The store cannot take events (disk full, file gone): nobody may wait forever.
+            for _, waiter in self._waiters:
+                if not waiter.done():
+                    waiter.set_exception(RuntimeError(f"the event log stopped: {exc}"))
+            self._waiters = []
+            raise
+
+    async def _write_batches(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()

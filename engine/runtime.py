@@ -45,7 +45,7 @@ from engine.view import Budgets, RunInfo
 
 if TYPE_CHECKING:
     from engine.localview import LocalView
-    from sandbox import Sandbox
+    from sandbox import Sandbox, SandboxSpec
 
 STATS_EVERY = 10.0
 
@@ -290,11 +290,18 @@ class Engine:
     async def _make_sandbox(self, agent_id: str) -> Sandbox:
         import sandbox
 
+        return await sandbox.create(self.config.sandbox.backend, self.sandbox_spec(agent_id))
+
+    def sandbox_spec(self, agent_id: str) -> SandboxSpec:
+        """The agent's sandbox: its workspace, the bundle, limits, and its share of the
+        configured GPUs and Docker hosts (round robin by agent number)."""
+        from sandbox import SandboxSpec
+
         sb = self.config.sandbox
         workspace = self.run_dir / "workspaces" / agent_id
         workspace.mkdir(parents=True, exist_ok=True)
         index = int(agent_id[1:]) - 1
-        spec = sandbox.SandboxSpec(
+        return SandboxSpec(
             run_id=self.run_id,
             agent_id=agent_id,
             workspace=workspace,
@@ -308,7 +315,6 @@ class Engine:
             image=sb.image,
             docker_host=sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None,
         )
-        return await sandbox.create(sb.backend, spec)
 
     def _make_toolbox(self, agent: Agent, sandbox: Sandbox) -> Toolbox:
         defaults = self.task.method_defaults

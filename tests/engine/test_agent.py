@@ -79,3 +79,16 @@ async def test_a_brain_that_finishes_ends_as_finished(open_engine):
     await asyncio.wait_for(engine.run(), 20)  # every agent ended: the run ends by itself
     assert engine.agents["a1"].state == AgentState.FINISHED
     await engine.close()
+
+
+async def test_gpus_and_docker_hosts_are_handed_out_round_robin(open_engine):
+    engine = await open_engine(
+        agents={"count": 3},
+        sandbox={"gpus": ["0", "1"], "docker_hosts": ["ssh://h1", "tcp://h2:2375"]},
+    )
+    specs = [engine.sandbox_spec(f"a{i}") for i in (1, 2, 3)]
+    assert [s.gpus for s in specs] == [("0",), ("1",), ("0",)]
+    assert [s.docker_host for s in specs] == ["ssh://h1", "tcp://h2:2375", "ssh://h1"]
+    assert all(s.mounts["/bundle"] == engine.task.bundle_dir and not s.network for s in specs)
+    assert all(dict(s.env) == {} for s in specs)  # nothing of the engine's environment
+    await engine.close()
