@@ -136,7 +136,12 @@ class RemoteView:
     # ---- requests ----------------------------------------------------------------------
 
     async def _request(
-        self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
         resend: tuple[type[Exception], ...] = (httpx.TransportError,),
     ) -> httpx.Response:
         backoff = Backoff()
@@ -216,8 +221,13 @@ class RemoteView:
         parent_id: int | None = None,
     ) -> ForumPost:
         """A supervisor post on the forum (not part of `EngineView`: the API's own extra)."""
-        payload = {"title": title, "body": body, "kind": kind, "tags": list(tags),
-                   "parent_id": parent_id}
+        payload = {
+            "title": title,
+            "body": body,
+            "kind": kind,
+            "tags": list(tags),
+            "parent_id": parent_id,
+        }
         response = await self._request("POST", "/forum", json=payload, resend=_NOT_SENT)
         if response.status_code >= 400:
             raise EngineError(_detail(response))
@@ -251,8 +261,12 @@ class RemoteView:
         while True:
             try:
                 async with aconnect_sse(
-                    self._http, "GET", "/events", params={"after_seq": last},
-                    headers={"last-event-id": str(last)}, timeout=timeout,
+                    self._http,
+                    "GET",
+                    "/events",
+                    params={"after_seq": last},
+                    headers={"last-event-id": str(last)},
+                    timeout=timeout,
                 ) as source:
                     if source.response.status_code == 401:
                         raise Unauthorized(f"the engine at {self.where} refused the token")

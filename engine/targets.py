@@ -151,21 +151,35 @@ async def open_view(
         target = parse_target(target, runs_dir)
     if isinstance(target, LocalTarget):
         token = read_token(target.run_dir / "token")
-        view = RemoteView(token, socket=target.socket, where=str(target.run_dir),
-                          issued_by=issued_by, retry_for=retry_for)
+        view = RemoteView(
+            token,
+            socket=target.socket,
+            where=str(target.run_dir),
+            issued_by=issued_by,
+            retry_for=retry_for,
+        )
         async with view:
             yield view
         return
     if isinstance(target, HttpTarget):
-        view = RemoteView(_token_for_port(target.url, runs_dir), base_url=target.url,
-                          issued_by=issued_by, retry_for=retry_for)
+        view = RemoteView(
+            _token_for_port(target.url, runs_dir),
+            base_url=target.url,
+            issued_by=issued_by,
+            retry_for=retry_for,
+        )
         async with view:
             yield view
         return
     from engine.tunnel import SshTunnel
 
     async with SshTunnel(target, ssh_options=ssh_options) as tunnel:
-        view = RemoteView(tunnel.token, socket=tunnel.local_socket, where=str(target),
-                          issued_by=issued_by, retry_for=retry_for)
+        view = RemoteView(
+            tunnel.token,
+            socket=tunnel.local_socket,
+            where=str(target),
+            issued_by=issued_by,
+            retry_for=retry_for,
+        )
         async with view:
             yield view

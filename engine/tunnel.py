@@ -96,8 +96,9 @@ def ssh_options_from(given: Sequence[str] = (), env: str | None = None) -> list[
 class SshTunnel:
     """`async with SshTunnel(target) as t`: `t.local_socket` forwards to the run's socket."""
 
-    def __init__(self, target: SshTarget, *, ssh_options: Sequence[str] = (),
-                 ssh: str | None = None) -> None:
+    def __init__(
+        self, target: SshTarget, *, ssh_options: Sequence[str] = (), ssh: str | None = None
+    ) -> None:
         self.target = target
         self.options = ssh_options_from(ssh_options)
         self.ssh = ssh or shutil.which("ssh") or "ssh"
@@ -147,13 +148,23 @@ class SshTunnel:
 
     async def _start_master(self, stderr: object) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
-            self.ssh, "-M", "-S", str(self._control), "-N",
-            "-o", "ControlPersist=no",
-            "-o", "ExitOnForwardFailure=yes",
-            "-o", "ServerAliveInterval=10",
-            "-o", "ServerAliveCountMax=3",
-            "-o", "StreamLocalBindUnlink=yes",
-            "-o", "StreamLocalBindMask=0177",
+            self.ssh,
+            "-M",
+            "-S",
+            str(self._control),
+            "-N",
+            "-o",
+            "ControlPersist=no",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-o",
+            "ServerAliveInterval=10",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "StreamLocalBindUnlink=yes",
+            "-o",
+            "StreamLocalBindMask=0177",
             *self._destination(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
@@ -190,8 +201,9 @@ class SshTunnel:
         if len(lines) < 3 or not lines[2].strip():
             raise EngineError(f"{self.target}: could not read the run's socket and token")
         self.remote_run_dir, self.remote_socket, self.token = lines[0], lines[1], lines[2].strip()
-        await self._run(self._mux("-O", "forward", "-L",
-                                  f"{self.local_socket}:{self.remote_socket}"))
+        await self._run(
+            self._mux("-O", "forward", "-L", f"{self.local_socket}:{self.remote_socket}")
+        )
 
     async def _keep_up(self) -> None:
         """Re-establish the connection whenever the master ssh exits, until closed."""

@@ -12,9 +12,12 @@ TARGET_HELP = (
 )
 
 ssh_option = click.option(
-    "--ssh-option", "ssh_options", multiple=True, metavar="OPTS",
+    "--ssh-option",
+    "ssh_options",
+    multiple=True,
+    metavar="OPTS",
     help="ssh arguments for ssh:// targets, e.g. '-F FILE', '-i KEY', '-o Key=Value', '-J HOST'"
-         " (also AAR_SSH_OPTIONS).",
+    " (also AAR_SSH_OPTIONS).",
 )
 
 

@@ -38,8 +38,11 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
     target = ctx.obj or {}
 
     async def go() -> Any:
-        async with open_view(target.get("run"), ssh_options=target.get("ssh_options", ()),
-                             issued_by=f"ctl:{client_identity()}"[:64]) as view:
+        async with open_view(
+            target.get("run"),
+            ssh_options=target.get("ssh_options", ()),
+            issued_by=f"ctl:{client_identity()}"[:64],
+        ) as view:
             return await work(view)
 
     try:
@@ -80,8 +83,9 @@ def _status_text(snap: Any) -> str:
     states: dict[str, int] = {}
     for agent in snap.agents:
         states[agent.state] = states.get(agent.state, 0) + 1
-    best = max((a.best_public_pgr for a in snap.agents if a.best_public_pgr is not None),
-               default=None)
+    best = max(
+        (a.best_public_pgr for a in snap.agents if a.best_public_pgr is not None), default=None
+    )
     b = snap.budgets
     lines = [
         f"run      {run.name} ({run.state}), task {run.task}, brain {run.brain}",
@@ -109,8 +113,10 @@ def _agents_text(agents: list[Any]) -> str:
     rows = [f"{'ID':<6} {'STATE':<9} {'PGR':>6} {'STEPS':>6} {'SUBS':>5}  DIRECTION"]
     for a in agents:
         flag = " !" + a.attention_reason if a.needs_attention else ""
-        rows.append(f"{a.id:<6} {a.state:<9} {_pgr(a.best_public_pgr):>6} "
-                    f"{a.counters.steps:>6} {a.counters.submissions:>5}  {a.direction[:60]}{flag}")
+        rows.append(
+            f"{a.id:<6} {a.state:<9} {_pgr(a.best_public_pgr):>6} "
+            f"{a.counters.steps:>6} {a.counters.submissions:>5}  {a.direction[:60]}{flag}"
+        )
     return "\n".join(rows)
 
 
@@ -124,8 +130,13 @@ def agents(ctx: click.Context, as_json: bool) -> None:
 
 @ctl.command()
 @click.argument("agent_id")
-@click.option("--events", "n_events", type=click.IntRange(0, 5000), default=20,
-              help="How many of its latest transcript events to show.")
+@click.option(
+    "--events",
+    "n_events",
+    type=click.IntRange(0, 5000),
+    default=20,
+    help="How many of its latest transcript events to show.",
+)
 @json_option
 @click.pass_context
 def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> None:
@@ -147,22 +158,32 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
 
     def text(r: dict[str, Any]) -> str:
         a = r["agent"]
-        lines = [_agents_text([a]), f"brain {a.brain}, sandbox {a.sandbox_backend}",
-                 f"reason: {a.state_reason}" if a.state_reason else ""]
+        lines = [
+            _agents_text([a]),
+            f"brain {a.brain}, sandbox {a.sandbox_backend}",
+            f"reason: {a.state_reason}" if a.state_reason else "",
+        ]
         for e in r["transcript"]:
             p = e.payload
-            what = getattr(p, "text", None) or getattr(p, "tool", None) or getattr(
-                p, "line", None) or getattr(p, "state", None) or getattr(p, "message", "")
+            what = (
+                getattr(p, "text", None)
+                or getattr(p, "tool", None)
+                or getattr(p, "line", None)
+                or getattr(p, "state", None)
+                or getattr(p, "message", "")
+            )
             lines.append(f"{e.seq:>8} {p.kind:<20} {str(what).strip()[:100]}")
         return "\n".join(line for line in lines if line)
 
-    click.echo(json.dumps({k: _dump(v) for k, v in result.items()}, indent=2) if as_json
-               else text(result))
+    click.echo(
+        json.dumps({k: _dump(v) for k, v in result.items()}, indent=2) if as_json else text(result)
+    )
 
 
 def _posts_text(posts: list[Any]) -> str:
-    return "\n".join(f"#{p.id:<5} {p.kind:<10} {p.author:<12} {p.title}" for p in posts) or \
-        "no posts"
+    return (
+        "\n".join(f"#{p.id:<5} {p.kind:<10} {p.author:<12} {p.title}" for p in posts) or "no posts"
+    )
 
 
 @ctl.command()
@@ -171,8 +192,9 @@ def _posts_text(posts: list[Any]) -> str:
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @json_option
 @click.pass_context
-def forum(ctx: click.Context, query: str | None, kind: str | None, limit: int,
-          as_json: bool) -> None:
+def forum(
+    ctx: click.Context, query: str | None, kind: str | None, limit: int, as_json: bool
+) -> None:
     """The forum's latest posts, or those matching --search."""
     if query:
         posts = _call(ctx, lambda v: v.forum_search(query, min(limit, 200)))
@@ -188,8 +210,9 @@ def forum(ctx: click.Context, query: str | None, kind: str | None, limit: int,
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @json_option
 @click.pass_context
-def post(ctx: click.Context, title: str, body: str, kind: str, tags: tuple[str, ...],
-         as_json: bool) -> None:
+def post(
+    ctx: click.Context, title: str, body: str, kind: str, tags: tuple[str, ...], as_json: bool
+) -> None:
     """Post on the forum as the supervisor."""
     posted = _call(ctx, lambda v: v.forum_post(title, body, kind=kind, tags=tags))
     _out(as_json, posted, lambda p: f"posted #{p.id}: {p.title}")
@@ -199,9 +222,11 @@ def _leaderboard_text(entries: list[Any]) -> str:
     rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6}  METHOD"]
     for e in entries:
         rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
-        rows.append(f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
-                    f"{e.public.accuracy:>6.3f}  {e.method[:50]}"
-                    + (f"  [{', '.join(e.flags)}]" if e.flags else ""))
+        rows.append(
+            f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
+            f"{e.public.accuracy:>6.3f}  {e.method[:50]}"
+            + (f"  [{', '.join(e.flags)}]" if e.flags else "")
+        )
     return "\n".join(rows)
 
 
@@ -218,14 +243,18 @@ def leaderboard(ctx: click.Context, as_json: bool) -> None:
 
 def _command(ctx: click.Context, cmd: Any, as_json: bool) -> None:
     result = _call(ctx, lambda v: v.command(cmd))
-    _out(as_json, result,
-         lambda r: f"{cmd.command}: {r.status}" + (f" ({r.reason})" if r.reason else ""))
+    _out(
+        as_json,
+        result,
+        lambda r: f"{cmd.command}: {r.status}" + (f" ({r.reason})" if r.reason else ""),
+    )
     if result.status == "refused":
         sys.exit(EXIT_REFUSED)
 
 
-def _steer(name: str, help_text: str, build: Callable[..., Any],
-           params: list[Callable[[Any], Any]]) -> None:
+def _steer(
+    name: str, help_text: str, build: Callable[..., Any], params: list[Callable[[Any], Any]]
+) -> None:
     """A verb that sends one command built from its arguments."""
 
     @click.pass_context
@@ -235,8 +264,9 @@ def _steer(name: str, help_text: str, build: Callable[..., Any],
         try:
             cmd = build(**kwargs)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                 for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
             raise click.UsageError(problems) from None
         _command(ctx, cmd, as_json)
 
@@ -252,40 +282,82 @@ def _commands() -> Any:
     return commands
 
 
-_steer("pause", "Pause an agent: at its next step, or at once with --hard.",
-       lambda agent_id, hard: _commands().Pause(agent_id=agent_id, hard=hard),
-       [click.argument("agent_id"),
-        click.option("--hard", is_flag=True, help="Cancel its model call and freeze it now.")])
-_steer("resume", "Resume a paused agent.",
-       lambda agent_id: _commands().Resume(agent_id=agent_id), [click.argument("agent_id")])
-_steer("stop", "Stop an agent for good.",
-       lambda agent_id: _commands().Stop(agent_id=agent_id), [click.argument("agent_id")])
-_steer("redirect", "Give an agent a new instruction, read at its next step.",
-       lambda agent_id, text: _commands().Redirect(agent_id=agent_id, text=text),
-       [click.argument("agent_id"), click.argument("text")])
-_steer("spawn", "Add an agent with this starting direction.",
-       lambda direction, brain: _commands().Spawn(direction=direction, brain=brain),
-       [click.argument("direction"),
-        click.option("--brain", type=click.Choice(["offline", "claude", "scripted"]))])
-_steer("broadcast", "Post to the forum and tell every agent.",
-       lambda text: _commands().Broadcast(text=text), [click.argument("text")])
-_steer("pause-all", "Pause every live agent (--hard: at once).",
-       lambda hard: _commands().PauseAll(hard=hard),
-       [click.option("--hard", is_flag=True, help="Cancel model calls and freeze now.")])
+_steer(
+    "pause",
+    "Pause an agent: at its next step, or at once with --hard.",
+    lambda agent_id, hard: _commands().Pause(agent_id=agent_id, hard=hard),
+    [
+        click.argument("agent_id"),
+        click.option("--hard", is_flag=True, help="Cancel its model call and freeze it now."),
+    ],
+)
+_steer(
+    "resume",
+    "Resume a paused agent.",
+    lambda agent_id: _commands().Resume(agent_id=agent_id),
+    [click.argument("agent_id")],
+)
+_steer(
+    "stop",
+    "Stop an agent for good.",
+    lambda agent_id: _commands().Stop(agent_id=agent_id),
+    [click.argument("agent_id")],
+)
+_steer(
+    "redirect",
+    "Give an agent a new instruction, read at its next step.",
+    lambda agent_id, text: _commands().Redirect(agent_id=agent_id, text=text),
+    [click.argument("agent_id"), click.argument("text")],
+)
+_steer(
+    "spawn",
+    "Add an agent with this starting direction.",
+    lambda direction, brain: _commands().Spawn(direction=direction, brain=brain),
+    [
+        click.argument("direction"),
+        click.option("--brain", type=click.Choice(["offline", "claude", "scripted"])),
+    ],
+)
+_steer(
+    "broadcast",
+    "Post to the forum and tell every agent.",
+    lambda text: _commands().Broadcast(text=text),
+    [click.argument("text")],
+)
+_steer(
+    "pause-all",
+    "Pause every live agent (--hard: at once).",
+    lambda hard: _commands().PauseAll(hard=hard),
+    [click.option("--hard", is_flag=True, help="Cancel model calls and freeze now.")],
+)
 _steer("resume-all", "Resume every paused agent.", lambda: _commands().ResumeAll(), [])
-_steer("budget", "Change the run's limits; options left out stay as they are.",
-       lambda **kw: _commands().SetBudget(**{k: v for k, v in kw.items() if v is not None}),
-       [click.option("--minutes", type=float, help="The run's total length from its start."),
+_steer(
+    "budget",
+    "Change the run's limits; options left out stay as they are.",
+    lambda **kw: _commands().SetBudget(**{k: v for k, v in kw.items() if v is not None}),
+    [
+        click.option("--minutes", type=float, help="The run's total length from its start."),
         click.option("--experiments-per-agent", type=int),
         click.option("--submissions-per-hour", type=int),
         click.option("--tokens-per-agent", type=int),
-        click.option("--cost-usd", type=float)])
-_steer("void", "Strike a submission from the leaderboard.",
-       lambda submission, reason: _commands().VoidSubmission(submission_id=submission,
-                                                             reason=reason),
-       [click.argument("submission", type=int), click.argument("reason")])
-_steer("reveal", "Reveal the private scores (for the final ranking).",
-       lambda: _commands().RevealPrivate(), [])
-_steer("finish", "Stop every agent and end the run.",
-       lambda reason: _commands().FinishRun(reason=reason),
-       [click.option("--reason", default="finished by the supervisor")])
+        click.option("--cost-usd", type=float),
+    ],
+)
+_steer(
+    "void",
+    "Strike a submission from the leaderboard.",
+    lambda submission, reason: _commands().VoidSubmission(submission_id=submission, reason=reason),
+    [click.argument("submission", type=int), click.argument("reason")],
+)
+_steer(
+    "reveal",
+    "Reveal the private scores (for the final ranking).",
+    lambda: _commands().RevealPrivate(),
+    [],
+)
+_steer(
+    "finish",
+    "Stop every agent and end the run.",
+    lambda reason: _commands().FinishRun(reason=reason),
+    [click.option("--reason", default="finished by the supervisor")],
+)

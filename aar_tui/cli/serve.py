@@ -21,11 +21,18 @@ def run_options(fn: Any) -> Any:
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
         click.option("--model", help="The model a claude brain uses."),
         click.option("--sandbox", help="local (default) or docker."),
-        click.option("--run-dir", type=click.Path(path_type=Path),
-                     help="Where the run keeps its files, token and socket."),
+        click.option(
+            "--run-dir",
+            type=click.Path(path_type=Path),
+            help="Where the run keeps its files, token and socket.",
+        ),
         click.option("--name", help="The run's name (default: a timestamp)."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path),
-                     help="A TOML run config; flags override its fields."),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path),
+            help="A TOML run config; flags override its fields.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -45,8 +52,11 @@ def warn_if_public(host: str | None) -> None:
 
 @click.command()
 @run_options
-@click.option("--port", type=click.IntRange(0, 65535),
-              help="Also listen on this TCP port (loopback unless --host; 0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Also listen on this TCP port (loopback unless --host; 0: any free port).",
+)
 @click.option("--host", help="The address for --port; anything but loopback prints a warning.")
 def serve(port: int | None, host: str | None, config_path: Path | None, **flags: Any) -> None:
     """Run the engine headless and serve its API (the run dir's socket; --port for TCP)."""
@@ -76,8 +86,14 @@ async def _serve(config: Any, port: int | None, host: str | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.finish, f"stopped by {signal.Signals(sig).name}")
     try:
-        async with serve_api(engine.view(), engine.run_dir, run_id=engine.run_id,
-                             forum=engine.forum, port=port, host=host) as api:
+        async with serve_api(
+            engine.view(),
+            engine.run_dir,
+            run_id=engine.run_id,
+            forum=engine.forum,
+            port=port,
+            host=host,
+        ) as api:
             click.echo(f"run {engine.run_id} in {engine.run_dir}")
             for place in api.where():
                 click.echo(f"serving the API on {place}")

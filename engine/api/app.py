@@ -18,7 +18,7 @@ from pydantic import Field
 from engine.api.auth import BearerAuth
 from engine.api.stream import StreamLimits, StreamStats, event_stream
 from engine.commands import Command, CommandResult
-from engine.errors import EngineError
+from engine.errors import EngineError, ForumError
 from engine.events import Event, ForumPost, Record
 from engine.view import (
     AgentInfo,
@@ -152,13 +152,21 @@ def create_app(
     @app.get(f"{v1}/forum/{{post_id}}", response_model=list[ForumPost], tags=["forum"])
     async def forum_thread(post_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> list[ForumPost]:
         """A post and its replies, oldest first."""
-        thread = await view.forum_thread(post_id)
+        try:
+            thread = await view.forum_thread(post_id)
+        except ForumError:
+            thread = []
         if not thread:
             raise _not_found(f"there is no post {post_id}")
         return thread
 
-    @app.post(f"{v1}/forum", response_model=ForumPost, status_code=201, tags=["forum"],
-              responses={409: {"model": Problem}})
+    @app.post(
+        f"{v1}/forum",
+        response_model=ForumPost,
+        status_code=201,
+        tags=["forum"],
+        responses={409: {"model": Problem}},
+    )
     async def forum_post(post: SupervisorPost) -> ForumPost:
         """A post by the supervisor; every agent reads it on the forum."""
         if forum is None:
@@ -181,8 +189,12 @@ def create_app(
     async def budgets() -> Budgets:
         return (await view.snapshot()).budgets
 
-    @app.post(f"{v1}/commands", response_model=CommandResult, tags=["steer"],
-              responses={409: {"model": CommandResult, "description": "refused"}})
+    @app.post(
+        f"{v1}/commands",
+        response_model=CommandResult,
+        tags=["steer"],
+        responses={409: {"model": CommandResult, "description": "refused"}},
+    )
     async def command(cmd: Annotated[Command, Body()]) -> Any:
         """Apply a command; `applied`, `pending` (at the agent's next step) or 409 `refused`."""
         result = await view.command(cmd)

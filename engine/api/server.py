@@ -144,8 +144,9 @@ async def serve_api(
     if port is None and host is not None:
         raise EngineError("--host needs --port: say which port to listen on")
     token = ensure_token(run_dir)
-    api = ApiServer(run_dir=run_dir, token=token, app=create_app(view, token, forum=forum,
-                                                                 limits=limits))
+    api = ApiServer(
+        run_dir=run_dir, token=token, app=create_app(view, token, forum=forum, limits=limits)
+    )
     sockets: list[socket.socket] = []
     try:
         if unix:
@@ -159,7 +160,8 @@ async def serve_api(
     except BaseException:
         for sock in sockets:
             sock.close()
-        remove_files(run_dir, api.socket)
+        if unix and sockets:  # ours was bound: remove it (never another engine's socket)
+            remove_files(run_dir, api.socket)
         raise
     handler = _api_logger(run_dir)
     config = uvicorn.Config(
@@ -181,8 +183,13 @@ async def serve_api(
             raise EngineError("the API server stopped as it started; see api.log in the run dir")
         write_info(
             run_dir,
-            ApiInfo(run_id=run_id, pid=os.getpid(), socket=str(api.socket) if api.socket else None,
-                    port=api.port, host=api.host),
+            ApiInfo(
+                run_id=run_id,
+                pid=os.getpid(),
+                socket=str(api.socket) if api.socket else None,
+                port=api.port,
+                host=api.host,
+            ),
         )
         yield api
     finally:

@@ -60,7 +60,8 @@ def _free_port() -> int:
 def _keygen(path: Path) -> str:
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "aar-test", "-f", str(path)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return path.with_suffix(".pub").read_text().strip()
 
@@ -96,7 +97,9 @@ def start_sshd(root: Path) -> SshServer:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [SSHD, "-D", "-e", "-f", str(root / "sshd_config")],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     deadline = time.monotonic() + START_TIMEOUT
@@ -126,8 +129,12 @@ def stop_sshd(server: SshServer) -> None:
 
 @pytest.fixture(scope="session")
 def sshd() -> Iterator[SshServer]:
-    require(os.path.exists(SSHD) and shutil.which("ssh") is not None
-            and shutil.which("ssh-keygen") is not None, "OpenSSH (sshd, ssh, ssh-keygen)")
+    require(
+        os.path.exists(SSHD)
+        and shutil.which("ssh") is not None
+        and shutil.which("ssh-keygen") is not None,
+        "OpenSSH (sshd, ssh, ssh-keygen)",
+    )
     # A short root: the tunnel's sockets and known_hosts paths stay well under limits.
     root = Path(tempfile.mkdtemp(prefix="aar-sshd-"))
     server = start_sshd(root)

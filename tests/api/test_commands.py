@@ -1,0 +1,69 @@
+"""Commands through the API on a running engine: seen by every client, with who gave them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from engine.client import client_identity
+from engine.commands import Pause, Resume, SetBudget, Spawn, VoidSubmission
+from tests.api.conftest import client
+from tests.engine.harness import running, until
+
+
+async def test_a_pause_shows_pausing_at_once_then_paused_to_another_client(serve):
+    async with (
+        serve() as (engine, api),
+        running(engine),
+        client(api) as supervisor,
+        client(api) as watcher,
+    ):
+        seen: list[tuple[str, str]] = []
+        start = (await watcher.snapshot()).seq
+
+        async def watch() -> None:
+            async for event in watcher.events(start):
+                if event.agent_id == "a1" and event.kind in ("agent_state", "command"):
+                    seen.append(
+                        (event.kind, getattr(event.payload, "state", "") or event.payload.issued_by)
+                    )
+                    if ("agent_state", "paused") in seen:
+                        return
+
+        follower = asyncio.create_task(watch())
+        result = await supervisor.command(Pause(agent_id="a1"))
+        assert result.status in ("pending", "applied") and result.command_id > 0
+        await asyncio.wait_for(follower, 20)
+        states = [s for k, s in seen if k == "agent_state"]
+        assert states[0] == "pausing" and states[-1] == "paused"
+        assert ("command", client_identity()) in seen
+        agent = await watcher.agent("a1")
+        assert agent.state == "paused"
+        resumed = await supervisor.command(Resume(agent_id="a1"))
+        assert resumed.ok
+        await until(lambda: engine.agents["a1"].state.value == "running", what="resume")
+
+
+async def test_refused_and_applied_commands_come_back_as_results(serve):
+    async with (
+        serve() as (engine, api),
+        running(engine),
+        client(api, issued_by="ctl:tester@laptop") as view,
+    ):
+        refused = await view.command(Pause(agent_id="a9"))
+        assert refused.status == "refused" and "a9" in refused.reason
+        void = await view.command(VoidSubmission(submission_id=10**12, reason="probing"))
+        assert void.status == "refused"
+        budget = await view.command(SetBudget(submissions_per_hour=5))
+        assert budget.ok
+        spawned = await view.command(Spawn(direction="try product loss", brain="scripted"))
+        assert spawned.ok
+        await until(
+            lambda: "a3" in engine.agents and engine.agents["a3"].state.value != "starting",
+            what="a3 to start",
+        )
+        await engine.events.flush()
+        snap = await view.snapshot()
+        assert snap.budgets.submissions_per_hour == 5
+        assert {a.id for a in snap.agents} == {"a1", "a2", "a3"}
+        rows = await engine.store.fetchall("SELECT issued_by FROM commands")
+        assert {r[0] for r in rows} == {"ctl:tester@laptop"}
