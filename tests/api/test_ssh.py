@@ -1,0 +1,129 @@
+"""Through a real sshd with the system ssh client: aar ctl, the tunnel's drop and resume, attach."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from engine.client import RemoteView
+from engine.events import ErrorPayload
+from engine.targets import SshTarget, open_view
+from engine.tunnel import SshTunnel
+from tests.api.conftest import collect
+from tests.engine.harness import running, until
+
+
+async def aar(*args: str, timeout: float = 60) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aar_tui",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+def ssh_url(sshd, run_dir: Path | str) -> str:
+    return f"ssh://{sshd.host}{run_dir}"
+
+
+async def test_aar_ctl_reads_and_steers_a_run_through_ssh(serve, sshd):
+    async with serve() as (engine, _api), running(engine):
+        target = ["--run", ssh_url(sshd, engine.run_dir), "--ssh-option", f"-F {sshd.config}"]
+        code, out, err = await aar("ctl", *target, "agents", "--json")
+        assert code == 0, err
+        agents = json.loads(out)
+        assert {a["id"] for a in agents} == {"a1", "a2"} and all("state" in a for a in agents)
+
+        code, out, err = await aar("ctl", *target, "pause", "a1", "--json")
+        assert code == 0, err
+        assert json.loads(out)["status"] in ("pending", "applied")
+        await until(lambda: engine.agents["a1"].state.value == "paused", what="a1 paused")
+        rows = await engine.store.fetchall("SELECT issued_by FROM commands")
+        assert rows[-1][0].startswith("ctl:")
+
+        code, out, _ = await aar("ctl", *target, "status")
+        assert code == 0 and engine.run_id in out and "1 paused" in out
+
+        code, _, err = await aar("ctl", *target, "pause", "a9")
+        assert code == 1 and "a9" in (err + _)
+
+    code, _, err = await aar(
+        "ctl", "--run", ssh_url(sshd, "/no/such/run"), "--ssh-option", f"-F {sshd.config}", "status"
+    )
+    assert code == 3 and "no run at /no/such/run" in err
+
+
+async def test_a_dropped_tunnel_is_rebuilt_and_events_resume_without_gaps(serve, sshd):
+    async with serve() as (engine, _api):
+        target = SshTarget(host=sshd.host, path=str(engine.run_dir))
+        async with SshTunnel(target, ssh_options=sshd.ssh_options()) as tunnel:
+            assert tunnel.token == (engine.run_dir / "token").read_text().strip()
+            view = RemoteView(tunnel.token, socket=tunnel.local_socket, retry_for=30)
+            states: set[str] = set()
+            total = 400
+
+            async def produce() -> None:
+                for i in range(total):
+                    engine.events.append(None, ErrorPayload(message=f"m{i}"))
+                    await asyncio.sleep(0.002)
+                    if i == 150:
+                        await tunnel.kill_connection()
+                        for _ in range(100):
+                            states.add(view.connection)
+                            await asyncio.sleep(0.01)
+
+            async with view:
+                got, _ = await asyncio.gather(collect(view, 0, total, timeout=60), produce())
+            assert [e.seq for e in got] == list(range(1, total + 1))
+            assert tunnel.reconnects >= 1
+            assert "reconnecting" in states and view.connection == "connected"
+
+
+async def test_the_token_never_appears_on_a_command_line(serve, sshd):
+    async with (
+        serve() as (engine, _api),
+        open_view(ssh_url(sshd, engine.run_dir), ssh_options=sshd.ssh_options()) as view,
+    ):
+        await view.snapshot()
+        token = (engine.run_dir / "token").read_text().strip().encode()
+        seen = 0
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                args = cmdline.read_bytes()
+            except OSError:
+                continue
+            seen += b"ssh" in args
+            assert token not in args
+        assert seen >= 1  # the tunnel's ssh was among the processes looked at
+
+
+async def test_attach_over_ssh_shows_the_swarm_and_a_pause_as_it_lands(serve, sshd):
+    from aar_tui.app import AarApp
+    from engine.commands import Pause
+    from tests.tui.screen_text import screen_text
+
+    async with (
+        serve() as (engine, _api),
+        running(engine),
+        open_view(ssh_url(sshd, engine.run_dir), ssh_options=sshd.ssh_options()) as view,
+    ):
+        app = AarApp(view, where=f"ssh {sshd.host}", theme_dirs=(), keymap_path=None)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await asyncio.wait_for(app.loaded.wait(), 20)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "a1" in text and "a2" in text
+            await view.command(Pause(agent_id="a1"))
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                await pilot.pause()
+                if app.model.agents["a1"].state == "paused":
+                    break
+            assert app.model.agents["a1"].state == "paused"
+            assert "paused" in screen_text(app)
