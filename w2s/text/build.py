@@ -26,7 +26,7 @@ from w2s.text.features import (
     texts_digest,
     tfidf_matrix,
 )
-from w2s.text.formats import get_format, items_from_records
+from w2s.text.formats import get_format, items_from_records, view_items
 from w2s.text.source import DataSource, load_records, parse_source
 
 TRAIN_SPLITS = ("train_label", "train_unlabel")
@@ -38,10 +38,9 @@ def read_items(
     """The items of each part of the source: {"file": ...} or {"train": ..., "test": ...}."""
     fmt = get_format(config.dataset)
     if source.kind == "file":
+        records = load_records(source, cache_dir=cache_dir)
         return {
-            "file": items_from_records(
-                fmt, load_records(source, cache_dir=cache_dir), source.describe()
-            )
+            "file": view_items(items_from_records(fmt, records, source.describe()), config.view)
         }
     parts = {}
     for part, split, cap in (
@@ -54,7 +53,7 @@ def read_items(
             # A fixed subsample, the same for every data seed, so features stay cached.
             keep = np.sort(np.random.default_rng(0).permutation(len(items))[:cap])
             items = [items[i] for i in keep]
-        parts[part] = items
+        parts[part] = view_items(items, config.view)
     return parts
 
 
@@ -78,20 +77,28 @@ def text_pool(parts: dict[str, list[Item]]) -> list[str]:
 def encoded_pool(
     encoder_name: str,
     config: TextTaskConfig,
-    task_id: str,
     part: str,
     texts: Sequence[str],
     cache: Cache,
 ) -> np.ndarray:
-    """The encoder's features for `texts`, computed once per (model, task, source part)."""
+    """The encoder's features for `texts`, computed once per (model, task data, source part).
+
+    The key names the data (dataset, view, the texts themselves), not the task id, so the
+    tasks that differ only in mode or weak model share one encoding.
+    """
     encoder = TransformerEncoder(encoder_name, max_length=config.max_length)
-    key = {**encoder.identity, "task": task_id, "split": part, "texts": texts_digest(texts)}
+    key = {
+        **encoder.identity,
+        "dataset": config.dataset,
+        "view": config.view,
+        "split": part,
+        "texts": texts_digest(texts),
+    }
     return cached_features(cache, key, lambda: encoder.encode(texts))
 
 
 def build_text_data(
     config: TextTaskConfig,
-    task_id: str,
     seed: int,
     data: str | None,
     *,
@@ -118,7 +125,7 @@ def build_text_data(
 
     def encoded(name: str) -> np.ndarray:
         parts_key = "+".join(sorted(parts))
-        return encoded_pool(name, config, task_id, parts_key, pool, cache)
+        return encoded_pool(name, config, parts_key, pool, cache)
 
     strong_pool = encoded(config.strong)
     strong = standardise(
@@ -128,7 +135,7 @@ def build_text_data(
     )
     if config.weak == "tfidf":
         fit_texts = [t for ex in examples["train_label"] for t in ex.texts]
-        weak_pool = tfidf_matrix(fit_texts, pool, config.tfidf_features)
+        weak_pool = tfidf_matrix(fit_texts, pool, config.tfidf_features, config.tfidf_ngrams)
         weak = {name: combine(weak_pool, idx) for name, idx in index.items()}
     else:
         weak_pool = strong_pool if config.weak == config.strong else encoded(config.weak)

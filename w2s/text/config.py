@@ -9,7 +9,7 @@ from typing import Any
 
 from w2s.text.errors import TextTaskError
 from w2s.text.examples import MODES
-from w2s.text.formats import FORMATS
+from w2s.text.formats import FORMATS, VIEWS
 
 WEAK_KINDS = ("tfidf",)  # besides any encoder name: see `weak`
 
@@ -22,11 +22,15 @@ class TextTaskConfig:
     - `data`: the default source when no `--data` is given (a hub id, `ID:DATA_DIR`, or a
       local file); None means the dataset's own hub id.
     - `mode`: `binary` or `pairwise` (see `w2s.text.examples`).
+    - `view`: what of each text the models read: `conversation` (all of it), or for chat
+      transcripts `last_exchange` (the last human turn and the reply) or `reply` (the
+      reply alone; the sides of a preference pair differ only there).
     - `weak`: `tfidf` (TF-IDF + logistic regression) or an encoder whose frozen features
       feed a logistic regression: `minilm-2l`, `minilm`, a hub id or a local folder.
     - `strong`: the encoder whose frozen, mean-pooled features the strong probe reads.
     - `max_length`: tokens kept per text (the end of a long text is kept).
-    - `tfidf_features`: vocabulary size of the TF-IDF weak model.
+    - `tfidf_features`, `tfidf_ngrams`: vocabulary size of the TF-IDF weak model, and the
+      longest word n-grams in it (1: single words).
     - `max_train`, `max_test`: caps on the rows read from a hub dataset's train and test
       splits (a fixed subsample, the same for every seed); None reads them whole.
     """
@@ -34,10 +38,12 @@ class TextTaskConfig:
     dataset: str = "hh-rlhf"
     data: str | None = None
     mode: str = "binary"
+    view: str = "conversation"
     weak: str = "tfidf"
     strong: str = "minilm"
     max_length: int = 256
-    tfidf_features: int = 4096
+    tfidf_features: int = 256
+    tfidf_ngrams: int = 1
     max_train: int | None = None
     max_test: int | None = None
 
@@ -53,12 +59,20 @@ class TextTaskConfig:
                 f"mode 'pairwise' needs a text of each label per record, which {self.dataset} "
                 "does not have; use mode 'binary'"
             )
+        views = FORMATS[self.dataset].views
+        if self.view not in VIEWS:
+            raise TextTaskError(f"view {self.view!r} is not known; allowed: {', '.join(VIEWS)}")
+        if self.view not in views:
+            raise TextTaskError(
+                f"view {self.view!r} is only for hh-rlhf transcripts; {self.dataset} allows "
+                f"{', '.join(views)}"
+            )
         for name in ("weak", "strong"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise TextTaskError(f"{name} must name a model, e.g. 'minilm'")
         if self.strong in WEAK_KINDS:
             raise TextTaskError("strong must be an encoder (e.g. 'minilm'), not 'tfidf'")
-        for name, low in (("max_length", 8), ("tfidf_features", 16)):
+        for name, low in (("max_length", 8), ("tfidf_features", 16), ("tfidf_ngrams", 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or value < low:
                 raise TextTaskError(

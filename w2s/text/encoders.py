@@ -65,7 +65,8 @@ def pick_device(device: str | None = None) -> str:
 
 
 class TransformerEncoder:
-    """A frozen encoder whose features are the mean of its last hidden states over real tokens.
+    """A frozen encoder whose features are the mean of its last hidden states over real
+    tokens, scaled to unit length (as sentence-transformers does for MiniLM).
 
     Long texts lose their beginning, not their end: in a chat the reply being judged
     comes last.
@@ -91,7 +92,7 @@ class TransformerEncoder:
     @property
     def identity(self) -> dict[str, object]:
         """What decides the features, for cache keys."""
-        return {"encoder": self.name, "max_length": self.max_length, "pooling": "mean"}
+        return {"encoder": self.name, "max_length": self.max_length, "pooling": "mean-l2"}
 
     def _load(self) -> None:
         if self._model is not None:
@@ -141,5 +142,6 @@ class TransformerEncoder:
                 hidden = self._model(**batch).last_hidden_state.float()
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+                pooled = torch.nn.functional.normalize(pooled, dim=1)
                 out[rows] = pooled.cpu().numpy()
         return out

@@ -39,13 +39,15 @@ def cached_features(
     return matrix
 
 
-def tfidf_matrix(fit_texts: Sequence[str], texts: Sequence[str], max_features: int) -> np.ndarray:
+def tfidf_matrix(
+    fit_texts: Sequence[str], texts: Sequence[str], max_features: int, ngrams: int = 1
+) -> np.ndarray:
     """TF-IDF rows of `texts`, with the vocabulary and weights learnt from `fit_texts`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
         max_features=max_features,
-        ngram_range=(1, 2),
+        ngram_range=(1, ngrams),
         sublinear_tf=True,
         min_df=2,
         dtype=np.float32,

@@ -29,6 +29,28 @@ class DatasetFormat:
     test_split: str = "test"
     # Whether every record has a text of each label, as pairwise mode needs.
     pairwise: bool = False
+    # The parts of a text a task may keep (see VIEWS); the first is the default.
+    views: tuple[str, ...] = ("conversation",)
+
+
+def _last_exchange(text: str) -> str:
+    start = text.rfind("\n\nHuman:")
+    return text[start:].strip() if start >= 0 else text.strip()
+
+
+def _reply(text: str) -> str:
+    marker = "\n\nAssistant:"
+    start = text.rfind(marker)
+    return text[start + len(marker) :].strip() if start >= 0 else text.strip()
+
+
+# What of a chat transcript the models read: all of it, the last human turn and the reply
+# to it, or the reply alone (the two sides of a pair share everything before the reply).
+VIEWS: dict[str, Callable[[str], str]] = {
+    "conversation": str.strip,
+    "last_exchange": _last_exchange,
+    "reply": _reply,
+}
 
 
 def _preference(row: Record) -> Item:
@@ -71,6 +93,7 @@ FORMATS: dict[str, DatasetFormat] = {
             ("chosen", "rejected"),
             _preference,
             pairwise=True,
+            views=tuple(VIEWS),
         ),
         DatasetFormat(
             "sciq",
@@ -137,3 +160,11 @@ def items_from_records(fmt: DatasetFormat, records: Iterable[Record], where: str
     if not items:
         raise TextTaskError(f"{where}: no records found")
     return items
+
+
+def view_items(items: list[Item], view: str) -> list[Item]:
+    """The items with each text cut down to the part `view` keeps."""
+    if view == "conversation":
+        return items
+    cut = VIEWS[view]
+    return [Item(tuple((cut(text), label) for text, label in item.options)) for item in items]

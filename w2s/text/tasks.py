@@ -18,7 +18,7 @@ from w2s.text.config import TextTaskConfig
 from w2s.text.supervisors import LogisticSupervisor
 
 # The probe's training schedule: a few hundred Adam steps on some hundreds of rows.
-PROBE = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "weight_decay": 1e-4}
+PROBE = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "weight_decay": 1e-2}
 WEAK_C = 1.0
 # Bump when the way features are made changes, so no cache serves the old ones.
 FEATURES_VERSION = 1
@@ -37,7 +37,7 @@ def text_task(
     def build(seed: int, data: str | None) -> TaskData:
         from w2s.text.build import build_text_data
 
-        return build_text_data(config, task_id, seed, data)
+        return build_text_data(config, seed, data)
 
     return Task(
         id=task_id,
@@ -60,11 +60,15 @@ def text_task(
 CPU_HUB_CAP = {"max_train": 8000, "max_test": 2000}
 
 HH = "Anthropic's harmless-base chat-preference pairs"
+# On a CPU the models read the final reply only: it is all that tells a pair's sides apart,
+# and MiniLM's few hundred tokens would otherwise go to the shared conversation.
+HH_CPU = {"dataset": "hh-rlhf", "view": "reply", **CPU_HUB_CAP}
 
 QWEN_CONFIG = TextTaskConfig(
     dataset="hh-rlhf",
     data="Anthropic/hh-rlhf:harmless-base",
     mode="binary",
+    view="conversation",
     weak="Qwen/Qwen1.5-0.5B-Chat",
     strong="Qwen/Qwen3-4B-Base",
     max_length=512,
@@ -73,30 +77,32 @@ QWEN_CONFIG = TextTaskConfig(
 TASKS = [
     text_task(
         "hh-rlhf-v1",
-        f"{HH}, binary (one reply, label 1 when preferred); weak TF-IDF, strong MiniLM probe.",
-        TextTaskConfig(dataset="hh-rlhf", **CPU_HUB_CAP),
+        f"{HH}, pairwise: both replies in random order, label 1 when the first is the "
+        "preferred one; weak: 256-word TF-IDF, strong: MiniLM probe on the reply.",
+        TextTaskConfig(mode="pairwise", **HH_CPU),
     ),
     text_task(
-        "hh-rlhf-pairwise-v1",
-        f"{HH}, pairwise (both replies, features first minus second); weak TF-IDF, "
-        "strong MiniLM probe.",
-        TextTaskConfig(dataset="hh-rlhf", mode="pairwise", **CPU_HUB_CAP),
+        "hh-rlhf-binary-v1",
+        f"{HH}, binary: one reply, label 1 when it is the preferred one; weak: 256-word "
+        "TF-IDF, strong: MiniLM probe on the reply.",
+        TextTaskConfig(mode="binary", **HH_CPU),
     ),
     text_task(
         "hh-rlhf-minilm2l-v1",
-        f"{HH}, binary; weak MiniLM cut to 2 layers, strong full MiniLM, both probes.",
-        TextTaskConfig(dataset="hh-rlhf", weak="minilm-2l", **CPU_HUB_CAP),
+        f"{HH}, pairwise; weak: MiniLM cut to 2 layers, strong: all 6 layers, both probes.",
+        TextTaskConfig(mode="pairwise", weak="minilm-2l", **HH_CPU),
     ),
     text_task(
         "hh-rlhf-qwen-v1",
-        f"{HH} from the hub, binary; weak Qwen1.5-0.5B-Chat, strong Qwen3-4B-Base probe "
-        "(GPU setting).",
+        f"{HH} from the hub, binary, whole conversations; weak: Qwen1.5-0.5B-Chat, strong: "
+        "Qwen3-4B-Base probe (the GPU setting).",
         QWEN_CONFIG,
     ),
     *(
         text_task(
             f"{name}-v1",
-            f"{name} in the openai/weak-to-strong format; weak TF-IDF, strong MiniLM probe.",
+            f"{name} in the openai/weak-to-strong format; weak: 256-word TF-IDF, strong: "
+            "MiniLM probe.",
             TextTaskConfig(dataset=name, **CPU_HUB_CAP),
         )
         for name in ("sciq", "boolq", "amazon_polarity", "cosmos_qa")
