@@ -1,9 +1,9 @@
-"""The command line that starts one command of a local sandbox under bubblewrap.
+"""The command lines of a local sandbox: bubblewrap to make its namespaces, nsenter to enter them.
 
-As root, bwrap makes the namespaces without a user namespace (root can) and the command
-drops to the unprivileged user with `setpriv`, every capability gone; that way bwrap can
-bind a Python installation under root's private home, which the sandbox's user could not
-reach by name. Anyone else runs bwrap unprivileged, inside a user namespace.
+As root, bwrap makes the namespaces without a user namespace (root can) and commands drop to
+the unprivileged user with `setpriv`, every capability gone; that way bwrap can bind a Python
+installation under root's private home, which the sandbox's user could not reach by name.
+Anyone else runs bwrap unprivileged, inside a user namespace, once per command.
 """
 
 from __future__ import annotations
@@ -27,12 +27,21 @@ def bwrap_path() -> str | None:
 
 
 def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Path,
-               cwd: str, command: list[str]) -> list[str]:
-    """bwrap's arguments: system dirs, the runtime and the bundle read-only, the workspace rw."""
+               cwd: str, command: list[str], *, info_fd: int | None = None,
+               holder: bool = False) -> list[str]:
+    """bwrap's arguments: system dirs, the runtime and the bundle read-only, the workspace rw.
+
+    A `holder` outlives the engine and runs its command as a capability-less root that the
+    sandbox's user cannot signal; commands then enter its namespaces (`nsenter_argv`).
+    """
     as_root = engine_is_root()
-    args = [bwrap, "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    args = [bwrap, "--new-session", "--hostname", "sandbox"]
+    if not holder:
+        args.append("--die-with-parent")
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
     if as_root:
-        args += _NAMESPACES_AS_ROOT + _CAPS_AS_ROOT
+        args += _NAMESPACES_AS_ROOT + (["--cap-drop", "ALL"] if holder else _CAPS_AS_ROOT)
         args += [] if spec.network else ["--unshare-net"]
     else:
         args += ["--unshare-all"] + (["--share-net"] if spec.network else [])
@@ -49,11 +58,23 @@ def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Pat
     for host, inside in binds:
         args += ["--ro-bind", host, inside]
     args += ["--bind", str(spec.workspace), WORKSPACE, "--chdir", cwd, "--"]
-    if as_root:
-        uid, gid = sandbox_user()
-        args += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    if as_root and not holder:
+        args += drop_to_sandbox_user()
     return args + command
+
+
+def drop_to_sandbox_user() -> list[str]:
+    """setpriv to the sandbox's user, with no capability left and no way to regain one."""
+    uid, gid = sandbox_user()
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+def nsenter_argv(init_pid: int, cwd: str, command: list[str]) -> list[str]:
+    """Enter every namespace of a holder (its root, and /workspace as the start), then drop."""
+    chdir = [] if cwd == WORKSPACE else ["env", f"--chdir={cwd}"]
+    return ["nsenter", "-t", str(init_pid), "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w",
+            "--", *drop_to_sandbox_user(), *chdir, *command]
 
 
 def _open_parents(paths) -> list[str]:

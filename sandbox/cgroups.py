@@ -108,19 +108,33 @@ class SandboxCgroup:
         except OSError:
             return False
 
-    def kill_all(self, deadline: float = 10.0) -> None:
-        """SIGKILL every process, thawing first (a frozen process cannot die)."""
+    def kill_all(self, deadline: float = 10.0, spare: frozenset[int] = frozenset()) -> None:
+        """SIGKILL every process but `spare`, thawing first (a frozen process cannot die)."""
         if not self.exists():
             return
         end = time.monotonic() + deadline
-        self.thaw()
-        while pids := self.pids():
+        if not spare:
+            self.thaw()
+        while pids := [p for p in self.pids() if p not in spare]:
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             if time.monotonic() > end:
                 raise SandboxError(f"processes {pids} of the sandbox would not die")
             time.sleep(0.01)
+
+    def signal_all(self, sig: signal.Signals, spare: frozenset[int]) -> None:
+        """Send `sig` to every process but `spare`, a few passes to catch fresh forks.
+
+        It does not wait: a frozen process takes a SIGKILL when it is thawed.
+        """
+        for _ in range(5):
+            targets = [p for p in self.pids() if p not in spare]
+            if not targets:
+                return
+            for pid in targets:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
 
     def remove(self) -> None:
         self.kill_all()

@@ -1,9 +1,11 @@
-"""The local backend: each command runs under bubblewrap, the sandbox held by its cgroups.
+"""The local backend: bubblewrap namespaces, held by cgroups, no Docker needed.
 
-Each command gets its own bwrap with fresh namespaces (PID, network, mounts): when it ends,
-or is killed on a timeout, its PID namespace and every process in it go. As root the
-engine puts each command into the sandbox's cgroups (freezer, memory, pids, cpu) before it
-drops to the unprivileged user; without root it falls back to rlimits and signals.
+As root with cgroups (v1), a sandbox is one long-lived bwrap, the holder (`sandbox.holder`):
+commands enter its namespaces with nsenter inside its cgroups (freezer, memory, pids, cpu),
+then drop to the unprivileged user; background jobs outlive their command and the sandbox
+outlives an engine restart. Otherwise each command gets its own bwrap, with rlimits for
+memory and signals for pause, and its PID namespace ends with it. Without bwrap at all it
+still runs, not isolated, and says so.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 
 from sandbox import cgroups, procs
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
-from sandbox.bwrap import bwrap_argv, bwrap_path
+from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv
 from sandbox.errors import SandboxError, SandboxGone
 from sandbox.gpu import gpu_usage
-from sandbox.output import OutputCallback, StreamCapture
-from sandbox.results import TIMEOUT_EXIT, ExecResult, SandboxStats
+from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
+from sandbox.output import OutputCallback
+from sandbox.process import collect
+from sandbox.results import ExecResult, SandboxStats
 from sandbox.runtime import base_env, host_runtime
 from sandbox.spec import WORKSPACE, SandboxSpec
 from sandbox.users import engine_is_root, hand_over_workspace, passwd_lines, sandbox_user
@@ -65,6 +69,9 @@ class LocalSandbox(Sandbox):
         self._bwrap = bwrap_path()
         self.isolated = self._bwrap is not None
         self._cgroup = cgroups.SandboxCgroup(spec.run_id, spec.agent_id) if use_cgroups else None
+        # A holder needs root (nsenter) and a cgroup to hold what runs in it.
+        self._held = self.isolated and use_cgroups and engine_is_root()
+        self._holder: Holder | None = None
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
@@ -74,8 +81,7 @@ class LocalSandbox(Sandbox):
     @classmethod
     def make(cls, spec: SandboxSpec, *, state_dir: Path | str | None = None,
              use_cgroups: bool | None = None) -> LocalSandbox:
-        root = state_root(state_dir)
-        home = root / spec.run_id / spec.agent_id
+        home = state_root(state_dir) / spec.run_id / spec.agent_id
         if (home / "spec.json").exists():
             raise SandboxError(f"a local sandbox for run {spec.run_id!r}, agent"
                                f" {spec.agent_id!r} exists already; reattach or remove it")
@@ -86,6 +92,8 @@ class LocalSandbox(Sandbox):
         _write_etc(home / "etc")
         hand_over_workspace(spec.workspace)
         box.limits = box._apply_limits()
+        if box._held:
+            box._start_holder()
         (home / "spec.json").write_text(json.dumps({"spec": spec.to_dict(), "cgroups": use,
                                                     "limits": box.limits}))
         return box
@@ -97,6 +105,7 @@ class LocalSandbox(Sandbox):
         box.limits = saved.get("limits", {})
         if box._cgroup is not None and not box._cgroup.exists():
             box._apply_limits()
+        box._holder = Holder.load(home / "holder.json")
         return box
 
     def _apply_limits(self) -> dict[str, str]:
@@ -108,13 +117,26 @@ class LocalSandbox(Sandbox):
             applied = {}
             if spec.memory_mb is not None:
                 applied["memory"] = f"{spec.memory_mb} MiB (RLIMIT_DATA, per process)"
-        for name in ("memory", "cpus", "pids"):
-            if getattr(spec, "memory_mb" if name == "memory" else name) is not None:
+        for name, value in (("memory", spec.memory_mb), ("cpus", spec.cpus),
+                            ("pids", spec.pids)):
+            if value is not None:
                 applied.setdefault(name, "not applied: no cgroup can be made here")
         applied["network"] = "on" if spec.network or not self.isolated else "off"
         if spec.gpus:
             applied["gpus"] = ",".join(spec.gpus) + " (device nodes, CUDA_VISIBLE_DEVICES)"
         return applied
+
+    def _start_holder(self) -> None:
+        assert self._cgroup is not None and self._bwrap is not None
+        join = ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
+        bwrap, etc = self._bwrap, self._state / "etc"
+
+        def argv(info_fd: int) -> list[str]:
+            return join + bwrap_argv(bwrap, self.spec, self._runtime, etc, WORKSPACE,
+                                     KEEP_ALIVE, info_fd=info_fd, holder=True)
+
+        self._holder = start_holder(argv, self._state / "holder.log")
+        self._holder.save(self._state / "holder.json")
 
     def _warn_if_unisolated(self) -> None:
         global _warned_unisolated
@@ -133,9 +155,12 @@ class LocalSandbox(Sandbox):
         self._check_usable()
         command = command_argv(cmd)
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
+        if self._held and (self._holder is None or not self._holder.alive()):
+            log.warning("the holder of sandbox %s was gone; starting a new one", self.id)
+            await asyncio.to_thread(self._start_holder)
         argv, host_cwd = self._argv(command, inside_cwd(cwd))
+        started = time.monotonic()
         try:
-            started = time.monotonic()
             proc = await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.PIPE if stdin is not None else
                 asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -145,8 +170,9 @@ class LocalSandbox(Sandbox):
             raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
         self._running.add(proc.pid)
         try:
-            return await _collect(proc, stdin, timeout, on_output, self.spec.output_limit,
-                                  started, self._kill_command)
+            return await collect(proc, stdin=stdin, timeout=timeout, on_output=on_output,
+                                 limit=self.spec.output_limit, started=started,
+                                 kill=self._kill_command)
         finally:
             self._running.discard(proc.pid)
 
@@ -165,6 +191,8 @@ class LocalSandbox(Sandbox):
         elif self.spec.memory_mb is not None:
             limit = self.spec.memory_mb << 20
             prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
+        if self._held and self._holder is not None:
+            return prefix + nsenter_argv(self._holder.init, cwd, command), None
         if self._bwrap is not None:
             return prefix + bwrap_argv(self._bwrap, self.spec, self._runtime,
                                        self._state / "etc", cwd, command), None
@@ -180,13 +208,14 @@ class LocalSandbox(Sandbox):
         return self.spec.workspace
 
     def _kill_command(self, pid: int) -> None:
-        # bwrap's reaper dies with it (--die-with-parent) and takes the PID namespace along;
-        # without bwrap the descendants are hunted down one by one.
-        if self._bwrap is None:
+        """On a timeout: every process of the sandbox goes, the holder excepted."""
+        if self._held and self._cgroup is not None and self._holder is not None:
+            self._cgroup.signal_all(signal.SIGKILL, self._holder.pids())
+        elif self._bwrap is None:
             procs.signal_tree({pid}, signal.SIGKILL)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # bwrap's reaper dies with it (--die-with-parent) and takes its PID namespace along.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
     # -- control ----------------------------------------------------------------------
 
@@ -218,6 +247,8 @@ class LocalSandbox(Sandbox):
         for pid in list(self._running):
             procs.signal_tree({pid}, signal.SIGCONT)
             self._kill_command(pid)
+        if self._holder is not None:
+            reap(self._holder.outer)
 
     async def remove(self) -> None:
         if self._removed:
@@ -254,48 +285,8 @@ class LocalSandbox(Sandbox):
         self._check_present()
         if (self._state / "stopped").exists():
             raise SandboxGone(f"sandbox {self.id} is stopped; create a new one")
-        if self._paused:
+        if self._paused or (self._cgroup is not None and self._cgroup.frozen()):
             raise SandboxError(f"sandbox {self.id} is paused; resume it before running commands")
-
-
-async def _collect(proc: asyncio.subprocess.Process, stdin: bytes | None,
-                   timeout: float | None, on_output: OutputCallback | None, limit: int,
-                   started: float, kill) -> ExecResult:
-    out = StreamCapture("stdout", limit, on_output)
-    err = StreamCapture("stderr", limit, on_output)
-
-    async def pump(stream: asyncio.StreamReader, capture: StreamCapture) -> None:
-        while chunk := await stream.read(65536):
-            capture.feed(chunk)
-        capture.close()
-
-    async def feed() -> None:
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(stdin or b"")
-            await proc.stdin.drain()
-            proc.stdin.close()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    timed_out = False
-    try:
-        async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
-            group.create_task(pump(proc.stdout, out))
-            group.create_task(pump(proc.stderr, err))
-            if stdin is not None:
-                group.create_task(feed())
-            group.create_task(proc.wait())
-    except TimeoutError:
-        timed_out = True
-    finally:
-        if proc.returncode is None:
-            kill(proc.pid)
-            await asyncio.shield(proc.wait())
-    code = TIMEOUT_EXIT if timed_out else proc.returncode
-    return ExecResult(exit_code=code, stdout=out.text(), stderr=err.text(),
-                      duration=time.monotonic() - started, timed_out=timed_out,
-                      truncated=out.truncated or err.truncated)
 
 
 def _write_etc(etc: Path) -> None:

@@ -23,6 +23,8 @@ async def test_exec_reports_exit_code_stdout_and_stderr(make_box) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (3, "out\n", "err\n")
     assert not result.timed_out and not result.truncated
     assert (await box.exec(["python", "-c", "print(6 * 7)"])).stdout == "42\n"
+    # The exit status is never lost to a race between the end of output and the exit.
+    assert {(await box.exec(["sh", "-c", "exit 5"])).exit_code for _ in range(15)} == {5}
 
 
 async def test_working_directory_is_the_workspace_and_paths_are_the_same_everywhere(
@@ -281,3 +283,24 @@ async def test_killing_every_process_it_can_does_not_take_the_sandbox_down(make_
     await box.exec("sleep 30 & kill -9 -1; sleep 0.2", timeout=10)
     assert (await box.exec("echo still here")).stdout == "still here\n"
     assert await box.status() == "running"
+
+
+async def test_background_jobs_outlive_their_command_and_the_dropped_object(
+        make_box, backend, backend_options) -> None:
+    box = await make_box()
+    started = time.monotonic()
+    result = await box.exec("nohup sh -c 'sleep 1.5; echo done > bg.txt' > /dev/null 2>&1 &"
+                            " echo launched", timeout=20)
+    assert result.stdout == "launched\n" and time.monotonic() - started < 1.4
+    del box
+    (again,) = await sandbox.reattach(backend, make_box.run_id, **backend_options)
+    await asyncio.sleep(2)
+    assert await again.read_file("bg.txt") == b"done\n"
+
+
+async def test_a_job_left_holding_the_output_does_not_hold_the_result(make_box) -> None:
+    box = await make_box()
+    started = time.monotonic()
+    result = await box.exec("sleep 20 & echo started", timeout=15)
+    assert result.stdout == "started\n" and not result.timed_out
+    assert time.monotonic() - started < 5
