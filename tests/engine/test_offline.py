@@ -51,3 +51,15 @@ def test_the_proxy_learns_from_scored_trials():
     low = k.proxy({"agreement_with_weak_labels": 0.72, "predicted_class1_share": 0.5})
     high = k.proxy({"agreement_with_weak_labels": 0.93, "predicted_class1_share": 0.5})
     assert low is not None and high is not None and low > high
+
+
+def test_crossover_carries_another_familys_finding_into_mine():
+    from engine.brains.offline.space import crossover
+
+    rng = random.Random(3)
+    mine = {"method": "vanilla", "loss": "logconf", "weight_decay": 0.0}
+    other = {"method": "self_training", "loss": "xent", "weight_decay": 0.01}
+    c = Constraints(fixed={"loss": "logconf"})
+    children = [crossover(mine, other, rng, c)[0] for _ in range(50)]
+    assert all(ch["loss"] == "logconf" for ch in children)
+    assert any(ch["method"] == "self_training" for ch in children)

@@ -27,6 +27,7 @@ from engine.brains.offline.space import (
     FOCUS,
     Constraints,
     apply_constraints,
+    crossover,
     mutate,
     random_config,
 )
@@ -36,6 +37,7 @@ Action = Callable[[StepContext], Awaitable[bool]]
 
 EXPLORE = 0.15  # share of proposals drawn at random rather than mutated
 ADOPT = 0.3  # share of proposals built on another agent's better trial
+CROSS = 0.25  # share of proposals that combine my best with another agent's best
 INSIGHT_EVERY = 4  # scored trials between two insight posts
 RATE_BACKOFF = 300.0
 # After this many scored trials of its own, an agent whose family trails another agent's
@@ -216,6 +218,12 @@ class OfflineResearcher(Brain):
             "I stop pinning my family and build on that result.\n"
         )
 
+    def _crossover_partner(self) -> Trial | None:
+        others = [t for t in self.knowledge.trials.values() if t.scored and t.by != self.agent_id]
+        if not others or self.rng.random() >= CROSS:
+            return None
+        return max(others, key=lambda t: t.pgr or 0)
+
     async def _propose(self, ctx: StepContext) -> bool:
         if self.cycles and self.cycles % 3 == 0:
             await self._read_leaderboard(ctx)
@@ -227,6 +235,11 @@ class OfflineResearcher(Brain):
                 config, changed = apply_constraints(dict(c.fixed), c), []
                 if self.knowledge.mine(self.agent_id) or self.cycles:
                     config = random_config(dict(c.fixed), self.rng, c)
+            elif (other := self._crossover_partner()) is not None:
+                config, changed = crossover(parent.config, other.config, self.rng, c)
+                why = f"combining my best with {other.by}'s (PGR {prose.pgr_text(other.pgr)})"
+                if not changed:
+                    config, changed = mutate(parent.config, self.rng, c, self.focus)
             elif self.rng.random() < EXPLORE:
                 config, changed, why = random_config(dict(c.fixed), self.rng, c), [], "exploring"
                 parent = None

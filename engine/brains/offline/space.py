@@ -161,3 +161,19 @@ def random_config(base: dict[str, Any], rng: random.Random, c: Constraints) -> d
         if rng.random() < 0.5:
             config[dim.name] = sample_value(dim, rng, c)
     return apply_constraints(config, c)
+
+
+def crossover(
+    mine: dict[str, Any], other: dict[str, Any], rng: random.Random, c: Constraints
+) -> tuple[dict[str, Any], list[str]]:
+    """A child taking each field where two configs differ from either, at random; what one
+    family learned (a method) meets what another learned (a loss)."""
+    child = dict(mine)
+    changed = []
+    for name in sorted(set(mine) | set(other)):
+        if name in c.fixed or name not in other or mine.get(name) == other[name]:
+            continue
+        if rng.random() < 0.5:
+            child[name] = other[name]
+            changed.append(name)
+    return apply_constraints(child, c), changed

@@ -1,0 +1,34 @@
+"""The in-process EngineView: snapshot and events agree on seq; transcripts; forum reads."""
+
+from __future__ import annotations
+
+import asyncio
+
+from engine.commands import Broadcast
+from engine.view import EngineView
+from tests.engine.brains import ControlledBrain
+from tests.engine.harness import running, until
+
+
+async def test_a_client_loads_a_snapshot_then_follows_from_its_seq(open_engine):
+    engine = await open_engine(lambda *_: ControlledBrain(), agents={"count": 2})
+    view = engine.view()
+    assert isinstance(view, EngineView) and view.connection == "connected"
+    async with running(engine):
+        await until(lambda: engine.projection.agents["a2"].counters.steps >= 2)
+        snap = await view.snapshot()
+        assert snap.seq == engine.events.committed_seq
+        assert {a.id for a in snap.agents} == {"a1", "a2"}
+        stream = view.events(snap.seq)
+        nxt = await asyncio.wait_for(anext(stream), 10)
+        assert nxt.seq == snap.seq + 1
+        await stream.aclose()
+        transcript = await view.transcript("a1", 0, 1000)
+        assert transcript and all(e.agent_id == "a1" for e in transcript)
+        assert {"tool_call", "tool_result", "text_delta"} <= {e.kind for e in transcript}
+        assert "sandbox_stats" not in {e.kind for e in transcript}
+        await view.command(Broadcast(text="hello swarm\nsecond line"))
+        (post,) = await view.forum_search("swarm")
+        assert post.author == "supervisor" and post.title == "hello swarm"
+        assert [p.id for p in await view.forum_thread(post.id)] == [post.id]
+        assert (await view.forum_list(author="supervisor"))[0].id == post.id
