@@ -3,9 +3,11 @@
     .venv/bin/python bench/sandbox.py [local|docker ...]
 
 Prints: time to create; a trivial exec (median of 50) against a bare `bwrap ... true` with
-the same namespaces and mounts, or a bare SDK `exec_run`; exec throughput with 8 sandboxes
-at once; pause + resume latency against a bare SDK pause + unpause. Target: our exec within
-1.5x of the bare tool. A Docker engine is started for the run when none answers.
+the same namespaces and mounts, or a bare SDK `exec_run`, the two alternated; as root also a
+bare nsenter into the sandbox, the least a command of a held local sandbox can cost; exec
+throughput with 8 sandboxes at once; pause + resume latency with a busy process inside,
+against a bare SDK pause + unpause. Target: our exec within 1.5x of the bare tool. A Docker
+engine is started for the run when none answers.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sandbox
-from sandbox.bwrap import bwrap_path
+from sandbox.bwrap import bwrap_argv, bwrap_path
 
 EXECS = 50
 PARALLEL = 8
@@ -56,8 +58,10 @@ def row(name: str, ours: float, bare: float | None = None, bare_name: str = "") 
     if bare is None:
         print(f"  {name:<34}{ours:9.1f} ms")
     else:
-        print(f"  {name:<34}{ours:9.1f} ms   {bare_name:<26}{bare:7.1f} ms"
-              f"   ratio {ours / bare:4.2f}x")
+        print(
+            f"  {name:<34}{ours:9.1f} ms   {bare_name:<26}{bare:7.1f} ms"
+            f"   ratio {ours / bare:4.2f}x"
+        )
 
 
 async def bench_backend(backend: str, root: Path, options: dict) -> None:
@@ -68,9 +72,15 @@ async def bench_backend(backend: str, root: Path, options: dict) -> None:
     def spec(agent: str) -> sandbox.SandboxSpec:
         workspace = root / backend / agent
         workspace.mkdir(parents=True, exist_ok=True)
-        return sandbox.SandboxSpec(run_id="bench", agent_id=agent, workspace=workspace,
-                                   mounts={"/bundle": bundle}, memory_mb=1024, pids=256,
-                                   docker_host=options.get("docker_host"))
+        return sandbox.SandboxSpec(
+            run_id="bench",
+            agent_id=agent,
+            workspace=workspace,
+            mounts={"/bundle": bundle},
+            memory_mb=1024,
+            pids=256,
+            docker_host=options.get("docker_host"),
+        )
 
     await sandbox.remove_orphans(backend, "bench", set(), **options)
     creates = []
@@ -98,8 +108,12 @@ async def bench_backend(backend: str, root: Path, options: dict) -> None:
         pauses = await timed(lambda: pause_resume(box), 10)
         if backend == "docker":
             raw = timed_blocking(lambda: (box._container.pause(), box._container.unpause()), 10)
-            row("pause + resume (median of 10)", median_ms(pauses), median_ms(raw),
-                "bare SDK pause+unpause")
+            row(
+                "pause + resume (median of 10)",
+                median_ms(pauses),
+                median_ms(raw),
+                "bare SDK pause+unpause",
+            )
         else:
             row("pause + resume (median of 10)", median_ms(pauses))
         await busy
@@ -113,8 +127,10 @@ async def bench_backend(backend: str, root: Path, options: dict) -> None:
                 group.create_task(run_many(b, EXECS_EACH))
         elapsed = time.perf_counter() - started
         total = PARALLEL * EXECS_EACH
-        print(f"  {'throughput, 8 sandboxes at once':<34}{total / elapsed:9.1f} execs/s"
-              f"   ({total} execs in {elapsed:.2f}s)")
+        print(
+            f"  {'throughput, 8 sandboxes at once':<34}{total / elapsed:9.1f} execs/s"
+            f"   ({total} execs in {elapsed:.2f}s)"
+        )
     finally:
         for b in boxes:
             await b.remove()
@@ -130,8 +146,9 @@ async def pause_resume(box: sandbox.Sandbox) -> None:
     await box.resume()
 
 
-async def paired(ours: Callable[[], Awaitable[object]], bare: Callable[[], object],
-                 n: int) -> tuple[list[float], list[float]]:
+async def paired(
+    ours: Callable[[], Awaitable[object]], bare: Callable[[], object], n: int
+) -> tuple[list[float], list[float]]:
     """Alternate ours and the bare tool, so that a change of load hits both alike."""
     mine, theirs = [], []
     for _ in range(n):
@@ -144,24 +161,36 @@ def bare_exec(backend: str, box: sandbox.Sandbox) -> tuple[str, Callable[[], obj
     if backend == "docker":
         container = box._container
         return "bare SDK exec_run", lambda: container.exec_run(["true"])
-    # The same bwrap command line (namespaces, mounts), run directly: no cgroup join, no
-    # drop to the sandbox's user, no asyncio.
-    argv, _ = box._argv(["true"], "/workspace")
-    start = argv.index(bwrap_path() or "bwrap")
-    bare = argv[start:]
-    if "setpriv" in bare:
-        bare = [*bare[:bare.index("setpriv")], "true"]
+    # bwrap with the sandbox's namespaces and mounts, run directly: no cgroup join, no drop
+    # to the sandbox's user, no asyncio.
+    argv = bwrap_argv(bwrap_path() or "bwrap", box.spec, box._runtime, box._state / "etc",
+                      "/workspace", ["true"])
+    if "setpriv" in argv:
+        argv = [*argv[:argv.index("setpriv")], "true"]
     plain = timed_blocking(lambda: subprocess.run(["true"], check=True), EXECS)
     row("(bare subprocess true)", median_ms(plain))
-    return "bare bwrap ... true", lambda: subprocess.run(bare, check=True)
+    holder = getattr(box, "_holder", None)
+    if holder is not None:
+        enter = ["nsenter", "-t", str(holder.init), "-m", "-u", "-i", "-n", "-p", "-r", "-w",
+                 "--", "true"]
+        entered = timed_blocking(lambda: subprocess.run(enter, check=True), EXECS)
+        row("(bare nsenter into the sandbox)", median_ms(entered))
+    return "bare bwrap ... true", lambda: subprocess.run(argv, check=True)
 
 
 def bare_docker_run(box: sandbox.Sandbox) -> tuple[str, float]:
     client = box._client
     image = box._container.attrs["Config"]["Image"]
-    samples = timed_blocking(lambda: client.containers.run(
-        image, ["true"], remove=True, network_mode="none",
-        volumes={"/usr": {"bind": "/usr", "mode": "ro"}}), 5)
+    samples = timed_blocking(
+        lambda: client.containers.run(
+            image,
+            ["true"],
+            remove=True,
+            network_mode="none",
+            volumes={"/usr": {"bind": "/usr", "mode": "ro"}},
+        ),
+        5,
+    )
     return "bare docker run", median_ms(samples)
 
 
