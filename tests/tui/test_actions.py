@@ -1,0 +1,152 @@
+"""Every key and palette entry reaches the EngineView with the right command, and the
+screen shows what follows: a pause at once, a refusal with its reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from aar_tui.app import AarApp
+from engine.commands import (
+    Broadcast,
+    CommandResult,
+    FinishRun,
+    Pause,
+    PauseAll,
+    Redirect,
+    Resume,
+    ResumeAll,
+    RevealPrivate,
+    SetBudget,
+    Spawn,
+    Stop,
+    VoidSubmission,
+)
+from engine.events import AgentStatePayload
+from tests.tui.conftest import commands_done, make_app, settle
+from tests.tui.fake_view import FakeView
+from tests.tui.screen_text import screen_text
+
+
+async def _run(keys: list[str], view: FakeView | None = None,
+               size: tuple[int, int] = (120, 40)) -> tuple[AarApp, FakeView, str]:
+    view = view or FakeView()
+    app = make_app(view)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        for key in keys:
+            if key.startswith("type:"):
+                await pilot.press(*key.removeprefix("type:"))
+            else:
+                await pilot.press(key)
+            await pilot.pause()
+        await commands_done(app)
+        await settle(pilot)
+        text = screen_text(app)
+    return app, view, text
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["p"], Pause(agent_id="a1")),
+        (["down", "P"], Pause(agent_id="a2", hard=True)),
+        (["down", "down", "r"], Resume(agent_id="a3")),
+        (["i", "type:try product", "ctrl+s"], Redirect(agent_id="a1", text="try product")),
+        (["x", "y"], Stop(agent_id="a1")),
+        (["n", "type:simplicity bias", "enter"], Spawn(direction="simplicity bias", brain="offline")),
+        (["b", "type:share code", "ctrl+s"], Broadcast(text="share code")),
+        (["z"], PauseAll()),
+        (["Z"], ResumeAll()),
+        (["dollar_sign", "type:45", "enter"], SetBudget(minutes=45)),
+        (["ctrl+r", "y"], RevealPrivate()),
+        (["F", "y"], FinishRun()),
+        (["3", "down", "down", "v", "type:all ones", "enter"],
+         VoidSubmission(submission_id=3, reason="all ones")),
+        (["3", "ctrl+r", "y"], RevealPrivate()),
+        (["enter", "p"], Pause(agent_id="a1")),
+        (["enter", "i", "type:stop", "ctrl+s"], Redirect(agent_id="a1", text="stop")),
+        (["2", "w", "type:hello", "ctrl+s"], Broadcast(text="hello")),
+    ],
+)
+async def test_key_sends_the_command(keys: list[str], expected: object) -> None:
+    _, view, _ = await _run(keys)
+    assert view.commands == [expected]
+
+
+@pytest.mark.parametrize("keys", [["x", "n"], ["i", "escape"], ["F", "escape"],
+                                  ["i", "ctrl+s", "escape"]])
+async def test_cancelled_dialog_sends_nothing(keys: list[str]) -> None:
+    _, view, _ = await _run(keys)
+    assert view.commands == []
+
+
+async def test_pause_shows_pausing_at_once_then_paused_when_it_lands() -> None:
+    view = FakeView()
+    app = make_app(view)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await commands_done(app)
+        await settle(pilot, frames=8)
+        assert "◐ pausing" in screen_text(app)
+        view.emit("a1", AgentStatePayload(state="paused", previous="pausing"))  # type: ignore[arg-type]
+        await settle(pilot, frames=8)
+        text = screen_text(app)
+    assert "‖ paused" in text.splitlines()[2]
+
+
+async def test_refused_command_says_why() -> None:
+    view = FakeView()
+    view.answers["resume"] = CommandResult.refused("a1 is not paused")
+    _, _, text = await _run(["r"], view)
+    assert "a1 is not paused" in text
+
+
+async def test_palette_runs_a_named_action() -> None:
+    _, view, _ = await _run(["ctrl+p", "type:pause all", "enter"])
+    assert view.commands == [PauseAll()]
+
+
+async def test_palette_offers_the_selected_agents_actions() -> None:
+    _, view, _ = await _run(["down", "ctrl+p", "type:hard pause", "enter"])
+    assert view.commands == [Pause(agent_id="a2", hard=True)]
+
+
+async def test_budget_dialog_names_a_bad_figure() -> None:
+    _, view, text = await _run(["dollar_sign", "type:lots", "enter"])
+    assert view.commands == []
+    assert "'lots' is not a number" in text
+
+
+async def test_help_lists_every_binding_id() -> None:
+    _, _, text = await _run(["question_mark"])
+    for binding_id in ("aar.agent.pause", "aar.run.spawn", "aar.screen.forum"):
+        assert binding_id in text
+
+
+async def test_forum_search_asks_the_view_and_shows_hits() -> None:
+    _, view, text = await _run(["2", "slash", "type:reweighting", "enter"])
+    assert view.searches == ["reweighting"]
+    assert "1 post(s)" in text
+    assert "reweighting by weak confidence" in text
+
+
+async def test_forum_kind_filter() -> None:
+    _, _, text = await _run(["2", "k", "k"])
+    assert "kind: result" in text
+    assert "1 post(s)" in text
+
+
+async def test_copy_uses_the_clipboard() -> None:
+    view = FakeView()
+    app = make_app(view)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        view.emit("a1", AgentStatePayload(state="running"))  # type: ignore[arg-type]
+        from engine.events import CommandOutputPayload
+
+        view.emit("a1", CommandOutputPayload(call_id="c", stream="stdout", line="acc 0.86"))
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == "acc 0.86"
