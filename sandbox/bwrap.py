@@ -28,15 +28,16 @@ def bwrap_path() -> str | None:
 
 def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Path,
                cwd: str, command: list[str], *, info_fd: int | None = None,
-               holder: bool = False) -> list[str]:
+               holder: bool = False, outlive_engine: bool = False) -> list[str]:
     """bwrap's arguments: system dirs, the runtime and the bundle read-only, the workspace rw.
 
-    A `holder` outlives the engine and runs its command as a capability-less root that the
-    sandbox's user cannot signal; commands then enter its namespaces (`nsenter_argv`).
+    A `holder` runs its command as a capability-less root that the sandbox's user cannot
+    signal; commands then enter its namespaces (`nsenter_argv`). Only one asked to
+    `outlive_engine` survives the engine's exit.
     """
     as_root = engine_is_root()
     args = [bwrap, "--new-session", "--hostname", "sandbox"]
-    if not holder:
+    if not outlive_engine:
         args.append("--die-with-parent")
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]

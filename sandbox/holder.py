@@ -1,9 +1,9 @@
 """The process that holds a local sandbox's namespaces between commands.
 
 As root with cgroups, a local sandbox is one long-lived bwrap (like a container): commands
-enter its namespaces with nsenter, so background jobs outlive the command that started them,
-and the sandbox outlives an engine restart. Its keep-alive runs as a root without
-capabilities, which the sandbox's user can neither signal nor ptrace.
+enter its namespaces with nsenter, so background jobs outlive the command that started them.
+Its keep-alive runs as a root without capabilities, which the sandbox's user can neither
+signal nor ptrace.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 As root with cgroups (v1), a sandbox is one long-lived bwrap, the holder (`sandbox.holder`):
 commands enter its namespaces with nsenter inside its cgroups (freezer, memory, pids, cpu),
-then drop to the unprivileged user; background jobs outlive their command and the sandbox
-outlives an engine restart. Otherwise each command gets its own bwrap, with rlimits for
+then drop to the unprivileged user; background jobs outlive their command (and, when asked,
+the engine). Otherwise each command gets its own bwrap, with rlimits for
 memory and signals for pause, and its PID namespace ends with it. Without bwrap at all it
 still runs, not isolated, and says so.
 """
@@ -62,7 +62,8 @@ def sandbox_name(run_id: str, agent_id: str) -> str:
 class LocalSandbox(Sandbox):
     backend = "local"
 
-    def __init__(self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool) -> None:
+    def __init__(self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool,
+                 outlive_engine: bool = False) -> None:
         super().__init__(sandbox_name(spec.run_id, spec.agent_id), spec)
         self._state = state_dir
         self._runtime = host_runtime(spec.python_packages)
@@ -72,6 +73,7 @@ class LocalSandbox(Sandbox):
         # A holder needs root (nsenter) and a cgroup to hold what runs in it.
         self._held = self.isolated and use_cgroups and engine_is_root()
         self._holder: Holder | None = None
+        self._outlive_engine = outlive_engine
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
@@ -80,13 +82,17 @@ class LocalSandbox(Sandbox):
 
     @classmethod
     def make(cls, spec: SandboxSpec, *, state_dir: Path | str | None = None,
-             use_cgroups: bool | None = None) -> LocalSandbox:
+             use_cgroups: bool | None = None, outlive_engine: bool = False) -> LocalSandbox:
+        """Options: `state_dir`, `use_cgroups` (default: when they can be made), and
+        `outlive_engine`: keep the sandbox's processes running when the engine exits, for a
+        later `reattach` (by default they end with it; reattach still works, with the
+        workspace, but not the background jobs, kept)."""
         home = state_root(state_dir) / spec.run_id / spec.agent_id
         if (home / "spec.json").exists():
             raise SandboxError(f"a local sandbox for run {spec.run_id!r}, agent"
                                f" {spec.agent_id!r} exists already; reattach or remove it")
         use = cgroups.available() if use_cgroups is None else use_cgroups
-        box = cls(spec, home, use)
+        box = cls(spec, home, use, outlive_engine)
         box._warn_if_unisolated()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         _write_etc(home / "etc")
@@ -94,14 +100,16 @@ class LocalSandbox(Sandbox):
         box.limits = box._apply_limits()
         if box._held:
             box._start_holder()
-        (home / "spec.json").write_text(json.dumps({"spec": spec.to_dict(), "cgroups": use,
-                                                    "limits": box.limits}))
+        (home / "spec.json").write_text(json.dumps({
+            "spec": spec.to_dict(), "cgroups": use, "limits": box.limits,
+            "outlive_engine": outlive_engine}))
         return box
 
     @classmethod
     def load(cls, home: Path) -> LocalSandbox:
         saved = json.loads((home / "spec.json").read_text())
-        box = cls(SandboxSpec.from_dict(saved["spec"]), home, saved["cgroups"])
+        box = cls(SandboxSpec.from_dict(saved["spec"]), home, saved["cgroups"],
+                  saved.get("outlive_engine", False))
         box.limits = saved.get("limits", {})
         if box._cgroup is not None and not box._cgroup.exists():
             box._apply_limits()
@@ -133,7 +141,8 @@ class LocalSandbox(Sandbox):
 
         def argv(info_fd: int) -> list[str]:
             return join + bwrap_argv(bwrap, self.spec, self._runtime, etc, WORKSPACE,
-                                     KEEP_ALIVE, info_fd=info_fd, holder=True)
+                                     KEEP_ALIVE, info_fd=info_fd, holder=True,
+                                     outlive_engine=self._outlive_engine)
 
         self._holder = start_holder(argv, self._state / "holder.log")
         self._holder.save(self._state / "holder.json")
@@ -156,7 +165,9 @@ class LocalSandbox(Sandbox):
         command = command_argv(cmd)
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
         if self._held and (self._holder is None or not self._holder.alive()):
-            log.warning("the holder of sandbox %s was gone; starting a new one", self.id)
+            # Expected after an engine restart, unless the sandbox was to outlive the engine.
+            log.log(logging.WARNING if self._outlive_engine else logging.INFO,
+                    "sandbox %s had no running holder; starting a new one", self.id)
             await asyncio.to_thread(self._start_holder)
         argv, host_cwd = self._argv(command, inside_cwd(cwd))
         started = time.monotonic()

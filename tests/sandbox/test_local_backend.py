@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 from pathlib import Path
 
 import pytest
 
 import sandbox
-from sandbox import local
+from sandbox import cgroups, local
 from sandbox.bwrap import bwrap_path
 from tests.conftest import require
 
@@ -70,5 +72,43 @@ async def test_a_second_sandbox_for_the_same_agent_is_refused(tmp_path: Path) ->
     try:
         with pytest.raises(sandbox.SandboxError, match="exists already"):
             await sandbox.create("local", _spec(tmp_path), state_dir=tmp_path / "state")
+    finally:
+        await box.remove()
+
+
+ENGINE = """
+import asyncio, sys
+from pathlib import Path
+import sandbox
+
+async def main() -> None:
+    spec = sandbox.SandboxSpec(run_id=sys.argv[1], agent_id="a1", workspace=Path(sys.argv[2]))
+    box = await sandbox.create("local", spec, state_dir=sys.argv[3],
+                               outlive_engine=sys.argv[4] == "yes")
+    await box.exec("nohup sleep 300 > /dev/null 2>&1 &")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("outlive", [False, True])
+async def test_a_held_sandbox_ends_with_the_engine_unless_asked_to_outlive_it(
+        tmp_path: Path, outlive: bool) -> None:
+    require(bwrap_path() is not None and cgroups.available(), "bubblewrap and cgroups (root)")
+    spec = _spec(tmp_path)
+    engine = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", ENGINE, spec.run_id, str(spec.workspace), str(tmp_path / "st"),
+        "yes" if outlive else "no", cwd=Path(__file__).parents[2])
+    assert await engine.wait() == 0
+    (box,) = await sandbox.reattach("local", spec.run_id, state_dir=tmp_path / "st")
+    try:
+        for _ in range(100):  # the kernel takes a moment to take a namespace down
+            count = (await box.stats()).pids
+            if count == 0 or outlive:
+                break
+            await asyncio.sleep(0.02)
+        # the holder's three processes and the job, or nothing at all
+        assert count >= 4 if outlive else count == 0
+        assert (await box.exec("echo usable")).stdout == "usable\n"
     finally:
         await box.remove()
