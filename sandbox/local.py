@@ -74,6 +74,7 @@ class LocalSandbox(Sandbox):
         self._held = self.isolated and use_cgroups and engine_is_root()
         self._holder: Holder | None = None
         self._outlive_engine = outlive_engine
+        self._holder_lock = asyncio.Lock()
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
@@ -164,11 +165,8 @@ class LocalSandbox(Sandbox):
         self._check_usable()
         command = command_argv(cmd)
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
-        if self._held and (self._holder is None or not self._holder.alive()):
-            # Expected after an engine restart, unless the sandbox was to outlive the engine.
-            log.log(logging.WARNING if self._outlive_engine else logging.INFO,
-                    "sandbox %s had no running holder; starting a new one", self.id)
-            await asyncio.to_thread(self._start_holder)
+        if self._held:
+            await self._ensure_holder()
         argv, host_cwd = self._argv(command, inside_cwd(cwd))
         started = time.monotonic()
         try:
@@ -186,6 +184,15 @@ class LocalSandbox(Sandbox):
                                  kill=self._kill_command)
         finally:
             self._running.discard(proc.pid)
+
+    async def _ensure_holder(self) -> None:
+        async with self._holder_lock:  # two commands must not start two holders
+            if self._holder is not None and self._holder.alive():
+                return
+            # Expected after an engine restart, unless the sandbox was to outlive the engine.
+            log.log(logging.WARNING if self._outlive_engine else logging.INFO,
+                    "sandbox %s had no running holder; starting a new one", self.id)
+            await asyncio.to_thread(self._start_holder)
 
     def _gpu_env(self) -> dict[str, str]:
         env = dict(self.spec.env)
