@@ -37,11 +37,12 @@ HELP = {
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The error types whose message is meant for the user: shown without a traceback."""
+    from aar_tui.errors import TuiError
     from engine.errors import EngineError
     from sandbox.errors import SandboxError
     from w2s.errors import W2SError
 
-    return (W2SError, SandboxError, EngineError)
+    return (W2SError, SandboxError, EngineError, TuiError)
 
 
 class LazyGroup(click.Group):
