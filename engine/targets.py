@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from engine.api.files import find_socket, read_info, read_token, run_dir_of_socket
+from engine.api.files import (
+    ApiInfo,
+    active_runs,
+    find_socket,
+    read_info,
+    read_token,
+    run_dir_of_socket,
+)
 from engine.client import RemoteView
 from engine.config import default_runs_dir
 from engine.errors import EngineError
@@ -107,19 +114,29 @@ def _parse_ssh(text: str) -> SshTarget:
     )
 
 
-def newest_running(runs_dir: Path) -> LocalTarget:
-    """The most recently started run under `runs_dir` whose engine is alive and serving."""
-    found: list[tuple[float, Path, Path]] = []
-    for info_path in runs_dir.glob("*/api.json"):
-        run_dir = info_path.parent
+def _served_runs(runs_dir: Path) -> list[tuple[Path, ApiInfo]]:
+    """Runs whose engine is alive and serving: in `runs_dir`, or listed in the runtime dir."""
+    candidates = {p.parent.resolve() for p in runs_dir.glob("*/api.json")} | set(active_runs())
+    served = []
+    for run_dir in candidates:
         info = read_info(run_dir)
+        if info is not None and info.alive():
+            served.append((run_dir, info))
+    return served
+
+
+def newest_running(runs_dir: Path) -> LocalTarget:
+    """The most recently started run whose engine is alive and serving on a socket."""
+    found: list[tuple[float, Path, Path]] = []
+    for run_dir, _ in _served_runs(runs_dir):
         socket = find_socket(run_dir)
-        if info is not None and info.alive() and socket is not None:
-            found.append((info_path.stat().st_mtime, run_dir, socket))
+        with contextlib.suppress(OSError):
+            if socket is not None:
+                found.append(((run_dir / "api.json").stat().st_mtime, run_dir, socket))
     if not found:
-        raise EngineError(f"no running run under {runs_dir}; give a TARGET: {FORMS}")
+        raise EngineError(f"no running run (looked under {runs_dir}); give a TARGET: {FORMS}")
     _, run_dir, socket = max(found)
-    return LocalTarget(run_dir.resolve(), socket)
+    return LocalTarget(run_dir, socket)
 
 
 def _token_for_port(url: str, runs_dir: Path) -> str:
@@ -127,10 +144,9 @@ def _token_for_port(url: str, runs_dir: Path) -> str:
     if token:
         return token.strip()
     port = urlsplit(url).port
-    for info_path in runs_dir.glob("*/api.json"):
-        info = read_info(info_path.parent)
-        if info is not None and info.port == port and info.alive():
-            return read_token(info_path.parent / "token")
+    for run_dir, info in _served_runs(runs_dir):
+        if info.port == port:
+            return read_token(run_dir / "token")
     raise EngineError(
         f"no token for {url}: set AAR_TOKEN to the run's token (the `token` file in its run dir)"
     )

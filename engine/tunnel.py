@@ -43,8 +43,10 @@ alive() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 dir=""
+rt="${TMPDIR:-/tmp}/aar-$(id -u)"
+[ -n "${XDG_RUNTIME_DIR:-}" ] && rt="$XDG_RUNTIME_DIR/aar"
 if [ -z "$want" ]; then
-  for info in $(ls -t "$runs"/*/api.json 2>/dev/null); do
+  for info in $(ls -t "$runs"/*/api.json "$rt"/active/*/api.json 2>/dev/null); do
     d=$(dirname "$info")
     if alive "$d"; then dir="$d"; break; fi
   done
@@ -60,7 +62,7 @@ sock="$dir/api.sock"
 [ -f "$dir/api.sock.path" ] && sock=$(cat "$dir/api.sock.path")
 [ -S "$sock" ] || {
   echo "the run at $dir is not being served: start it with aar serve" >&2; exit 4; }
-printf '%s\n%s\n' "$(cd "$dir" && pwd)" "$sock"
+printf '%s\n%s\n' "$(cd "$dir" && pwd -P)" "$sock"
 cat "$dir/token"
 """
 

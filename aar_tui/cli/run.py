@@ -197,19 +197,24 @@ def _app_class() -> Any | None:
 
 
 async def _main(config: Any, headless: bool) -> None:
+    from engine.api import serve_api
     from engine.runtime import Engine
 
     click.echo(f"preparing task {config.task} ...")
     engine = await Engine.open(config)
     try:
-        app = None if headless else _app_class()
-        if not headless and app is None:
-            click.echo("the supervisor app is not available here; running headless")
-        if app is None:
-            click.echo(f"run {engine.run_id} in {engine.run_dir}")
-            await run_headless(engine, config.budget.minutes)
-        else:
-            await run_with_app(engine, config.budget.minutes, app)
+        # The API on the run's socket, so `aar attach` and `aar ctl` reach this run too.
+        async with serve_api(
+            engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum
+        ):
+            app = None if headless else _app_class()
+            if not headless and app is None:
+                click.echo("the supervisor app is not available here; running headless")
+            if app is None:
+                click.echo(f"run {engine.run_id} in {engine.run_dir}")
+                await run_headless(engine, config.budget.minutes)
+            else:
+                await run_with_app(engine, config.budget.minutes, app)
     finally:
         await engine.close()
 

@@ -8,6 +8,10 @@
   `NAME.run` names the run directory, so a client given only the socket finds the token.
 - `api.json`: where the engine listens (socket, port, host) and its pid, written while it
   serves and removed when it stops; a run with a live one is a running run.
+
+While it serves, a run is also listed in the runtime directory (`active/RUN_ID`, a link to
+its run directory), so a run kept outside the runs directory (`--run-dir`) is still the
+"newest running run" a client finds without a TARGET.
 """
 
 from __future__ import annotations
@@ -151,3 +155,31 @@ def remove_files(run_dir: Path, socket: Path | None) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _active_dir() -> Path:
+    path = runtime_dir() / "active"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def register_active(run_dir: Path, run_id: str) -> None:
+    link = _active_dir() / run_id
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(run_dir.resolve())
+
+
+def unregister_active(run_dir: Path, run_id: str) -> None:
+    link = _active_dir() / run_id
+    with contextlib.suppress(OSError):
+        if link.resolve() == run_dir.resolve():
+            link.unlink()
+
+
+def active_runs() -> list[Path]:
+    """Run directories listed as serving in the runtime directory (some may have died)."""
+    try:
+        return [link.resolve() for link in _active_dir().iterdir() if link.is_symlink()]
+    except EngineError:
+        return []

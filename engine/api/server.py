@@ -29,8 +29,10 @@ from engine.api.files import (
     ApiInfo,
     ensure_token,
     publish_socket,
+    register_active,
     remove_files,
     socket_path_for,
+    unregister_active,
     write_info,
 )
 from engine.api.stream import StreamLimits
@@ -181,6 +183,7 @@ async def serve_api(
         if task.done():
             task.result()
             raise EngineError("the API server stopped as it started; see api.log in the run dir")
+        register_active(run_dir, run_id)
         write_info(
             run_dir,
             ApiInfo(
@@ -197,6 +200,7 @@ async def serve_api(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         remove_files(run_dir, api.socket)
+        unregister_active(run_dir, run_id)
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
             logging.getLogger(name).removeHandler(handler)
         handler.close()

@@ -54,8 +54,11 @@ def _fake_served_run(runs_dir, name: str, pid: int) -> socket.socket:
     return sock
 
 
-def test_no_target_means_the_newest_running_run_and_a_name_means_one_in_the_runs_dir(tmp_path):
-    with pytest.raises(EngineError, match="no running run under"):
+def test_no_target_means_the_newest_running_run_and_a_name_means_one_in_the_runs_dir(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "rt"))  # no other run on this machine
+    with pytest.raises(EngineError, match="no running run"):
         parse_target(None, runs_dir=tmp_path)
     s1 = _fake_served_run(tmp_path, "older", os.getpid())
     s2 = _fake_served_run(tmp_path, "newer", os.getpid())
