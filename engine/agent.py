@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sandbox import Sandbox
 
 BACKOFF_MAX = 30.0
+CLEANUP_WAIT = 5.0
 IDLE_WAIT = 2.0
 
 
@@ -144,8 +145,7 @@ class Agent:
                 self._set_state(AgentState.PAUSING, "soft pause requested")
                 return CommandResult.pending("pauses at the end of its current step")
             self._pause = "hard"
-            if self._step_task is not None and not self._step_task.done():
-                self._step_task.cancel()
+            await self._cut_step_short()
             self._wake.set()
             if self.sandbox is None:
                 self._set_state(AgentState.PAUSING, "hard pause requested")
@@ -153,6 +153,14 @@ class Agent:
             await self._freeze()
             self._set_state(AgentState.PAUSED, "hard pause")
             return CommandResult.applied(f"{self.id} is paused and its sandbox frozen")
+
+    async def _cut_step_short(self) -> None:
+        """Cancel the step in flight and give it a moment to clean up (kill its command,
+        forget its experiment) before the sandbox is frozen, which would hold that up."""
+        task = self._step_task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=CLEANUP_WAIT)
 
     async def _freeze(self) -> None:
         if self.sandbox is not None:
@@ -195,7 +203,7 @@ class Agent:
             self._stop_reason = reason
             self._set_state(AgentState.STOPPING, reason)
             if self._step_task is not None and not self._step_task.done():
-                self._step_task.cancel()
+                self._step_task.cancel()  # the loop ends once it has cleaned up
             if self._pause == "hard" and self.sandbox is not None:
                 with contextlib.suppress(Exception):
                     await self.sandbox.resume()

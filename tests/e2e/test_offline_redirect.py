@@ -33,3 +33,23 @@ async def test_a_redirect_narrows_the_search_and_is_answered(open_engine):
     started = [e.payload.config for e in seen[mark:] if e.kind == "experiment_started"]
     for config in started:
         assert config["loss"] == "product" and config["lr"] <= 2e-3, config
+
+
+async def test_a_hard_pause_mid_experiment_loses_nothing(open_engine):
+    from engine.commands import Pause, Resume
+    from engine.events import AgentState
+
+    engine = await open_engine(agents={"count": 1})
+    seen: list = []
+    engine.events.on_commit.append(seen.extend)
+    async with running(engine):
+        await until(lambda: any(e.kind == "experiment_started" for e in seen), 60, "a start")
+        assert (await engine.command(Pause(agent_id="a1", hard=True))).status == "applied"
+        assert engine.agents["a1"].state == AgentState.PAUSED
+        # The cut-short experiment is forgotten, so nobody is told it ran.
+        await until(lambda: not engine.registry._running, 10, "the registry to settle")
+        assert all(r.status != "running" for r in await engine.registry.list())
+        await engine.command(Resume(agent_id="a1"))
+        await until(lambda: any(e.kind == "experiment_finished" for e in seen), 90, "a finish")
+    finished = [e.payload for e in seen if e.kind == "experiment_finished"]
+    assert finished[0].ok

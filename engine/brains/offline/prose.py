@@ -122,3 +122,9 @@ def failure(config: dict[str, Any], error: str) -> tuple[str, str]:
     title = f"Experiment failed: {config_text(config)[:150]}"
     body = f"The runner failed on {config_text(config)}:\n\n{error[:1500]}"
     return title, body
+
+
+def last_lines(output: str, n: int = 2) -> str:
+    """The lines of a command's output that say what went wrong, without our markers."""
+    lines = [line for line in output.splitlines() if line.strip() and line not in ("[stderr]",)]
+    return " ".join(lines[-n:]) or "no output"

@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.brains.offline import prose
+from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.space import (
     FOCUS,
@@ -58,28 +59,13 @@ class Candidate:
     previous_best: float | None = None
 
 
-def _family(direction: str) -> tuple[Constraints, tuple[str, ...]]:
-    u = understand(direction)
-    fixed = {k: v for k, v in u.constraints.fixed.items() if k in ("method", "loss", "labels")}
-    fixed |= {k: v for k, v in u.constraints.fixed.items() if k == "early_stopping"}
-    family = (
-        fixed.get("loss") if fixed.get("loss") in ("logconf", "product") else fixed.get("method")
-    )
-    focus = FOCUS.get(str(family), ())
-    if not focus and u.constraints.focus:
-        focus = u.constraints.focus + FOCUS["tuning"][:2]
-    if not focus and "early_stopping" in fixed:
-        focus = FOCUS["early"]
-    return Constraints(fixed=fixed, ranges=u.constraints.ranges), focus or FOCUS["tuning"]
-
-
 class OfflineResearcher(Brain):
     name = "offline"
 
     def __init__(self, *, direction: str, seed: int = 0) -> None:
         self.direction = direction
         self.rng = random.Random(seed)
-        self.family, self.focus = _family(direction)
+        self.family, self.focus = family_of(direction)
         self.redirected = Constraints()
         self.knowledge = Knowledge()
         self.queue: deque[Action] = deque()
@@ -296,7 +282,7 @@ class OfflineResearcher(Brain):
         self.cycles += 1
         if not res.ok:
             self.failures += 1
-            detail = _last_lines(res.output)
+            detail = prose.last_lines(res.output)
             ctx.say(f"The experiment failed: {detail}\n")
             if self.failures in (2, 10):
                 title, body = prose.failure(cur.config, res.output or res.error or "")
@@ -410,9 +396,3 @@ class OfflineResearcher(Brain):
     def _tags(self, cur: Candidate) -> list[str]:
         tags = [str(cur.config.get("method", "vanilla")), str(cur.config.get("loss", "xent"))]
         return tags + [c for c in cur.changed[:2]]
-
-
-def _last_lines(output: str, n: int = 2) -> str:
-    """The lines of a command's output that say what went wrong, without our markers."""
-    lines = [line for line in output.splitlines() if line.strip() and line not in ("[stderr]",)]
-    return " ".join(lines[-n:]) or "no output"
