@@ -63,7 +63,7 @@ class Swarm:
             0, limit=1_000_000, kinds=kinds or None, agent_id=agent
         )
 
-    async def wait_for(self, check: Callable[[], Any], timeout: float = 20.0, what: str = ""):
+    async def wait_for(self, check: Callable[[], Any], timeout: float = 60.0, what: str = ""):
         deadline = time.monotonic() + timeout
         while True:
             await self.engine.events.flush()
@@ -76,7 +76,7 @@ class Swarm:
                 raise AssertionError(f"timed out waiting for {what or check}")
             await asyncio.sleep(0.02)
 
-    async def wait_requests(self, n: int, timeout: float = 20.0) -> None:
+    async def wait_requests(self, n: int, timeout: float = 60.0) -> None:
         await self.wait_for(lambda: len(self.api.requests) >= n, timeout, f"{n} requests")
 
     def agent(self, agent_id: str = "a1") -> Any:

@@ -69,10 +69,8 @@ async def test_costs_add_up_per_agent_and_per_run(open_swarm, api):
 
 
 async def test_thinking_streams_apart_from_the_answer_and_is_sent_back(open_swarm, api):
-    api.script(
-        Reply([thinking("weigh logconf against product"), text("Trying it."), write(1)]),
-        Reply([write(2)]),
-    )
+    api.script(Reply([thinking("weigh logconf against product"), text("Trying it."), write(1)]))
+    api.responder = lambda _body: Reply([write(2)])
     swarm = await open_swarm(fast_settings(thinking=2048))
     await swarm.wait_requests(2)
     assert api.requests[0].body["thinking"] == {"type": "enabled", "budget_tokens": 2048}

@@ -59,7 +59,10 @@ def researcher(body: dict) -> Reply:
 async def test_a_research_episode_posts_runs_submits_and_reports(open_swarm, api):
     api.responder = researcher
     swarm = await open_swarm(fast_settings(thinking="adaptive"))
-    await swarm.wait_for(lambda: len(api.requests) >= 5, timeout=60, what="the episode")
+    await swarm.wait_for(
+        lambda: api.faults or len(api.requests) >= 5, timeout=60, what="the episode"
+    )
+    assert not api.faults
     posts = await swarm.engine.forum.list(limit=10)
     kinds = sorted(p.kind for p in posts if p.author == "a1")
     assert kinds == ["hypothesis", "result"]

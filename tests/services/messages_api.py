@@ -121,6 +121,8 @@ class Recorded:
     ts: float
     # What the simulated cache gave this request.
     usage: dict[str, int] = field(default_factory=dict)
+    # When the answer's last byte was sent (monotonic), to tell server time from client time.
+    done: float = 0.0
 
 
 class ContentError(ValueError):
@@ -208,6 +210,7 @@ class MessagesAPI:
         self.requests: list[Recorded] = []
         self.model_listings = 0
         self.refused = 0  # requests refused for their key
+        self.faults: list[str] = []  # errors of the responder itself
         self.disconnects = 0  # streams the client closed before their end
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -240,7 +243,7 @@ class MessagesAPI:
         class Handler(_Handler):
             server_api = api
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -265,7 +268,11 @@ class MessagesAPI:
             if self._script:
                 return self._script.pop(0)
         if self.responder is not None:
-            return self.responder(body)
+            try:
+                return self.responder(body)
+            except Exception as exc:  # a test's own bug: kept for the test to show
+                self.faults.append(f"{type(exc).__name__}: {exc}")
+                return Failure(500, "api_error", f"the test's responder failed: {exc}")
         return Failure(500, "api_error", "the test's script is exhausted")
 
     def _usage(self, body: dict[str, Any]) -> dict[str, int]:
@@ -305,8 +312,20 @@ class MessagesAPI:
         }
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client closing its kept-alive connection is normal; anything else is printed.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small SSE writes must leave at once, as from a real server; with Nagle's algorithm
+    # each would wait for the client's delayed ACK (40 ms), which would swamp every figure.
+    disable_nagle_algorithm = True
     server_api: MessagesAPI
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -403,6 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
             with api._lock:
                 api.disconnects += 1
         finally:
+            record.done = time.monotonic()
             with api._lock:
                 api.in_flight -= 1
 
