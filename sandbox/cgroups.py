@@ -1,5 +1,8 @@
 """A sandbox's control groups (cgroup v1): limits, freezing, accounting and a sure kill.
 
+Where there is no cgroup v1, `for_sandbox` hands out the cgroup v2 equivalent
+(`sandbox.cgroups2`).
+
 Every process of a local sandbox is put into its own cgroup in each controller, so a pause
 (the freezer), the memory and process-count limits and a stop reach processes that called
 `setsid` or double-forked as well.
@@ -13,8 +16,12 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from sandbox.cgroups2 import SandboxCgroupV2
 
 PARENT = "aar-sandbox"
 CONTROLLERS = ("freezer", "memory", "pids", "cpu", "cpuacct")
@@ -39,10 +46,34 @@ def _mount_points() -> dict[str, Path]:
     return points
 
 
-def available() -> bool:
+def v1_available() -> bool:
     """True when cgroup v1 freezer and memory hierarchies exist and this process may write."""
     points = _mount_points()
     return all(c in points and os.access(points[c], os.W_OK) for c in ("freezer", "memory"))
+
+
+def available() -> bool:
+    """True when a sandbox can have cgroups here: v1 (preferred) or v2."""
+    from sandbox import cgroups2
+
+    return v1_available() or cgroups2.usable()
+
+
+def for_sandbox(run_id: str, agent_id: str) -> SandboxCgroup | SandboxCgroupV2:
+    """The sandbox's cgroups on whichever hierarchy this machine offers."""
+    from sandbox.cgroups2 import SandboxCgroupV2
+
+    if v1_available():
+        return SandboxCgroup(run_id, agent_id)
+    return SandboxCgroupV2(run_id, agent_id)
+
+
+def agents_of_run(run_id: str) -> list[str]:
+    from sandbox.cgroups2 import SandboxCgroupV2
+
+    if v1_available():
+        return SandboxCgroup.agents_of_run(run_id)
+    return SandboxCgroupV2.agents_of_run(run_id)
 
 
 class SandboxCgroup:
@@ -108,14 +139,13 @@ class SandboxCgroup:
         except OSError:
             return False
 
-    def kill_all(self, deadline: float = 10.0, spare: frozenset[int] = frozenset()) -> None:
-        """SIGKILL every process but `spare`, thawing first (a frozen process cannot die)."""
+    def kill_all(self, deadline: float = 10.0) -> None:
+        """SIGKILL every process, thawing first (a frozen process cannot die)."""
         if not self.exists():
             return
         end = time.monotonic() + deadline
-        if not spare:
-            self.thaw()
-        while pids := [p for p in self.pids() if p not in spare]:
+        self.thaw()
+        while pids := self.pids():
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
@@ -139,7 +169,7 @@ class SandboxCgroup:
     def remove(self) -> None:
         self.kill_all()
         for path in self._dirs.values():
-            _rmdir_when_released(path)
+            rmdir_when_released(path)
             # the run's directory goes with its last sandbox
             with contextlib.suppress(OSError):
                 path.parent.rmdir()
@@ -187,7 +217,7 @@ class SandboxCgroup:
             return None
 
 
-def _rmdir_when_released(path: Path, deadline: float = 2.0) -> None:
+def rmdir_when_released(path: Path, deadline: float = 2.0) -> None:
     """rmdir a cgroup; the kernel answers EBUSY while a killed process is still exiting."""
     end = time.monotonic() + deadline
     while True:

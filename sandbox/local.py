@@ -1,7 +1,7 @@
 """The local backend: bubblewrap namespaces, held by cgroups, no Docker needed.
 
-As root with cgroups (v1), a sandbox is one long-lived bwrap, the holder (`sandbox.holder`):
-commands enter its namespaces with nsenter inside its cgroups (freezer, memory, pids, cpu),
+As root with cgroups (v1, else v2), a sandbox is one long-lived bwrap, the holder
+(`sandbox.holder`): commands enter its namespaces with nsenter inside its cgroups,
 then drop to the unprivileged user; background jobs outlive their command (and, when asked,
 the engine). Otherwise each command gets its own bwrap, with rlimits for
 memory and signals for pause, and its PID namespace ends with it. Without bwrap at all it
@@ -69,7 +69,7 @@ class LocalSandbox(Sandbox):
         self._runtime = host_runtime(spec.python_packages)
         self._bwrap = bwrap_path()
         self.isolated = self._bwrap is not None
-        self._cgroup = cgroups.SandboxCgroup(spec.run_id, spec.agent_id) if use_cgroups else None
+        self._cgroup = cgroups.for_sandbox(spec.run_id, spec.agent_id) if use_cgroups else None
         # A holder needs root (nsenter) and a cgroup to hold what runs in it.
         self._held = self.isolated and use_cgroups and engine_is_root()
         self._holder: Holder | None = None
@@ -335,8 +335,8 @@ async def remove_orphans(run_id: str, keep: set[str], *,
     if cgroups.available():
         # cgroups left by an engine that died before it wrote the sandbox's spec
         known = {b.spec.agent_id for b in await reattach(run_id, state_dir=state_dir)}
-        for agent_id in cgroups.SandboxCgroup.agents_of_run(run_id):
+        for agent_id in cgroups.agents_of_run(run_id):
             if agent_id not in known and agent_id not in keep:
-                await asyncio.to_thread(cgroups.SandboxCgroup(run_id, agent_id).remove)
+                await asyncio.to_thread(cgroups.for_sandbox(run_id, agent_id).remove)
                 removed += 1
     return removed
