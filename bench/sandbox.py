@@ -163,16 +163,29 @@ def bare_exec(backend: str, box: sandbox.Sandbox) -> tuple[str, Callable[[], obj
         return "bare SDK exec_run", lambda: container.exec_run(["true"])
     # bwrap with the sandbox's namespaces and mounts, run directly: no cgroup join, no drop
     # to the sandbox's user, no asyncio.
-    argv = bwrap_argv(bwrap_path() or "bwrap", box.spec, box._runtime, box._state / "etc",
-                      "/workspace", ["true"])
+    argv = bwrap_argv(
+        bwrap_path() or "bwrap", box.spec, box._runtime, box._state / "etc", "/workspace", ["true"]
+    )
     if "setpriv" in argv:
-        argv = [*argv[:argv.index("setpriv")], "true"]
+        argv = [*argv[: argv.index("setpriv")], "true"]
     plain = timed_blocking(lambda: subprocess.run(["true"], check=True), EXECS)
     row("(bare subprocess true)", median_ms(plain))
     holder = getattr(box, "_holder", None)
     if holder is not None:
-        enter = ["nsenter", "-t", str(holder.init), "-m", "-u", "-i", "-n", "-p", "-r", "-w",
-                 "--", "true"]
+        enter = [
+            "nsenter",
+            "-t",
+            str(holder.init),
+            "-m",
+            "-u",
+            "-i",
+            "-n",
+            "-p",
+            "-r",
+            "-w",
+            "--",
+            "true",
+        ]
         entered = timed_blocking(lambda: subprocess.run(enter, check=True), EXECS)
         row("(bare nsenter into the sandbox)", median_ms(entered))
     return "bare bwrap ... true", lambda: subprocess.run(argv, check=True)

@@ -47,8 +47,9 @@ __all__ = [
 
 def _check_backend(backend: str) -> None:
     if backend not in BACKENDS:
-        raise SpecError(f"sandbox backend {backend!r} is unknown: allowed are"
-                        f" {', '.join(BACKENDS)}")
+        raise SpecError(
+            f"sandbox backend {backend!r} is unknown: allowed are {', '.join(BACKENDS)}"
+        )
 
 
 async def create(backend: Backend, spec: SandboxSpec, **backend_options: Any) -> Sandbox:
@@ -77,8 +78,9 @@ async def reattach(backend: Backend, run_id: str, **backend_options: Any) -> lis
     return list(await container.reattach(run_id, **backend_options))
 
 
-async def remove_orphans(backend: Backend, run_id: str, keep: set[str],
-                         **backend_options: Any) -> int:
+async def remove_orphans(
+    backend: Backend, run_id: str, keep: set[str], **backend_options: Any
+) -> int:
     """Remove the run's sandboxes whose id or agent id is not in `keep`; return how many."""
     _check_backend(backend)
     if backend == "local":

@@ -38,10 +38,16 @@ class Sandbox(ABC):
         return f"<{type(self).__name__} {self.id}>"
 
     @abstractmethod
-    async def exec(self, cmd: list[str] | str, *, timeout: float | None = None,
-                   cwd: str = WORKSPACE, env: Mapping[str, str] | None = None,
-                   stdin: bytes | None = None,
-                   on_output: OutputCallback | None = None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        timeout: float | None = None,
+        cwd: str = WORKSPACE,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        on_output: OutputCallback | None = None,
+    ) -> ExecResult:
         """Run a command; a string goes through bash. Output lines go to `on_output`."""
 
     async def read_file(self, path: str, *, max_bytes: int = DEFAULT_MAX_READ) -> bytes:
@@ -99,8 +105,9 @@ def inside_cwd(cwd: str) -> str:
     return str(pure)
 
 
-def merged_env(base: Mapping[str, str], spec_env: Mapping[str, str],
-               extra: Mapping[str, str] | None) -> dict[str, str]:
+def merged_env(
+    base: Mapping[str, str], spec_env: Mapping[str, str], extra: Mapping[str, str] | None
+) -> dict[str, str]:
     env = dict(base)
     env.update(spec_env)
     if extra:

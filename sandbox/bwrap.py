@@ -18,17 +18,34 @@ from sandbox.users import engine_is_root, sandbox_user
 
 _NAMESPACES_AS_ROOT = ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
 # Only what setpriv needs to become the sandbox's user; it then drops these too.
-_CAPS_AS_ROOT = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                 "--cap-add", "CAP_SETPCAP"]
+_CAPS_AS_ROOT = [
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
+    "--cap-add",
+    "CAP_SETPCAP",
+]
 
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Path,
-               cwd: str, command: list[str], *, info_fd: int | None = None,
-               holder: bool = False, outlive_engine: bool = False) -> list[str]:
+def bwrap_argv(
+    bwrap: str,
+    spec: SandboxSpec,
+    runtime: HostRuntime,
+    etc_dir: Path,
+    cwd: str,
+    command: list[str],
+    *,
+    info_fd: int | None = None,
+    holder: bool = False,
+    outlive_engine: bool = False,
+) -> list[str]:
     """bwrap's arguments: system dirs, the runtime and the bundle read-only, the workspace rw.
 
     A `holder` runs its command as a capability-less root that the sandbox's user cannot
@@ -67,15 +84,38 @@ def bwrap_argv(bwrap: str, spec: SandboxSpec, runtime: HostRuntime, etc_dir: Pat
 def drop_to_sandbox_user() -> list[str]:
     """setpriv to the sandbox's user, with no capability left and no way to regain one."""
     uid, gid = sandbox_user()
-    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]
 
 
 def nsenter_argv(init_pid: int, cwd: str, command: list[str]) -> list[str]:
     """Enter every namespace of a holder (its root, and /workspace as the start), then drop."""
     chdir = [] if cwd == WORKSPACE else ["env", f"--chdir={cwd}"]
-    return ["nsenter", "-t", str(init_pid), "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w",
-            "--", *drop_to_sandbox_user(), *chdir, *command]
+    return [
+        "nsenter",
+        "-t",
+        str(init_pid),
+        "-m",
+        "-u",
+        "-i",
+        "-n",
+        "-p",
+        "-C",
+        "-r",
+        "-w",
+        "--",
+        *drop_to_sandbox_user(),
+        *chdir,
+        *command,
+    ]
 
 
 def _open_parents(paths) -> list[str]:

@@ -81,8 +81,7 @@ class SandboxCgroup:
 
     def __init__(self, run_id: str, agent_id: str) -> None:
         points = _mount_points()
-        self._dirs = {c: points[c] / PARENT / run_id / agent_id
-                      for c in CONTROLLERS if c in points}
+        self._dirs = {c: points[c] / PARENT / run_id / agent_id for c in CONTROLLERS if c in points}
         self._last_cpu: tuple[float, int] | None = None
 
     @classmethod
@@ -96,8 +95,9 @@ class SandboxCgroup:
     def exists(self) -> bool:
         return "freezer" in self._dirs and self._dirs["freezer"].is_dir()
 
-    def create(self, *, memory_mb: int | None, cpus: float | None,
-               pids: int | None) -> dict[str, str]:
+    def create(
+        self, *, memory_mb: int | None, cpus: float | None, pids: int | None
+    ) -> dict[str, str]:
         """Make the directories and write the limits; return what was applied."""
         for path in self._dirs.values():
             path.mkdir(parents=True, exist_ok=True)

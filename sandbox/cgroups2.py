@@ -61,8 +61,9 @@ class SandboxCgroupV2:
     def exists(self) -> bool:
         return self._dir.is_dir()
 
-    def create(self, *, memory_mb: int | None, cpus: float | None,
-               pids: int | None) -> dict[str, str]:
+    def create(
+        self, *, memory_mb: int | None, cpus: float | None, pids: int | None
+    ) -> dict[str, str]:
         self._dir.mkdir(parents=True, exist_ok=True)
         available = self._enable_controllers()
         applied: dict[str, str] = {}

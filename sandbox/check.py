@@ -50,9 +50,16 @@ class CheckReport:
         return asdict(self) | {"ok": self.ok}
 
 
-async def run_check(backend: str, *, image: str | None = None, docker_host: str | None = None,
-                    gpus: tuple[str, ...] = (), memory_mb: int = 2048, cpus: float = 1.0,
-                    pids: int = 512) -> CheckReport:
+async def run_check(
+    backend: str,
+    *,
+    image: str | None = None,
+    docker_host: str | None = None,
+    gpus: tuple[str, ...] = (),
+    memory_mb: int = 2048,
+    cpus: float = 1.0,
+    pids: int = 512,
+) -> CheckReport:
     report = CheckReport(backend)
     tmp = Path(tempfile.mkdtemp(prefix="aar-sandbox-check-"))
     os.chmod(tmp, 0o755)
@@ -60,9 +67,18 @@ async def run_check(backend: str, *, image: str | None = None, docker_host: str 
     (tmp / "bundle").mkdir()
     (tmp / "bundle" / "README.txt").write_text("bundle\n")
     run_id = f"check-{os.getpid()}-{secrets.token_hex(3)}"
-    spec = SandboxSpec(run_id=run_id, agent_id="probe", workspace=tmp / "workspace",
-                       mounts={"/bundle": tmp / "bundle"}, cpus=cpus, memory_mb=memory_mb,
-                       pids=pids, gpus=gpus, image=image, docker_host=docker_host)
+    spec = SandboxSpec(
+        run_id=run_id,
+        agent_id="probe",
+        workspace=tmp / "workspace",
+        mounts={"/bundle": tmp / "bundle"},
+        cpus=cpus,
+        memory_mb=memory_mb,
+        pids=pids,
+        gpus=gpus,
+        image=image,
+        docker_host=docker_host,
+    )
     options = {"docker_host": docker_host} if backend == "docker" else {}
     box: Sandbox | None = None
     try:
@@ -76,8 +92,9 @@ async def run_check(backend: str, *, image: str | None = None, docker_host: str 
         if box is not None:
             await box.remove()
             left = await reattach(backend, run_id, **options)  # type: ignore[arg-type]
-            report.checks.append(Check("remove leaves nothing", not left,
-                                       f"{len(left)} sandbox(es) left"))
+            report.checks.append(
+                Check("remove leaves nothing", not left, f"{len(left)} sandbox(es) left")
+            )
         shutil.rmtree(tmp, ignore_errors=True)
     return report
 
@@ -113,8 +130,14 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
         server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
-            result = await box.exec(["python", "-c", "import socket; socket.create_connection("
-                                     f"('127.0.0.1', {port}), timeout=3)"], timeout=30)
+            result = await box.exec(
+                [
+                    "python",
+                    "-c",
+                    f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3)",
+                ],
+                timeout=30,
+            )
         finally:
             server.close()
         off = result.exit_code != 0
@@ -156,12 +179,18 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
     async def stats_numbers() -> tuple[bool, str]:
         stats = await box.stats()
         return stats.memory_bytes is not None, (
-            f"cpu {stats.cpu_percent}, memory {stats.memory_bytes}, pids {stats.pids}")
+            f"cpu {stats.cpu_percent}, memory {stats.memory_bytes}, pids {stats.pids}"
+        )
 
-    for name, probe in [("exec as an unprivileged user in /workspace", exec_ok),
-                        ("python imports w2s and torch under the memory limit", python_ok),
-                        ("network off", network_off), ("no inherited environment", env_clean),
-                        ("bundle read-only", bundle_read_only), ("file access confined", confined),
-                        ("timeout kills the tree", timeout_kills),
-                        ("pause and resume", pause_resume), ("stats", stats_numbers)]:
+    for name, probe in [
+        ("exec as an unprivileged user in /workspace", exec_ok),
+        ("python imports w2s and torch under the memory limit", python_ok),
+        ("network off", network_off),
+        ("no inherited environment", env_clean),
+        ("bundle read-only", bundle_read_only),
+        ("file access confined", confined),
+        ("timeout kills the tree", timeout_kills),
+        ("pause and resume", pause_resume),
+        ("stats", stats_numbers),
+    ]:
         await check(name, probe)

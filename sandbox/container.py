@@ -48,19 +48,25 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
     if host_runtime_mounts:
         runtime = host_runtime(spec.python_packages)
         env = base_env(runtime.env())
-        mounts += [Mount(p, p, type="bind", read_only=True)
-                   for p, link in system_dirs() if link is None]
+        mounts += [
+            Mount(p, p, type="bind", read_only=True) for p, link in system_dirs() if link is None
+        ]
         mounts += [Mount(p, p, type="bind", read_only=True) for p in etc_entries()]
-        mounts += [Mount(inside, str(host), type="bind", read_only=True)
-                   for host, inside in runtime.python_mounts()]
+        mounts += [
+            Mount(inside, str(host), type="bind", read_only=True)
+            for host, inside in runtime.python_mounts()
+        ]
     env.update(spec.env)
     config: dict[str, Any] = {
         "image": image,
         "command": ["sleep", "infinity"],
         "name": container_name(spec),
         "hostname": "sandbox",
-        "labels": {LABEL_RUN: spec.run_id, LABEL_AGENT: spec.agent_id,
-                   LABEL_SPEC: json.dumps(spec.to_dict())},
+        "labels": {
+            LABEL_RUN: spec.run_id,
+            LABEL_AGENT: spec.agent_id,
+            LABEL_SPEC: json.dumps(spec.to_dict()),
+        },
         # init and its keep-alive run as root without any capability: the sandbox's user,
         # who runs every command, can neither kill them nor take the container down.
         "user": "0:0",
@@ -106,26 +112,41 @@ class DockerSandbox(Sandbox):
     def container_id(self) -> str:
         return self._container.id
 
-    async def exec(self, cmd: list[str] | str, *, timeout: float | None = None,
-                   cwd: str = WORKSPACE, env: Mapping[str, str] | None = None,
-                   stdin: bytes | None = None,
-                   on_output: OutputCallback | None = None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        timeout: float | None = None,
+        cwd: str = WORKSPACE,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        on_output: OutputCallback | None = None,
+    ) -> ExecResult:
         self._check_present()
         argv = command_argv(cmd)
         extra = merged_env({}, {}, env)
         import docker
 
         try:
-            return await dockerexec.run(self._client.api, self._container.id, argv,
-                                        cwd=inside_cwd(cwd), env=extra, stdin=stdin,
-                                        timeout=timeout, on_output=on_output,
-                                        limit=self.spec.output_limit, user=_user())
+            return await dockerexec.run(
+                self._client.api,
+                self._container.id,
+                argv,
+                cwd=inside_cwd(cwd),
+                env=extra,
+                stdin=stdin,
+                timeout=timeout,
+                on_output=on_output,
+                limit=self.spec.output_limit,
+                user=_user(),
+            )
         except docker.errors.NotFound:
             raise SandboxGone(f"the container of sandbox {self.id} is gone") from None
         except docker.errors.APIError as exc:
             # e.g. 409 when it is paused or stopped: commands run only while it runs
-            raise SandboxError(f"sandbox {self.id} cannot run a command now:"
-                               f" {exc.explanation or exc}") from None
+            raise SandboxError(
+                f"sandbox {self.id} cannot run a command now: {exc.explanation or exc}"
+            ) from None
 
     async def pause(self) -> None:
         await self._call(self._container.pause, already="already paused")
@@ -217,8 +238,10 @@ def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
     import docker
 
     if spec.image is None and not is_local(spec.docker_host):
-        raise SpecError(f"docker_host {spec.docker_host} is remote: give an image built from"
-                        " sandbox/Dockerfile, since the host's runtime cannot be mounted there")
+        raise SpecError(
+            f"docker_host {spec.docker_host} is remote: give an image built from"
+            " sandbox/Dockerfile, since the host's runtime cannot be mounted there"
+        )
     client = client or docker_client(spec.docker_host)
     image = spec.image or ensure_host_runtime_image(client)
     hand_over_workspace(spec.workspace)
@@ -226,25 +249,31 @@ def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
     try:
         container = client.containers.create(**config)
     except docker.errors.ImageNotFound:
-        raise BackendUnavailable(f"the Docker image {image!r} is not on the engine; build it"
-                                 " with `docker build -f sandbox/Dockerfile .`") from None
+        raise BackendUnavailable(
+            f"the Docker image {image!r} is not on the engine; build it"
+            " with `docker build -f sandbox/Dockerfile .`"
+        ) from None
     except docker.errors.APIError as exc:
         if exc.status_code == 409:
-            raise SandboxError(f"a container named {config['name']} exists already; reattach"
-                               " or remove the run's sandboxes") from None
+            raise SandboxError(
+                f"a container named {config['name']} exists already; reattach"
+                " or remove the run's sandboxes"
+            ) from None
         raise SandboxError(f"Docker refused the sandbox: {exc.explanation or exc}") from None
     try:
         container.start()
         container.reload()
     except docker.errors.APIError as exc:
         container.remove(force=True, v=True)
-        raise SandboxError(f"the sandbox's container would not start: {exc.explanation or exc}"
-                           ) from None
+        raise SandboxError(
+            f"the sandbox's container would not start: {exc.explanation or exc}"
+        ) from None
     return DockerSandbox(spec, client, container)
 
 
-async def create_container(spec: SandboxSpec, *, client: Any | None = None,
-                           docker_host: str | None = None) -> DockerSandbox:
+async def create_container(
+    spec: SandboxSpec, *, client: Any | None = None, docker_host: str | None = None
+) -> DockerSandbox:
     """Make and start the container; `docker_host` is used when the spec names none."""
     if spec.docker_host is None and docker_host is not None:
         spec = dataclasses.replace(spec, docker_host=docker_host)
@@ -264,13 +293,15 @@ def _find_blocking(run_id: str, docker_host: str | None, client: Any | None) -> 
     return sorted(boxes, key=lambda b: b.id)
 
 
-async def reattach(run_id: str, *, docker_host: str | None = None,
-                   client: Any | None = None) -> list[DockerSandbox]:
+async def reattach(
+    run_id: str, *, docker_host: str | None = None, client: Any | None = None
+) -> list[DockerSandbox]:
     return await asyncio.to_thread(_find_blocking, run_id, docker_host, client)
 
 
-async def remove_orphans(run_id: str, keep: set[str], *, docker_host: str | None = None,
-                         client: Any | None = None) -> int:
+async def remove_orphans(
+    run_id: str, keep: set[str], *, docker_host: str | None = None, client: Any | None = None
+) -> int:
     removed = 0
     for box in await reattach(run_id, docker_host=docker_host, client=client):
         if box.id not in keep and box.spec.agent_id not in keep:

@@ -29,13 +29,27 @@ DRAIN_S = 30.0
 _STREAMS = ThreadPoolExecutor(max_workers=512, thread_name_prefix="docker-exec")
 
 
-def _run_blocking(api: Any, container_id: str, argv: list[str], cwd: str,
-                  env: Mapping[str, str], stdin: bytes | None, user: str,
-                  out: StreamCapture, err: StreamCapture) -> int:
+def _run_blocking(
+    api: Any,
+    container_id: str,
+    argv: list[str],
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: bytes | None,
+    user: str,
+    out: StreamCapture,
+    err: StreamCapture,
+) -> int:
     from docker.utils.socket import STDERR, frames_iter
 
-    exec_id = api.exec_create(container_id, argv, stdin=stdin is not None, user=user,
-                              workdir=cwd, environment=dict(env) or None)["Id"]
+    exec_id = api.exec_create(
+        container_id,
+        argv,
+        stdin=stdin is not None,
+        user=user,
+        workdir=cwd,
+        environment=dict(env) or None,
+    )["Id"]
     sock = api.exec_start(exec_id, socket=True)
     raw = getattr(sock, "_sock", sock)
     try:
@@ -52,20 +66,33 @@ def _run_blocking(api: Any, container_id: str, argv: list[str], cwd: str,
     return code if code is not None else -1
 
 
-async def run(api: Any, container_id: str, argv: list[str], *, cwd: str,
-              env: Mapping[str, str], stdin: bytes | None, timeout: float | None,
-              on_output: OutputCallback | None, limit: int, user: str) -> ExecResult:
+async def run(
+    api: Any,
+    container_id: str,
+    argv: list[str],
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    stdin: bytes | None,
+    timeout: float | None,
+    on_output: OutputCallback | None,
+    limit: int,
+    user: str,
+) -> ExecResult:
     loop = asyncio.get_running_loop()
     relay = None
     if on_output is not None:
+
         def relay(stream: str, line: str) -> None:
             loop.call_soon_threadsafe(on_output, stream, line)
 
     out = StreamCapture("stdout", limit, relay)
     err = StreamCapture("stderr", limit, relay)
     started = time.monotonic()
-    task = loop.run_in_executor(_STREAMS, functools.partial(
-        _run_blocking, api, container_id, argv, cwd, env, stdin, user, out, err))
+    task = loop.run_in_executor(
+        _STREAMS,
+        functools.partial(_run_blocking, api, container_id, argv, cwd, env, stdin, user, out, err),
+    )
     try:
         done, _ = await asyncio.wait({task}, timeout=timeout)
     except asyncio.CancelledError:
@@ -77,9 +104,14 @@ async def run(api: Any, container_id: str, argv: list[str], *, cwd: str,
         await asyncio.to_thread(kill_all, api, container_id, user)
         await asyncio.wait({task}, timeout=DRAIN_S)
     code = TIMEOUT_EXIT if timed_out else await task
-    return ExecResult(exit_code=code, stdout=out.text(), stderr=err.text(),
-                      duration=time.monotonic() - started, timed_out=timed_out,
-                      truncated=out.truncated or err.truncated)
+    return ExecResult(
+        exit_code=code,
+        stdout=out.text(),
+        stderr=err.text(),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        truncated=out.truncated or err.truncated,
+    )
 
 
 def kill_all(api: Any, container_id: str, user: str) -> None:

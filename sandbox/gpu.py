@@ -17,8 +17,11 @@ def device_nodes(gpus: tuple[str, ...], present: list[str] | None = None) -> lis
     """The /dev nodes to bind for the given GPU indexes: theirs and the control nodes."""
     if not gpus:
         return []
-    nodes = present if present is not None else sorted(
-        glob.glob("/dev/nvidia*") + glob.glob("/dev/nvidia-caps/*"))
+    nodes = (
+        present
+        if present is not None
+        else sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/nvidia-caps/*"))
+    )
     wanted = set(gpus)
     chosen = []
     for node in nodes:
@@ -39,8 +42,11 @@ def parse_smi(text: str) -> dict[str, dict[str, float]]:
             util, used, total = (float(f) for f in fields[1:])
         except ValueError:
             continue
-        usage[fields[0]] = {"utilization_percent": util, "memory_used_mb": used,
-                            "memory_total_mb": total}
+        usage[fields[0]] = {
+            "utilization_percent": util,
+            "memory_used_mb": used,
+            "memory_total_mb": total,
+        }
     return usage
 
 
@@ -51,9 +57,18 @@ def gpu_usage(gpus: tuple[str, ...]) -> dict[str, dict[str, float]] | None:
         return None
     try:
         done = subprocess.run(
-            [smi, "--query-gpu=index,utilization.gpu,memory.used,memory.total",
-             "--format=csv,noheader,nounits", "-i", ",".join(gpus)],
-            capture_output=True, text=True, timeout=SMI_TIMEOUT_S, check=False)
+            [
+                smi,
+                "--query-gpu=index,utilization.gpu,memory.used,memory.total",
+                "--format=csv,noheader,nounits",
+                "-i",
+                ",".join(gpus),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SMI_TIMEOUT_S,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return parse_smi(done.stdout) if done.returncode == 0 else None

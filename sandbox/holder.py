@@ -54,9 +54,14 @@ def start_holder(argv_for: Callable[[int], list[str]], log: Path) -> Holder:
     read_end, write_end = os.pipe()
     try:
         with open(log, "ab") as log_file:
-            proc = subprocess.Popen(argv_for(write_end), stdin=subprocess.DEVNULL,
-                                    stdout=log_file, stderr=log_file, pass_fds=[write_end],
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                argv_for(write_end),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                pass_fds=[write_end],
+                start_new_session=True,
+            )
     finally:
         os.close(write_end)
     try:
@@ -115,7 +120,7 @@ def _start_time(pid: int) -> str | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rfind(")") + 2:].split()[19]
+    return text[text.rfind(")") + 2 :].split()[19]
 
 
 def reap(pid: int) -> None:

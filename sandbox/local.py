@@ -62,8 +62,9 @@ def sandbox_name(run_id: str, agent_id: str) -> str:
 class LocalSandbox(Sandbox):
     backend = "local"
 
-    def __init__(self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool,
-                 outlive_engine: bool = False) -> None:
+    def __init__(
+        self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool, outlive_engine: bool = False
+    ) -> None:
         super().__init__(sandbox_name(spec.run_id, spec.agent_id), spec)
         self._state = state_dir
         self._runtime = host_runtime(spec.python_packages)
@@ -82,16 +83,24 @@ class LocalSandbox(Sandbox):
     # -- life cycle -------------------------------------------------------------------
 
     @classmethod
-    def make(cls, spec: SandboxSpec, *, state_dir: Path | str | None = None,
-             use_cgroups: bool | None = None, outlive_engine: bool = False) -> LocalSandbox:
+    def make(
+        cls,
+        spec: SandboxSpec,
+        *,
+        state_dir: Path | str | None = None,
+        use_cgroups: bool | None = None,
+        outlive_engine: bool = False,
+    ) -> LocalSandbox:
         """Options: `state_dir`, `use_cgroups` (default: when they can be made), and
         `outlive_engine`: keep the sandbox's processes running when the engine exits, for a
         later `reattach` (by default they end with it; reattach still works, with the
         workspace, but not the background jobs, kept)."""
         home = state_root(state_dir) / spec.run_id / spec.agent_id
         if (home / "spec.json").exists():
-            raise SandboxError(f"a local sandbox for run {spec.run_id!r}, agent"
-                               f" {spec.agent_id!r} exists already; reattach or remove it")
+            raise SandboxError(
+                f"a local sandbox for run {spec.run_id!r}, agent"
+                f" {spec.agent_id!r} exists already; reattach or remove it"
+            )
         use = cgroups.available() if use_cgroups is None else use_cgroups
         box = cls(spec, home, use, outlive_engine)
         box._warn_if_unisolated()
@@ -101,16 +110,27 @@ class LocalSandbox(Sandbox):
         box.limits = box._apply_limits()
         if box._held:
             box._start_holder()
-        (home / "spec.json").write_text(json.dumps({
-            "spec": spec.to_dict(), "cgroups": use, "limits": box.limits,
-            "outlive_engine": outlive_engine}))
+        (home / "spec.json").write_text(
+            json.dumps(
+                {
+                    "spec": spec.to_dict(),
+                    "cgroups": use,
+                    "limits": box.limits,
+                    "outlive_engine": outlive_engine,
+                }
+            )
+        )
         return box
 
     @classmethod
     def load(cls, home: Path) -> LocalSandbox:
         saved = json.loads((home / "spec.json").read_text())
-        box = cls(SandboxSpec.from_dict(saved["spec"]), home, saved["cgroups"],
-                  saved.get("outlive_engine", False))
+        box = cls(
+            SandboxSpec.from_dict(saved["spec"]),
+            home,
+            saved["cgroups"],
+            saved.get("outlive_engine", False),
+        )
         box.limits = saved.get("limits", {})
         if box._cgroup is not None and not box._cgroup.exists():
             box._apply_limits()
@@ -120,14 +140,12 @@ class LocalSandbox(Sandbox):
     def _apply_limits(self) -> dict[str, str]:
         spec = self.spec
         if self._cgroup is not None:
-            applied = self._cgroup.create(memory_mb=spec.memory_mb, cpus=spec.cpus,
-                                          pids=spec.pids)
+            applied = self._cgroup.create(memory_mb=spec.memory_mb, cpus=spec.cpus, pids=spec.pids)
         else:
             applied = {}
             if spec.memory_mb is not None:
                 applied["memory"] = f"{spec.memory_mb} MiB (RLIMIT_DATA, per process)"
-        for name, value in (("memory", spec.memory_mb), ("cpus", spec.cpus),
-                            ("pids", spec.pids)):
+        for name, value in (("memory", spec.memory_mb), ("cpus", spec.cpus), ("pids", spec.pids)):
             if value is not None:
                 applied.setdefault(name, "not applied: no cgroup can be made here")
         applied["network"] = "on" if spec.network or not self.isolated else "off"
@@ -141,9 +159,17 @@ class LocalSandbox(Sandbox):
         bwrap, etc = self._bwrap, self._state / "etc"
 
         def argv(info_fd: int) -> list[str]:
-            return join + bwrap_argv(bwrap, self.spec, self._runtime, etc, WORKSPACE,
-                                     KEEP_ALIVE, info_fd=info_fd, holder=True,
-                                     outlive_engine=self._outlive_engine)
+            return join + bwrap_argv(
+                bwrap,
+                self.spec,
+                self._runtime,
+                etc,
+                WORKSPACE,
+                KEEP_ALIVE,
+                info_fd=info_fd,
+                holder=True,
+                outlive_engine=self._outlive_engine,
+            )
 
         self._holder = start_holder(argv, self._state / "holder.log")
         self._holder.save(self._state / "holder.json")
@@ -152,16 +178,24 @@ class LocalSandbox(Sandbox):
         global _warned_unisolated
         if not self.isolated and not _warned_unisolated:
             _warned_unisolated = True
-            log.warning("bubblewrap (bwrap) is not installed: local sandboxes are NOT"
-                        " isolated; commands see the host's files and network."
-                        " Install the Debian package 'bubblewrap'.")
+            log.warning(
+                "bubblewrap (bwrap) is not installed: local sandboxes are NOT"
+                " isolated; commands see the host's files and network."
+                " Install the Debian package 'bubblewrap'."
+            )
 
     # -- commands ---------------------------------------------------------------------
 
-    async def exec(self, cmd: list[str] | str, *, timeout: float | None = None,
-                   cwd: str = WORKSPACE, env: Mapping[str, str] | None = None,
-                   stdin: bytes | None = None,
-                   on_output: OutputCallback | None = None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: list[str] | str,
+        *,
+        timeout: float | None = None,
+        cwd: str = WORKSPACE,
+        env: Mapping[str, str] | None = None,
+        stdin: bytes | None = None,
+        on_output: OutputCallback | None = None,
+    ) -> ExecResult:
         self._check_usable()
         command = command_argv(cmd)
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
@@ -171,17 +205,27 @@ class LocalSandbox(Sandbox):
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.PIPE if stdin is not None else
-                asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, env=env_all, cwd=host_cwd,
-                start_new_session=True)
+                *argv,
+                stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env_all,
+                cwd=host_cwd,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
         self._running.add(proc.pid)
         try:
-            return await collect(proc, stdin=stdin, timeout=timeout, on_output=on_output,
-                                 limit=self.spec.output_limit, started=started,
-                                 kill=self._kill_command)
+            return await collect(
+                proc,
+                stdin=stdin,
+                timeout=timeout,
+                on_output=on_output,
+                limit=self.spec.output_limit,
+                started=started,
+                kill=self._kill_command,
+            )
         finally:
             self._running.discard(proc.pid)
 
@@ -190,8 +234,11 @@ class LocalSandbox(Sandbox):
             if self._holder is not None and self._holder.alive():
                 return
             # Expected after an engine restart, unless the sandbox was to outlive the engine.
-            log.log(logging.WARNING if self._outlive_engine else logging.INFO,
-                    "sandbox %s had no running holder; starting a new one", self.id)
+            log.log(
+                logging.WARNING if self._outlive_engine else logging.INFO,
+                "sandbox %s had no running holder; starting a new one",
+                self.id,
+            )
             await asyncio.to_thread(self._start_holder)
 
     def _gpu_env(self) -> dict[str, str]:
@@ -212,8 +259,9 @@ class LocalSandbox(Sandbox):
         if self._held and self._holder is not None:
             return prefix + nsenter_argv(self._holder.init, cwd, command), None
         if self._bwrap is not None:
-            return prefix + bwrap_argv(self._bwrap, self.spec, self._runtime,
-                                       self._state / "etc", cwd, command), None
+            return prefix + bwrap_argv(
+                self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command
+            ), None
         if engine_is_root():
             uid, gid = sandbox_user()
             prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
@@ -222,7 +270,7 @@ class LocalSandbox(Sandbox):
     def _host_cwd(self, cwd: str) -> Path:
         """Without bwrap there is no /workspace: run in the workspace's host directory."""
         if cwd == WORKSPACE or cwd.startswith(WORKSPACE + "/"):
-            return self.spec.workspace / cwd[len(WORKSPACE):].lstrip("/")
+            return self.spec.workspace / cwd[len(WORKSPACE) :].lstrip("/")
         return self.spec.workspace
 
     def _kill_command(self, pid: int) -> None:
@@ -325,8 +373,9 @@ async def reattach(run_id: str, *, state_dir: Path | str | None = None) -> list[
     return [await asyncio.to_thread(LocalSandbox.load, home) for home in homes]
 
 
-async def remove_orphans(run_id: str, keep: set[str], *,
-                         state_dir: Path | str | None = None) -> int:
+async def remove_orphans(
+    run_id: str, keep: set[str], *, state_dir: Path | str | None = None
+) -> int:
     removed = 0
     for box in await reattach(run_id, state_dir=state_dir):
         if box.id not in keep and box.spec.agent_id not in keep:

@@ -35,8 +35,9 @@ class Root:
 class ConfinedFiles:
     """The files of one sandbox: its workspace (read-write) and its read-only mounts."""
 
-    def __init__(self, workspace: Path, mounts: Mapping[str, Path],
-                 owner: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self, workspace: Path, mounts: Mapping[str, Path], owner: tuple[int, int] | None = None
+    ) -> None:
         self._roots = [Root(WORKSPACE, workspace, True)]
         self._roots += [Root(t, Path(s), False) for t, s in mounts.items()]
         # Files the engine writes are handed to the sandbox's user when the engine is root.
@@ -49,8 +50,9 @@ class ConfinedFiles:
             if not stat.S_ISREG(info.st_mode):
                 raise PathRefused(f"{path} is not a regular file; only files can be read")
             if info.st_size > max_bytes:
-                raise FileTooLarge(f"{path} is {info.st_size} bytes, over the read cap of"
-                                   f" {max_bytes} bytes")
+                raise FileTooLarge(
+                    f"{path} is {info.st_size} bytes, over the read cap of {max_bytes} bytes"
+                )
             chunks, total = [], 0
             while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - total)):
                 chunks.append(chunk)
@@ -64,8 +66,9 @@ class ConfinedFiles:
     def write(self, path: str, data: bytes) -> None:
         root, parts = self._locate(path)
         if not root.writable:
-            raise PathRefused(f"{path} is on the read-only mount {root.inside}; write under"
-                              f" {WORKSPACE}")
+            raise PathRefused(
+                f"{path} is on the read-only mount {root.inside}; write under {WORKSPACE}"
+            )
         if not parts:
             raise PathRefused(f"{path} is a directory, not a file")
         parent = self._walk(root, parts[:-1], os.O_PATH | os.O_DIRECTORY, create_dirs=True)
@@ -84,7 +87,7 @@ class ConfinedFiles:
                 os.fchown(fd, *self._owner)
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
 
@@ -129,8 +132,10 @@ class ConfinedFiles:
         try:
             root_fd = os.open(root.host, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
-            raise SandboxError(f"{root.inside} cannot be opened on the host ({exc.strerror});"
-                               " was the sandbox removed?") from None
+            raise SandboxError(
+                f"{root.inside} cannot be opened on the host ({exc.strerror});"
+                " was the sandbox removed?"
+            ) from None
         shown = root.inside + "/" + "/".join(parts)
         stack = [root_fd]
         queue = list(parts)
@@ -158,8 +163,9 @@ class ConfinedFiles:
                         queue.insert(0, name)
                         continue
                     if last and flags & os.O_CREAT:
-                        return os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
-                                       dir_fd=stack[-1])
+                        return os.open(
+                            name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=stack[-1]
+                        )
                     raise PathRefused(f"{shown} does not exist") from None
                 if stat.S_ISLNK(info.st_mode):
                     try:
@@ -177,10 +183,9 @@ class ConfinedFiles:
                 wants_dir = not last or bool(flags & os.O_DIRECTORY)
                 if wants_dir and not stat.S_ISDIR(info.st_mode):
                     raise PathRefused(f"{shown}: {name} is not a directory")
-                open_flags = (flags if last else os.O_PATH | os.O_DIRECTORY)
+                open_flags = flags if last else os.O_PATH | os.O_DIRECTORY
                 try:
-                    fd = os.open(name, open_flags | os.O_NOFOLLOW | os.O_CLOEXEC,
-                                 dir_fd=stack[-1])
+                    fd = os.open(name, open_flags | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=stack[-1])
                 except OSError as exc:
                     if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):
                         queue.insert(0, name)  # swapped since the stat: look again
@@ -230,8 +235,9 @@ def _refusal(path: str, exc: OSError) -> SandboxError:
     if exc.errno == errno.ENOENT:
         return PathRefused(f"{path} does not exist")
     if exc.errno == errno.ELOOP:
-        return PathRefused(f"{path} is a symlink; files are written only in place, never"
-                           " through a link")
+        return PathRefused(
+            f"{path} is a symlink; files are written only in place, never through a link"
+        )
     if exc.errno in (errno.ENOTDIR, errno.EISDIR):
         return PathRefused(f"{path}: {exc.strerror.lower()}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -16,14 +16,23 @@ DRAIN_AFTER_EXIT_S = 0.5
 EXIT_POLL_S = 0.05
 
 
-async def collect(proc: asyncio.subprocess.Process, *, stdin: bytes | None,
-                  timeout: float | None, on_output: OutputCallback | None, limit: int,
-                  started: float, kill: Callable[[int], None]) -> ExecResult:
+async def collect(
+    proc: asyncio.subprocess.Process,
+    *,
+    stdin: bytes | None,
+    timeout: float | None,
+    on_output: OutputCallback | None,
+    limit: int,
+    started: float,
+    kill: Callable[[int], None],
+) -> ExecResult:
     """Wait for the command; on a timeout or a cancellation, `kill(pid)` takes it down."""
     out = StreamCapture("stdout", limit, on_output)
     err = StreamCapture("stderr", limit, on_output)
-    tasks = [asyncio.create_task(_pump(proc.stdout, out)),
-             asyncio.create_task(_pump(proc.stderr, err))]
+    tasks = [
+        asyncio.create_task(_pump(proc.stdout, out)),
+        asyncio.create_task(_pump(proc.stderr, err)),
+    ]
     pumps = list(tasks)
     if stdin is not None:
         tasks.append(asyncio.create_task(_feed(proc, stdin)))
@@ -50,9 +59,14 @@ async def collect(proc: asyncio.subprocess.Process, *, stdin: bytes | None,
     out.close()
     err.close()
     code = TIMEOUT_EXIT if timed_out else proc.returncode
-    return ExecResult(exit_code=code, stdout=out.text(), stderr=err.text(),
-                      duration=time.monotonic() - started, timed_out=timed_out,
-                      truncated=out.truncated or err.truncated)
+    return ExecResult(
+        exit_code=code,
+        stdout=out.text(),
+        stderr=err.text(),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        truncated=out.truncated or err.truncated,
+    )
 
 
 async def _exit_or_eof(proc: asyncio.subprocess.Process, pumps: list[asyncio.Task]) -> None:

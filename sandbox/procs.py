@@ -23,7 +23,7 @@ def _parents() -> dict[int, int]:
         except OSError:
             continue
         # The name in parentheses may hold spaces: the fields after it are fixed.
-        fields = text[text.rfind(")") + 2:].split()
+        fields = text[text.rfind(")") + 2 :].split()
         parents[int(entry.name)] = int(fields[1])
     return parents
 

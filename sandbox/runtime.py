@@ -21,8 +21,16 @@ PACKAGES_DIR = "/opt/aar/lib"
 HOME = "/tmp"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 # The few files of /etc that programs need to start (Debian's alternatives, the loader).
-ETC_ENTRIES = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
-               "mime.types", "ssl", "nsswitch.conf")
+ETC_ENTRIES = (
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "mime.types",
+    "ssl",
+    "nsswitch.conf",
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,12 @@ class HostRuntime:
 
 def base_env(runtime_env: dict[str, str] | None = None) -> dict[str, str]:
     """What every command sees before the spec's own variables: nothing from the engine."""
-    env = {"HOME": HOME, "LANG": "C.UTF-8", "TMPDIR": "/tmp",
-           "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    env = {
+        "HOME": HOME,
+        "LANG": "C.UTF-8",
+        "TMPDIR": "/tmp",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+    }
     env.update(runtime_env or {})
     return env
 

@@ -16,8 +16,22 @@ DEFAULT_OUTPUT_LIMIT = 1 << 20
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Places inside a sandbox that its runtime owns; a read-only mount may not cover them.
-_RESERVED = ("/bin", "/dev", "/etc", "/lib", "/lib64", "/opt/aar", "/proc", "/sys",
-             "/tmp", "/usr", "/root", "/home", "/run", "/var")
+_RESERVED = (
+    "/bin",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/opt/aar",
+    "/proc",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/root",
+    "/home",
+    "/run",
+    "/var",
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +84,9 @@ class SandboxSpec:
             raise SpecError(
                 f"output_limit {self.output_limit!r} is too small: allowed is 1024 bytes or more"
             )
-        if self.docker_host is not None and not re.match(r"^(unix|tcp|ssh|npipe)://",
-                                                         self.docker_host):
+        if self.docker_host is not None and not re.match(
+            r"^(unix|tcp|ssh|npipe)://", self.docker_host
+        ):
             raise SpecError(
                 f"docker_host {self.docker_host!r} is not a Docker host URL: allowed are"
                 " unix://PATH, tcp://HOST:PORT and ssh://[USER@]HOST"
@@ -117,8 +132,10 @@ def _checked_mounts(mounts: Mapping[str, Path]) -> dict[str, Path]:
         pure = PurePosixPath(target)
         if not pure.is_absolute() or ".." in pure.parts or str(pure) != target or target == "/":
             raise SpecError(f"mount target {target!r} must be a normalised absolute path")
-        if target == WORKSPACE or target.startswith(WORKSPACE + "/") or any(
-            target == r or target.startswith(r + "/") for r in _RESERVED
+        if (
+            target == WORKSPACE
+            or target.startswith(WORKSPACE + "/")
+            or any(target == r or target.startswith(r + "/") for r in _RESERVED)
         ):
             raise SpecError(
                 f"mount target {target!r} is not allowed: it would cover {WORKSPACE} or a"
@@ -126,8 +143,9 @@ def _checked_mounts(mounts: Mapping[str, Path]) -> dict[str, Path]:
             )
         path = Path(source)
         if not path.is_absolute() or not path.exists():
-            raise SpecError(f"mount source {str(path)!r} for {target} must be an existing"
-                            " absolute path")
+            raise SpecError(
+                f"mount source {str(path)!r} for {target} must be an existing absolute path"
+            )
         checked[target] = path
     return checked
 
@@ -135,6 +153,8 @@ def _checked_mounts(mounts: Mapping[str, Path]) -> dict[str, Path]:
 def _checked_env(env: Mapping[str, str]) -> dict[str, str]:
     for key, value in env.items():
         if not _ENV_NAME.match(key) or not isinstance(value, str) or "\0" in value:
-            raise SpecError(f"environment variable {key!r}={value!r} is not allowed: names are"
-                            " letters, digits and '_', values are strings without NUL")
+            raise SpecError(
+                f"environment variable {key!r}={value!r} is not allowed: names are"
+                " letters, digits and '_', values are strings without NUL"
+            )
     return dict(env)

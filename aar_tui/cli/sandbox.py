@@ -17,19 +17,27 @@ def sandbox() -> None:
 @sandbox.command()
 @click.argument("backend", type=click.Choice(["local", "docker"]), default="local")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--image", default=None,
-              help="Docker image (default: the host's runtime in a minimal image).")
+@click.option(
+    "--image", default=None, help="Docker image (default: the host's runtime in a minimal image)."
+)
 @click.option("--docker-host", default=None, help="unix://, tcp:// or ssh:// URL of the engine.")
 @click.option("--gpus", default="", help="Comma-separated GPU ids to hand to the sandbox.")
 @click.option("--memory-mb", default=2048, show_default=True, type=click.IntRange(64))
-def check(backend: str, as_json: bool, image: str | None, docker_host: str | None, gpus: str,
-          memory_mb: int) -> None:
+def check(
+    backend: str,
+    as_json: bool,
+    image: str | None,
+    docker_host: str | None,
+    gpus: str,
+    memory_mb: int,
+) -> None:
     """Create a sandbox, try exec, limits, isolation, pause and removal, and report."""
     from sandbox.check import run_check
 
     gpu_ids = tuple(g.strip() for g in gpus.split(",") if g.strip())
-    report = asyncio.run(run_check(backend, image=image, docker_host=docker_host, gpus=gpu_ids,
-                                   memory_mb=memory_mb))
+    report = asyncio.run(
+        run_check(backend, image=image, docker_host=docker_host, gpus=gpu_ids, memory_mb=memory_mb)
+    )
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:

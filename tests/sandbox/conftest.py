@@ -43,16 +43,20 @@ def bundle(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def backend_options(backend: str, tmp_path: Path,
-                    request: pytest.FixtureRequest) -> dict[str, Any]:
+def backend_options(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
     if backend == "local":
         return {"state_dir": tmp_path / "state"}
     return {"docker_host": request.getfixturevalue("docker_engine").host}
 
 
 @pytest.fixture
-async def make_box(backend: str, bundle: Path, tmp_path: Path, backend_options: dict,
-                   request: pytest.FixtureRequest) -> AsyncIterator[Callable]:
+async def make_box(
+    backend: str,
+    bundle: Path,
+    tmp_path: Path,
+    backend_options: dict,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Callable]:
     """make_box(agent_id="a1", **spec fields) -> a started sandbox, removed after the test."""
     made: list[sandbox.Sandbox] = []
     run_id = f"t{os.getpid()}-{abs(hash(request.node.nodeid)) % 10**8}"
@@ -61,8 +65,7 @@ async def make_box(backend: str, bundle: Path, tmp_path: Path, backend_options: 
         workspace = tmp_path / "workspaces" / agent_id
         workspace.mkdir(parents=True, exist_ok=True)
         fields.setdefault("mounts", {"/bundle": bundle})
-        spec = sandbox.SandboxSpec(run_id=run_id, agent_id=agent_id, workspace=workspace,
-                                   **fields)
+        spec = sandbox.SandboxSpec(run_id=run_id, agent_id=agent_id, workspace=workspace, **fields)
         box = await sandbox.create(backend, spec, **backend_options)
         made.append(box)
         return box

@@ -28,20 +28,24 @@ while True:
 @pytest.fixture
 def unified() -> Path:
     root = unified_root()
-    require(root is not None and os.access(root, os.W_OK) and (root / "cgroup.procs").exists(),
-            "a writable cgroup v2 hierarchy (root)")
+    require(
+        root is not None and os.access(root, os.W_OK) and (root / "cgroup.procs").exists(),
+        "a writable cgroup v2 hierarchy (root)",
+    )
     assert root is not None
     return root
 
 
-async def test_a_v2_cgroup_freezes_thaws_and_kills_a_setsid_child(unified: Path,
-                                                                  tmp_path: Path) -> None:
+async def test_a_v2_cgroup_freezes_thaws_and_kills_a_setsid_child(
+    unified: Path, tmp_path: Path
+) -> None:
     group = SandboxCgroupV2(f"t{os.getpid()}", "a1", root=unified)
     group.create(memory_mb=None, cpus=None, pids=None)
     counter = tmp_path / "counter.py"
     counter.write_text(COUNTER)
-    join = f"echo $$ > {group.procs_files()[0]}; setsid {sys.executable} {counter} {tmp_path}/c &" \
-           " wait"
+    join = (
+        f"echo $$ > {group.procs_files()[0]}; setsid {sys.executable} {counter} {tmp_path}/c & wait"
+    )
     proc = await asyncio.create_subprocess_exec("/bin/sh", "-c", join)
     try:
         while not (tmp_path / "c").exists() or len(group.pids()) < 2:

@@ -33,6 +33,7 @@ def test_check_docker_reports_network_off_and_limits(docker_engine, docker_image
 
 def test_check_says_clearly_when_no_docker_engine_answers(tmp_path) -> None:
     result = CliRunner().invoke(
-        cli, ["sandbox", "check", "docker", "--docker-host", f"unix://{tmp_path}/none.sock"])
+        cli, ["sandbox", "check", "docker", "--docker-host", f"unix://{tmp_path}/none.sock"]
+    )
     assert result.exit_code != 0
     assert "no Docker engine answers" in result.output and "Traceback" not in result.output

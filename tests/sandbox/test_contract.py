@@ -28,7 +28,8 @@ async def test_exec_reports_exit_code_stdout_and_stderr(make_box) -> None:
 
 
 async def test_working_directory_is_the_workspace_and_paths_are_the_same_everywhere(
-        make_box) -> None:
+    make_box,
+) -> None:
     box = await make_box()
     result = await box.exec("pwd; cat /bundle/README.txt; python -c 'import w2s, numpy'")
     assert result.exit_code == 0, result.stderr
@@ -53,8 +54,10 @@ async def test_output_over_the_cap_keeps_head_and_tail_and_says_so(make_box) -> 
 async def test_output_lines_stream_to_the_callback_as_they_come(make_box) -> None:
     box = await make_box()
     seen: list[tuple[str, str, float]] = []
-    result = await box.exec("echo one; sleep 0.5; echo two >&2; echo three",
-                            on_output=lambda s, line: seen.append((s, line, time.monotonic())))
+    result = await box.exec(
+        "echo one; sleep 0.5; echo two >&2; echo three",
+        on_output=lambda s, line: seen.append((s, line, time.monotonic())),
+    )
     lines = {name: [line for s, line, _ in seen if s == name] for name in ("stdout", "stderr")}
     assert lines == {"stdout": ["one", "three"], "stderr": ["two"]}
     when = {line: at for _, line, at in seen}
@@ -67,7 +70,9 @@ async def test_timeout_kills_the_whole_tree_including_setsid_children(make_box) 
     started = time.monotonic()
     result = await box.exec(
         "(setsid sh -c 'sleep 2; echo alive > /workspace/late') & "
-        "(sh -c 'sleep 2; echo alive > /workspace/late2' &) ; sleep 60", timeout=1)
+        "(sh -c 'sleep 2; echo alive > /workspace/late2' &) ; sleep 60",
+        timeout=1,
+    )
     assert result.timed_out and result.exit_code == 124
     assert time.monotonic() - started < 15
     await asyncio.sleep(2.5)
@@ -77,13 +82,21 @@ async def test_timeout_kills_the_whole_tree_including_setsid_children(make_box) 
 
 async def test_file_access_is_confined_to_workspace_and_mounts(make_box) -> None:
     box = await make_box()
-    await box.exec("echo inside > real.txt; ln -s /etc/passwd out; ln -s real.txt in;"
-                   " ln -s ../../../../etc rel_out; mkdir sub; ln -s /workspace/real.txt sub/abs")
+    await box.exec(
+        "echo inside > real.txt; ln -s /etc/passwd out; ln -s real.txt in;"
+        " ln -s ../../../../etc rel_out; mkdir sub; ln -s /workspace/real.txt sub/abs"
+    )
     assert await box.read_file("/workspace/in") == b"inside\n"
     assert await box.read_file("sub/abs") == b"inside\n"
     assert await box.read_file("/bundle/README.txt") == BUNDLE_TEXT.encode()
-    for path in ("../etc/passwd", "/etc/passwd", "out", "rel_out/passwd", "/workspace/../x",
-                 "/bundle/../workspace/real.txt"):
+    for path in (
+        "../etc/passwd",
+        "/etc/passwd",
+        "out",
+        "rel_out/passwd",
+        "/workspace/../x",
+        "/bundle/../workspace/real.txt",
+    ):
         with pytest.raises(PathRefused):
             await box.read_file(path)
     with pytest.raises(PathRefused):
@@ -145,15 +158,20 @@ async def test_no_network_even_to_the_hosts_loopback(make_box) -> None:
     port = server.sockets[0].getsockname()[1]
     try:
         box = await make_box()
-        result = await box.exec(["python", "-c", "import socket; socket.create_connection("
-                                 f"('127.0.0.1', {port}), timeout=3); print('connected')"])
+        result = await box.exec(
+            [
+                "python",
+                "-c",
+                "import socket; socket.create_connection("
+                f"('127.0.0.1', {port}), timeout=3); print('connected')",
+            ]
+        )
         assert result.exit_code != 0 and "connected" not in result.stdout
     finally:
         server.close()
 
 
-async def test_environment_holds_only_what_the_spec_and_exec_name(make_box,
-                                                                  monkeypatch) -> None:
+async def test_environment_holds_only_what_the_spec_and_exec_name(make_box, monkeypatch) -> None:
     monkeypatch.setenv("AAR_TEST_SECRET", "s3cret-token")
     box = await make_box(env={"FROM_SPEC": "1"})
     result = await box.exec("env", env={"FROM_EXEC": "2"})
@@ -172,10 +190,13 @@ async def test_bundle_is_read_only(make_box) -> None:
 
 async def test_pause_freezes_every_process_and_resume_continues(make_box) -> None:
     box = await make_box()
-    loop = ("i=0; while [ ! -e /workspace/stop ]; do i=$((i+1)); echo $i > /workspace/.{0};"
-            " mv /workspace/.{0} /workspace/{0}; sleep 0.02; done")
-    task = asyncio.create_task(box.exec(
-        f"setsid sh -c '{loop.format('c2')}' & {loop.format('c1')}; wait", timeout=60))
+    loop = (
+        "i=0; while [ ! -e /workspace/stop ]; do i=$((i+1)); echo $i > /workspace/.{0};"
+        " mv /workspace/.{0} /workspace/{0}; sleep 0.02; done"
+    )
+    task = asyncio.create_task(
+        box.exec(f"setsid sh -c '{loop.format('c2')}' & {loop.format('c1')}; wait", timeout=60)
+    )
 
     async def counters() -> tuple[bytes, bytes]:
         return (await box.read_file("c1"), await box.read_file("c2"))
@@ -198,12 +219,12 @@ async def test_pause_freezes_every_process_and_resume_continues(make_box) -> Non
 
 async def test_torch_imports_under_the_memory_limit_which_still_binds(make_box) -> None:
     box = await make_box(memory_mb=768)
-    result = await box.exec(["python", "-c", "import torch; print(torch.ones(3).sum().item())"],
-                            timeout=90)
+    result = await box.exec(
+        ["python", "-c", "import torch; print(torch.ones(3).sum().item())"], timeout=90
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == "3.0"
-    hog = await box.exec(["python", "-c", "b = b'x' * (1200 << 20); print('survived')"],
-                         timeout=60)
+    hog = await box.exec(["python", "-c", "b = b'x' * (1200 << 20); print('survived')"], timeout=60)
     assert hog.exit_code != 0 and "survived" not in hog.stdout
 
 
@@ -219,7 +240,8 @@ async def test_stats_return_numbers(make_box) -> None:
 
 
 async def test_reattach_finds_the_sandbox_after_the_object_is_dropped(
-        make_box, backend, backend_options) -> None:
+    make_box, backend, backend_options
+) -> None:
     box = await make_box("a1")
     other = await make_box("a2")
     await box.exec("echo kept > note")
@@ -233,7 +255,8 @@ async def test_reattach_finds_the_sandbox_after_the_object_is_dropped(
 
 
 async def test_remove_orphans_keeps_only_the_named_sandboxes(
-        make_box, backend, backend_options) -> None:
+    make_box, backend, backend_options
+) -> None:
     await make_box("a1")
     await make_box("a2")
     removed = await sandbox.remove_orphans(backend, make_box.run_id, {"a1"}, **backend_options)
@@ -269,8 +292,9 @@ def toy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_the_w2s_runner_runs_inside_on_a_real_bundle(make_box, toy_bundle: Path) -> None:
     box = await make_box(mounts={"/bundle": toy_bundle}, memory_mb=2048)
     await box.write_file("cfg.json", json.dumps({"method": "vanilla", "epochs": 1}).encode())
-    result = await box.exec("python -m w2s run --bundle /bundle --config cfg.json"
-                            " --out preds.json", timeout=120)
+    result = await box.exec(
+        "python -m w2s run --bundle /bundle --config cfg.json --out preds.json", timeout=120
+    )
     assert result.exit_code == 0, result.stderr
     predictions = json.loads(await box.read_file("preds.json"))["predictions"]
     assert len(predictions) > 0
@@ -286,11 +310,13 @@ async def test_killing_every_process_it_can_does_not_take_the_sandbox_down(make_
 
 
 async def test_background_jobs_outlive_their_command_and_the_dropped_object(
-        make_box, backend, backend_options) -> None:
+    make_box, backend, backend_options
+) -> None:
     box = await make_box()
     started = time.monotonic()
-    result = await box.exec("nohup sh -c 'sleep 1.5; echo done > bg.txt' > /dev/null 2>&1 &"
-                            " echo launched", timeout=20)
+    result = await box.exec(
+        "nohup sh -c 'sleep 1.5; echo done > bg.txt' > /dev/null 2>&1 & echo launched", timeout=20
+    )
     assert result.stdout == "launched\n" and time.monotonic() - started < 1.4
     del box
     (again,) = await sandbox.reattach(backend, make_box.run_id, **backend_options)

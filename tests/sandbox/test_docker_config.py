@@ -26,10 +26,12 @@ def test_gpus_become_a_device_request_for_exactly_those_devices(tmp_path: Path) 
     assert config["environment"]["NVIDIA_VISIBLE_DEVICES"] == "0,3"
 
 
-def test_the_engine_receives_the_limits_and_hardening(tmp_path: Path, docker_engine,
-                                                      docker_image: str) -> None:
-    spec = _spec(tmp_path, gpus=("1",), memory_mb=512, cpus=1.5, pids=64,
-                 mounts={"/bundle": tmp_path})
+def test_the_engine_receives_the_limits_and_hardening(
+    tmp_path: Path, docker_engine, docker_image: str
+) -> None:
+    spec = _spec(
+        tmp_path, gpus=("1",), memory_mb=512, cpus=1.5, pids=64, mounts={"/bundle": tmp_path}
+    )
     config = container_config(spec, docker_image, True)
     config["name"] = f"aar-config-test-{tmp_path.name}"
     container = docker_engine.client.containers.create(**config)  # created, never started
@@ -70,10 +72,22 @@ def test_bad_docker_host_urls_are_refused_with_what_is_allowed(tmp_path: Path) -
 
 def test_dockerfile_builds_cuda_torch_with_the_project_and_a_non_root_user() -> None:
     text = DOCKERFILE.read_text()
-    instructions = [line.split()[0] for line in text.splitlines()
-                    if line.strip() and not line.startswith((" ", "#"))]
+    instructions = [
+        line.split()[0]
+        for line in text.splitlines()
+        if line.strip() and not line.startswith((" ", "#"))
+    ]
     assert instructions[0] == "FROM" and set(instructions) <= {
-        "FROM", "ENV", "COPY", "RUN", "USER", "WORKDIR", "CMD", "ARG", "LABEL"}
+        "FROM",
+        "ENV",
+        "COPY",
+        "RUN",
+        "USER",
+        "WORKDIR",
+        "CMD",
+        "ARG",
+        "LABEL",
+    }
     assert re.search(r"^FROM \S*pytorch\S*cuda", text, re.M)
     for package in ("w2s", "sandbox", "engine", "aar_tui"):
         assert re.search(rf"^COPY {package} ", text, re.M)

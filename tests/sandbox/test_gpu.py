@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from sandbox.gpu import device_nodes, parse_smi
 
-NODES = ["/dev/nvidia0", "/dev/nvidia1", "/dev/nvidia10", "/dev/nvidiactl", "/dev/nvidia-uvm",
-         "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/nvidia-caps/nvidia-cap1"]
+NODES = [
+    "/dev/nvidia0",
+    "/dev/nvidia1",
+    "/dev/nvidia10",
+    "/dev/nvidiactl",
+    "/dev/nvidia-uvm",
+    "/dev/nvidia-uvm-tools",
+    "/dev/nvidia-modeset",
+    "/dev/nvidia-caps/nvidia-cap1",
+]
 
 
 def test_a_sandbox_gets_its_own_gpus_and_the_control_nodes_only() -> None:
@@ -21,5 +29,6 @@ def test_no_gpus_means_no_device_nodes() -> None:
 
 def test_nvidia_smi_rows_become_usage_per_gpu() -> None:
     usage = parse_smi("0, 87, 40123, 81559\n1, [N/A], 1, 2\n")
-    assert usage == {"0": {"utilization_percent": 87.0, "memory_used_mb": 40123.0,
-                           "memory_total_mb": 81559.0}}
+    assert usage == {
+        "0": {"utilization_percent": 87.0, "memory_used_mb": 40123.0, "memory_total_mb": 81559.0}
+    }

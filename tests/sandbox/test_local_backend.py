@@ -17,21 +17,26 @@ from tests.conftest import require
 
 def _spec(tmp_path: Path, **fields) -> sandbox.SandboxSpec:
     (tmp_path / "ws").mkdir(exist_ok=True)
-    values = {"run_id": f"loc-{tmp_path.name}"[:60], "agent_id": "a1",
-              "workspace": tmp_path / "ws"} | fields
+    values = {
+        "run_id": f"loc-{tmp_path.name}"[:60],
+        "agent_id": "a1",
+        "workspace": tmp_path / "ws",
+    } | fields
     return sandbox.SandboxSpec(**values)
 
 
 async def test_without_bubblewrap_it_runs_and_says_loudly_it_is_not_isolated(
-        tmp_path: Path, monkeypatch, caplog) -> None:
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
     monkeypatch.setattr(local, "bwrap_path", lambda: None)
     monkeypatch.setattr(local, "_warned_unisolated", False)
     caplog.set_level(logging.WARNING, logger="sandbox")
     box = await sandbox.create("local", _spec(tmp_path), state_dir=tmp_path / "state")
     second = None
     try:
-        second = await sandbox.create("local", _spec(tmp_path, agent_id="a2"),
-                                      state_dir=tmp_path / "state")
+        second = await sandbox.create(
+            "local", _spec(tmp_path, agent_id="a2"), state_dir=tmp_path / "state"
+        )
         assert not box.isolated
         assert await box.status() == "running, not isolated"
         assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
@@ -49,8 +54,9 @@ async def test_without_bubblewrap_it_runs_and_says_loudly_it_is_not_isolated(
 
 async def test_without_cgroups_limits_fall_back_and_pause_still_freezes(tmp_path: Path) -> None:
     require(bwrap_path() is not None, "bubblewrap (bwrap)")
-    box = await sandbox.create("local", _spec(tmp_path, memory_mb=512),
-                               state_dir=tmp_path / "state", use_cgroups=False)
+    box = await sandbox.create(
+        "local", _spec(tmp_path, memory_mb=512), state_dir=tmp_path / "state", use_cgroups=False
+    )
     try:
         assert "RLIMIT_DATA" in box.limits["memory"]
         assert (await box.exec("echo ok")).stdout == "ok\n"
@@ -93,12 +99,20 @@ asyncio.run(main())
 
 @pytest.mark.parametrize("outlive", [False, True])
 async def test_a_held_sandbox_ends_with_the_engine_unless_asked_to_outlive_it(
-        tmp_path: Path, outlive: bool) -> None:
+    tmp_path: Path, outlive: bool
+) -> None:
     require(bwrap_path() is not None and cgroups.available(), "bubblewrap and cgroups (root)")
     spec = _spec(tmp_path)
     engine = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ENGINE, spec.run_id, str(spec.workspace), str(tmp_path / "st"),
-        "yes" if outlive else "no", cwd=Path(__file__).parents[2])
+        sys.executable,
+        "-c",
+        ENGINE,
+        spec.run_id,
+        str(spec.workspace),
+        str(tmp_path / "st"),
+        "yes" if outlive else "no",
+        cwd=Path(__file__).parents[2],
+    )
     assert await engine.wait() == 0
     (box,) = await sandbox.reattach("local", spec.run_id, state_dir=tmp_path / "st")
     try:

@@ -84,12 +84,21 @@ def _start_private_engine(dockerd: str) -> DockerEngine | None:
     socket = tmp / "docker.sock"
     log_path = tmp / "dockerd.log"
     host = f"unix://{socket}"
-    argv = [dockerd, "--iptables=false", "--ip6tables=false", "--bridge=none",
-            "--storage-driver=vfs", f"--data-root={tmp / 'data'}", f"--exec-root={tmp / 'exec'}",
-            f"--pidfile={tmp / 'docker.pid'}", f"--host={host}"]
+    argv = [
+        dockerd,
+        "--iptables=false",
+        "--ip6tables=false",
+        "--bridge=none",
+        "--storage-driver=vfs",
+        f"--data-root={tmp / 'data'}",
+        f"--exec-root={tmp / 'exec'}",
+        f"--pidfile={tmp / 'docker.pid'}",
+        f"--host={host}",
+    ]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -102,8 +111,9 @@ def _start_private_engine(dockerd: str) -> DockerEngine | None:
         proc.kill()
         proc.wait()
     tail = log_path.read_text(errors="replace")[-2000:]
-    pytest.fail(f"dockerd did not answer within {START_TIMEOUT:.0f}s; its log ends:\n{tail}",
-                pytrace=False)
+    pytest.fail(
+        f"dockerd did not answer within {START_TIMEOUT:.0f}s; its log ends:\n{tail}", pytrace=False
+    )
     return None
 
 
