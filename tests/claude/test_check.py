@@ -93,4 +93,3 @@ def test_settings_from_the_environment_name_a_bad_value():
         ClaudeSettings.from_env({"AAR_CLAUDE_THINKING": "lots"})
     with pytest.raises(ConfigError, match=r"AAR_CLAUDE_MAX_IN_FLIGHT='0'.*\[1, 1024\]"):
         ClaudeSettings.from_env({"AAR_CLAUDE_MAX_IN_FLIGHT": "0"})
-

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from engine.brains.claude.models import CallUsage, cost_usd
-from engine.commands import Pause, Redirect, Resume
+from engine.commands import Pause, Redirect, Resume, SetBudget
 from tests.claude.conftest import fast_settings, user_texts
 from tests.services.messages_api import Failure, Reply, text, thinking, tool
 
@@ -152,3 +152,16 @@ async def test_a_prompt_too_long_answer_compacts_and_asks_again(open_swarm, api)
     assert not api.requests[1].body.get("tools")
     assert "<summary>" in api.requests[2].body["messages"][0]["content"][0]["text"]
     assert not await swarm.events("error", agent="a1")
+
+
+async def test_a_spent_cost_budget_holds_the_calls_until_it_is_raised(open_swarm, api):
+    api.responder = lambda _body: Reply([write(1)])
+    swarm = await open_swarm(budget={"cost_usd": 0.01})
+    flags = await swarm.wait_for(
+        lambda: swarm.events("agent_attention", agent="a1"), what="needs_attention"
+    )
+    assert "cost budget is spent" in flags[-1].payload.detail
+    calls = len(api.requests)
+    assert calls == 1 and swarm.brains["a1"].cost_usd >= 0.01
+    await swarm.engine.command(SetBudget(cost_usd=10.0))
+    await swarm.wait_requests(calls + 1)
