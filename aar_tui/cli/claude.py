@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-# A prefix comfortably above every model's minimum cacheable length (a few thousand tokens).
-PREFIX_LINES = 450
+# A prefix (about 6k tokens) above every model's minimum cacheable length (up to 4096 tokens).
+PREFIX_LINES = 220
 
 
 def _prefix() -> str:
@@ -85,7 +85,7 @@ def _print(report: dict[str, Any]) -> None:
         if m["priced"]:
             c = card(m["id"])
             price = f"  ${c.input_usd_per_mtok:g} / ${c.output_usd_per_mtok:g} per M tokens"
-        click.echo(f"  {m['id']:<28} {m['name']:<22} {context}{price}")
+        click.echo(f"  {m['id']:<28} {m['name']:<22} {context:>18}{price}")
     if report["warning"]:
         click.echo(f"warning: {report['warning']}", err=True)
     for n, c in enumerate(report["calls"], 1):

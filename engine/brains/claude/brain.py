@@ -95,10 +95,10 @@ class ClaudeBrain(Brain):
             if self._limiter is None:
                 self._limiter = run.limiter
             if self._client is None:
-                key = (None, self.settings.retry.timeout)
-                if key not in run.clients:
-                    run.clients[key] = make_client(timeout=self.settings.retry.timeout)
-                self._client = run.clients[key]
+                timeout = self.settings.retry.timeout
+                if timeout not in run.clients:
+                    run.clients[timeout] = make_client(timeout=timeout)
+                self._client = run.clients[timeout]
         return self._client, self._limiter
 
     @property
@@ -218,6 +218,8 @@ class ClaudeBrain(Brain):
             raise
         self._delivered.update(fresh)
         self.record(ctx, turn)
+        chars = self.fixed_chars() + self.conversation.chars()
+        self.conversation.learn(chars, turn.usage.prompt_tokens)
         self.conversation.add_assistant(turn.content)
         if not turn.tool_uses:
             return self._no_tool(turn)
@@ -235,19 +237,32 @@ class ClaudeBrain(Brain):
         raise AssertionError("unreachable")
 
     async def _stream(self, ctx: StepContext, client: Any, limiter: CallLimiter) -> Turn:
+        shown = False
+
+        def say(t: str) -> None:
+            nonlocal shown
+            shown = True
+            ctx.say(t)
+
+        def think(t: str) -> None:
+            nonlocal shown
+            shown = True
+            ctx.think(t)
+
         try:
             return await call_model(
                 client,
                 limiter,
                 self.settings.retry,
                 self.request(),
-                on_text=ctx.say,
-                on_thinking=ctx.think,
+                on_text=say,
+                on_thinking=think,
                 on_retry=lambda why, wait: ctx.say(f"\n[{why}; trying again in {wait:.1f} s]\n"),
                 on_discard=lambda: ctx.say(CUT_SHORT),
             )
         except asyncio.CancelledError:
-            ctx.say(CUT_SHORT)
+            if shown:
+                ctx.say(CUT_SHORT)
             raise
 
     def record(self, ctx: StepContext, turn: Turn) -> None:
@@ -266,8 +281,6 @@ class ClaudeBrain(Brain):
             cache_write_tokens=u.cache_write_tokens,
             model=self.model,
         )
-        chars = self.fixed_chars() + self.conversation.chars()
-        self.conversation.learn(chars, u.prompt_tokens)
 
     # ---- what the reply asks for ---------------------------------------------------------
 

@@ -12,7 +12,6 @@ that is not enough, the whole history is replaced by a summary of the research s
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -152,9 +151,6 @@ class Conversation:
                     lines.append(f"tool result{flag}: {_result_text(block)[:2000]}")
         text = "\n".join(lines)
         return text[-limit_chars:]
-
-    def copy_turns(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.turns)
 
 
 def _result_text(block: dict[str, Any]) -> str:

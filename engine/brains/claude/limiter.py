@@ -44,7 +44,8 @@ class CallLimiter:
 @dataclass
 class Shared:
     limiter: CallLimiter
-    clients: dict[tuple[str | None, float], Any] = field(default_factory=dict)
+    # SDK clients by their timeout: brains alike share one, and its connection pool.
+    clients: dict[float, Any] = field(default_factory=dict)
     # What the Models API listed (asked once per run); None until asked.
     models: list[Any] | None = None
     models_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
