@@ -127,3 +127,35 @@ async def test_attach_over_ssh_shows_the_swarm_and_a_pause_as_it_lands(serve, ss
                     break
             assert app.model.agents["a1"].state == "paused"
             assert "paused" in screen_text(app)
+
+
+async def test_aar_attach_over_ssh_draws_the_swarm_in_a_real_terminal(serve, sshd, tmp_path):
+    import shutil
+
+    from tests.conftest import require
+
+    require(shutil.which("tmux") is not None, "tmux")
+    session = f"aar-attach-{tmp_path.name}"
+    async with serve() as (engine, _api), running(engine):
+        command = (
+            f"{sys.executable} -m aar_tui attach {ssh_url(sshd, engine.run_dir)}"
+            f" --ssh-option '-F {sshd.config}'"
+        )
+        tmux = ["tmux", "-L", session, "new-session", "-d", "-x", "150", "-y", "40", command]
+        proc = await asyncio.create_subprocess_exec(*tmux)
+        assert await proc.wait() == 0
+        try:
+            screen = ""
+            for _ in range(300):
+                await asyncio.sleep(0.1)
+                capture = await asyncio.create_subprocess_exec(
+                    "tmux", "-L", session, "capture-pane", "-p",
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+                screen = (await capture.communicate())[0].decode()
+                if engine.run_id in screen and "a1" in screen and "a2" in screen:
+                    break
+            assert engine.run_id in screen and "a1" in screen and "a2" in screen, screen
+        finally:
+            kill = await asyncio.create_subprocess_exec("tmux", "-L", session, "kill-server")
+            await kill.wait()
