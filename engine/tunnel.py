@@ -58,11 +58,12 @@ else
   [ -n "$dir" ] || {
     echo "no run at $want (tried it as a path, under $HOME and $runs)" >&2; exit 3; }
 fi
+dir=$(cd "$dir" && pwd -P)  # the real directory, not a link to it: shorter socket paths
 sock="$dir/api.sock"
 [ -f "$dir/api.sock.path" ] && sock=$(cat "$dir/api.sock.path")
 [ -S "$sock" ] || {
   echo "the run at $dir is not being served: start it with aar serve" >&2; exit 4; }
-printf '%s\n%s\n' "$(cd "$dir" && pwd -P)" "$sock"
+printf '%s\n%s\n' "$dir" "$sock"
 cat "$dir/token"
 """
 

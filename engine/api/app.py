@@ -195,8 +195,15 @@ def create_app(
         tags=["steer"],
         responses={409: {"model": CommandResult, "description": "refused"}},
     )
-    async def command(cmd: Annotated[Command, Body()]) -> Any:
-        """Apply a command; `applied`, `pending` (at the agent's next step) or 409 `refused`."""
+    async def command(cmd: Annotated[Command, Body()], request: Request) -> Any:
+        """Apply a command; `applied`, `pending` (at the agent's next step) or 409 `refused`.
+
+        `issued_by` names who gave it (`aar` clients send `user@host`); left at its default,
+        it is recorded as `api:` and the caller's address, so the log still says where from.
+        """
+        if cmd.issued_by == SUPERVISOR:
+            peer = request.client.host if request.client else "unix-socket"
+            cmd = cmd.model_copy(update={"issued_by": f"api:{peer}"[:64]})
         result = await view.command(cmd)
         if result.status == "refused":
             return JSONResponse(result.model_dump(mode="json"), status_code=409)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from engine.client import client_identity
+from engine.client import RemoteView, client_identity
 from engine.commands import Pause, Resume, SetBudget, Spawn, VoidSubmission
 from tests.api.conftest import client
 from tests.engine.harness import running, until
@@ -68,3 +68,20 @@ async def test_refused_and_applied_commands_come_back_as_results(serve):
         assert {a.id for a in snap.agents} == {"a1", "a2", "a3"}
         rows = await engine.store.fetchall("SELECT issued_by FROM commands")
         assert {r[0] for r in rows} == {"ctl:tester@laptop"}
+
+
+async def test_a_command_that_names_no_one_is_recorded_with_where_it_came_from(serve):
+    import httpx
+
+    async with serve() as (engine, api):
+        transport = httpx.AsyncHTTPTransport(uds=str(api.socket))
+        headers = {"authorization": f"Bearer {api.token}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://aar") as http:
+            response = await http.post(
+                "/v1/commands", json={"command": "pause", "agent_id": "a1"}, headers=headers
+            )
+            assert response.status_code == 409  # the run has not started: no agent a1
+        async with RemoteView(api.token, base_url=api.url) as view:
+            await view.command(Resume(agent_id="a1", issued_by="cron"))
+        rows = await engine.store.fetchall("SELECT issued_by FROM commands ORDER BY id")
+        assert [r[0] for r in rows] == ["api:unix-socket", "cron"]

@@ -159,3 +159,20 @@ async def test_aar_attach_over_ssh_draws_the_swarm_in_a_real_terminal(serve, ssh
         finally:
             kill = await asyncio.create_subprocess_exec("tmux", "-L", session, "kill-server")
             await kill.wait()
+
+
+async def test_an_ssh_target_without_a_path_reaches_the_newest_running_run(
+    serve, sshd, tmp_path, monkeypatch
+):
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    # This test's own runtime dir, here and in the ssh login: no other run on this machine counts.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    options = [f"-F {sshd.config}", f"-o SetEnv=XDG_RUNTIME_DIR={runtime}"]
+    async with serve() as (engine, _api):
+        code, out, err = await aar(
+            "ctl", "--run", f"ssh://{sshd.host}", *(f"--ssh-option={o}" for o in options),
+            "status", "--json",
+        )  # fmt: skip
+        assert code == 0, err
+        assert json.loads(out)["run"]["run_id"] == engine.run_id

@@ -82,6 +82,8 @@ def start_sshd(root: Path) -> SshServer:
         "StrictModes no\nPermitRootLogin prohibit-password\nAllowTcpForwarding yes\n"
         "AllowStreamLocalForwarding yes\nStreamLocalBindUnlink yes\nMaxSessions 50\n"
         "MaxStartups 50\nLogLevel VERBOSE\n"
+        # A client may point the login's runtime dir at a test's own (ssh -o SetEnv=...).
+        "AcceptEnv XDG_RUNTIME_DIR\n"
     )
     (root / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub}\n")
     config = root / "ssh_config"
