@@ -216,7 +216,7 @@ class RunModel:
         aid = ev.agent_id
         row = self._agent(aid)
         if kind == "run_state":
-            self._apply_run_state(p, ch)
+            self._apply_run_state(ev, p, ch)
         elif kind == "agent_added" and aid:
             self.agents[aid] = AgentRow(aid, p.direction, p.brain, "starting",
                                         model=p.model, sandbox=p.sandbox_backend)
@@ -252,10 +252,12 @@ class RunModel:
             return
         self._apply_agent_event(ev, row, p, ch, notices)
 
-    def _apply_run_state(self, p: Any, ch: Changes) -> None:
+    def _apply_run_state(self, ev: Event, p: Any, ch: Changes) -> None:
         if self.run is None:
             return
         update: dict[str, Any] = {"state": p.state}
+        if p.state == "running" and self.run.started_at is None:
+            update["started_at"] = ev.ts  # a snapshot taken before the start has none
         for name in ("deadline", "task_id", "baselines"):
             value = getattr(p, name, None)
             if value is not None:
@@ -345,9 +347,11 @@ class RunModel:
         elif kind == "experiment_finished":
             if p.ok:
                 row.experiments += 1
+            row.step = f"experiment #{p.experiment_id} " + ("done" if p.ok else "failed")
             pane.add_line("good" if p.ok else "bad", describe_event(p))
         elif kind == "submission":
             row.submissions += 1
+            row.step = f"submitted #{p.submission_id}"
             pgr = p.public.pgr if p.public and not p.flags else None
             if pgr is not None and (row.best_pgr is None or pgr > row.best_pgr):
                 row.best_pgr = pgr

@@ -62,7 +62,8 @@ class RunHeader(Static):
         parts.append((5, Text(f"${b.cost_used_usd:.2f}" +
                               (f"/${b.cost_usd:.2f}" if b.cost_usd else ""))))
         if b.minutes:
-            parts.append((1, Text(f"{b.elapsed_minutes:.0f}/{b.minutes:.0f} min")))
+            used = max(b.elapsed_minutes, model.elapsed(now) / 60)
+            parts.append((1, Text(f"{used:.0f}/{b.minutes:g} min")))
         room = max(20, (self.size.width or self.app.size.width) - 2)
         while len(parts) > 1 and sum(len(t) + 3 for _, t in parts) - 3 > room:
             parts.remove(min(parts, key=lambda p: p[0]))

@@ -37,5 +37,5 @@ async def commands_done(app: AarApp) -> None:
 def feed_activity(view: FakeView, agents: tuple[str, ...] = ("a1", "a2")) -> None:
     """Push a short step of activity for each agent onto the view's event stream."""
     for n, agent_id in enumerate(agents):
-        for event in transcript_events(agent_id, seq0=view.next_seq()):
+        for event in transcript_events(agent_id, seq0=0, submission_id=10 + n):
             view.emit(agent_id, event.payload, ts=event.ts + 30 * n)

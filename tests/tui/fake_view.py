@@ -103,7 +103,7 @@ def snapshot(agents: int = 4) -> Snapshot:
     )
 
 
-def transcript_events(agent_id: str, seq0: int = 10) -> list[Event]:
+def transcript_events(agent_id: str, seq0: int = 10, submission_id: int = 1) -> list[Event]:
     """A short, complete step: thinking, an answer, a command with output, an experiment."""
     payloads: list[Any] = [
         AgentStatePayload(state="running", previous="starting"),  # type: ignore[arg-type]
@@ -118,7 +118,8 @@ def transcript_events(agent_id: str, seq0: int = 10) -> list[Event]:
                                  config={"method": "vanilla", "loss": "logconf"}),
         ExperimentFinishedPayload(experiment_id=7, digest="d7", ok=True,
                                   diagnostics={"train_loss": 0.31}, duration=4.0),
-        SubmissionPayload(submission_id=1, method="logconf lr=1e-3", predictions_digest="p1",
+        SubmissionPayload(submission_id=submission_id, method="logconf lr=1e-3",
+                          predictions_digest=f"p{submission_id}",
                           public=Score(accuracy=0.861, pgr=0.412, n=500)),
     ]
     return [Event(seq=seq0 + i, ts=START + 100 + i, agent_id=agent_id, payload=p)

@@ -11,6 +11,20 @@ from aar_tui.messages import AgentChosen, PaneFocused
 from aar_tui.model import AgentRow
 
 
+def wrapped_tail(buffer: ActivityBuffer, width: int, height: int) -> list[tuple[str, str]]:
+    """The last `height` screen rows of the buffer, long lines cut into rows of `width`.
+
+    Works back from the newest line, so the cost is a screenful, not the buffer.
+    """
+    rows: list[tuple[str, str]] = []
+    for kind, text in reversed(buffer.tail(height)):
+        pieces = [text[i:i + width] for i in range(0, len(text), width)] or [""]
+        rows[:0] = [(kind, piece) for piece in pieces]
+        if len(rows) >= height:
+            break
+    return rows[-height:]
+
+
 class AgentPane(Widget, can_focus=True):
     """Renders the last lines of a bounded buffer; never holds more than the buffer."""
 
@@ -50,12 +64,11 @@ class AgentPane(Widget, can_focus=True):
         height = max(1, self.content_region.height)
         width = max(1, self.content_region.width)
         theme = self.app.current_theme
-        out = Text(no_wrap=True, overflow="ellipsis")
-        lines = self.buffer.tail(height)
-        for i, (kind, text) in enumerate(lines):
+        out = Text(no_wrap=True, overflow="crop")
+        for i, (kind, text) in enumerate(wrapped_tail(self.buffer, width, height)):
             if i:
                 out.append("\n")
-            out.append(text[:width], style=line_style(theme, kind))
+            out.append(text, style=line_style(theme, kind))
         return out
 
     def on_focus(self) -> None:
