@@ -53,7 +53,11 @@ def _check_backend(backend: str) -> None:
 
 
 async def create(backend: Backend, spec: SandboxSpec, **backend_options: Any) -> Sandbox:
-    """Make and start a sandbox. Options: local `state_dir`, `use_cgroups`; docker `client`."""
+    """Make and start a sandbox.
+
+    Options: local `state_dir`, `use_cgroups`, `outlive_engine`; docker `docker_host` (when
+    the spec names none), `client`.
+    """
     _check_backend(backend)
     if backend == "local":
         import asyncio

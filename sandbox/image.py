@@ -7,22 +7,22 @@ read-only (see `sandbox.runtime`). GPU machines use the full image of `sandbox/D
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
-import time
 from typing import Any
 
 from sandbox.runtime import system_dirs
 from sandbox.users import passwd_lines, sandbox_user
 
-HOST_RUNTIME_IMAGE = "aar-sandbox-host:2"
+HOST_RUNTIME_REPOSITORY = "aar-sandbox-host"
 _EMPTY_DIRS = ("etc", "tmp", "proc", "sys", "dev", "opt", "workspace", "root", "run", "var")
 
 
 def root_tarball() -> bytes:
     """An almost empty root: mount points, the host's /bin-style links, passwd and group."""
     buffer = io.BytesIO()
-    now = int(time.time())
+    now = 0  # a fixed time: the same root gives the same bytes, hence the same tag
     with tarfile.open(fileobj=buffer, mode="w") as tar:
 
         def add_dir(name: str, mode: int = 0o755) -> None:
@@ -53,13 +53,20 @@ def root_tarball() -> bytes:
     return buffer.getvalue()
 
 
+def host_runtime_image() -> tuple[str, bytes]:
+    """The image's name, tagged by the digest of its root, and the root's tarball."""
+    tarball = root_tarball()
+    return f"{HOST_RUNTIME_REPOSITORY}:{hashlib.sha256(tarball).hexdigest()[:12]}", tarball
+
+
 def ensure_host_runtime_image(client: Any) -> str:
     """Import the host-runtime image unless the engine has it; return its name. Blocking."""
     import docker
 
+    name, tarball = host_runtime_image()
     try:
-        client.images.get(HOST_RUNTIME_IMAGE)
+        client.images.get(name)
     except docker.errors.ImageNotFound:
-        repository, tag = HOST_RUNTIME_IMAGE.split(":")
-        client.api.import_image_from_data(root_tarball(), repository=repository, tag=tag)
-    return HOST_RUNTIME_IMAGE
+        repository, tag = name.split(":")
+        client.api.import_image_from_data(tarball, repository=repository, tag=tag)
+    return name
