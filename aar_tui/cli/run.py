@@ -174,8 +174,10 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
     await _summary(view)
 
 
-async def run_with_app(engine: Any, minutes: float | None, app_class: Any) -> None:
-    app = app_class(engine.view())
+async def run_with_app(
+    engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
+) -> None:
+    app = app_class(engine.view(), theme=theme)
     runner = asyncio.create_task(engine.run(minutes))
     try:
         await app.run_async()
@@ -196,7 +198,7 @@ def _app_class() -> Any | None:
     return AarApp
 
 
-async def _main(config: Any, headless: bool) -> None:
+async def _main(config: Any, headless: bool, theme: str | None = None) -> None:
     from engine.api import serve_api
     from engine.runtime import Engine
 
@@ -214,7 +216,7 @@ async def _main(config: Any, headless: bool) -> None:
                 click.echo(f"run {engine.run_id} in {engine.run_dir}")
                 await run_headless(engine, config.budget.minutes)
             else:
-                await run_with_app(engine, config.budget.minutes, app)
+                await run_with_app(engine, config.budget.minutes, app, theme)
     finally:
         await engine.close()
 
@@ -238,9 +240,15 @@ async def _main(config: Any, headless: bool) -> None:
     type=click.Path(path_type=Path),
     help="A TOML run config; flags override its fields.",
 )
-def run(headless: bool, config_path: Path | None, **flags: Any) -> None:
+@click.option("--theme", help="The app's colour theme, e.g. aar-dark or aar-light.")
+def run(headless: bool, config_path: Path | None, theme: str | None, **flags: Any) -> None:
     """Start a swarm of research agents on a task and supervise it."""
     from engine.config import load
 
+    if theme is not None and not headless:
+        # Checked before the task is prepared, so a typo costs no waiting.
+        from aar_tui.themes import check_theme_name, load_themes
+
+        check_theme_name(theme, load_themes())
     config = load(config_path, _overrides(**flags))
-    asyncio.run(_main(config, headless))
+    asyncio.run(_main(config, headless, theme))
