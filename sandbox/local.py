@@ -105,11 +105,18 @@ class LocalSandbox(Sandbox):
         box = cls(spec, home, use, outlive_engine)
         box._warn_if_unisolated()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_etc(home / "etc")
-        hand_over_workspace(spec.workspace)
-        box.limits = box._apply_limits()
-        if box._held:
-            box._start_holder()
+        try:
+            _write_etc(home / "etc")
+            hand_over_workspace(spec.workspace)
+            box.limits = box._apply_limits()
+            if box._held:
+                box._start_holder()
+        except BaseException:
+            # a sandbox that did not start leaves nothing behind
+            if box._cgroup is not None:
+                box._cgroup.remove()
+            shutil.rmtree(home, ignore_errors=True)
+            raise
         (home / "spec.json").write_text(
             json.dumps(
                 {
