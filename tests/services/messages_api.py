@@ -17,7 +17,8 @@ and reads what the client sent in `api.requests`. When the script is empty, `res
 
 Like the real API it checks the shape of a conversation (roles alternate from a user turn,
 each tool result answers a tool use of the turn before, at most four cache breakpoints) and
-answers 400 when it is wrong, and it simulates prompt caching: a prefix that ends at a
+answers 400 when it is wrong (the scripted items, these checks and the reply bodies are in
+`messages_wire`), and it simulates prompt caching: a prefix that ends at a
 `cache_control` breakpoint and was seen before is read from the cache. Tokens are counted
 as characters / 4.
 """
@@ -35,6 +36,40 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.services.messages_wire import (
+    Drop,
+    Failure,
+    Item,
+    Reply,
+    Stall,
+    bad_tool,
+    check,
+    deltas,
+    message,
+    out_tokens,
+    segments,
+    stop_reason,
+    text,
+    thinking,
+    tokens,
+    tool,
+)
+
+__all__ = [
+    "API_KEY",
+    "MODELS",
+    "Drop",
+    "Failure",
+    "MessagesAPI",
+    "Recorded",
+    "Reply",
+    "Stall",
+    "bad_tool",
+    "text",
+    "thinking",
+    "tool",
+]
+
 API_KEY = "sk-ant-test-key"
 
 MODELS: tuple[dict[str, Any], ...] = (
@@ -42,76 +77,6 @@ MODELS: tuple[dict[str, Any], ...] = (
     {"id": "claude-sonnet-5", "display_name": "Claude Sonnet 5", "max_input_tokens": 1_000_000},
     {"id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5", "max_input_tokens": 200_000},
 )
-
-
-# ---- what the "model" says --------------------------------------------------------------
-
-
-def text(s: str) -> dict[str, Any]:
-    return {"type": "text", "text": s}
-
-
-def thinking(s: str) -> dict[str, Any]:
-    return {"type": "thinking", "thinking": s, "signature": "sig-" + uuid.uuid4().hex[:16]}
-
-
-def tool(name: str, input: dict[str, Any], id: str | None = None) -> dict[str, Any]:
-    return {
-        "type": "tool_use",
-        "id": id or "toolu_" + uuid.uuid4().hex[:20],
-        "name": name,
-        "input": input,
-    }
-
-
-def bad_tool(name: str, raw_json: str) -> dict[str, Any]:
-    """A tool use whose streamed input is not valid JSON (as a model can emit)."""
-    return {
-        "type": "tool_use",
-        "id": "toolu_" + uuid.uuid4().hex[:20],
-        "name": name,
-        "raw": raw_json,
-    }
-
-
-@dataclass
-class Reply:
-    """One assistant turn. `stop_reason` defaults to tool_use when a tool is called."""
-
-    blocks: list[dict[str, Any]]
-    stop_reason: str | None = None
-    output_tokens: int | None = None
-    # Seconds between two stream events (a slow model).
-    delay: float = 0.0
-    # When given, the stream stalls after its first delta until the event is set.
-    hold: threading.Event | None = None
-
-
-@dataclass
-class Failure:
-    """An error answer: an HTTP status with the API's error body, or (`midstream`) an SSE
-    `error` event after `message_start`, as the API sends when it overloads mid-reply."""
-
-    status: int
-    error_type: str
-    message: str = "scripted failure"
-    headers: dict[str, str] = field(default_factory=dict)
-    midstream: bool = False
-
-
-@dataclass
-class Drop:
-    """Close the connection without answering (a connection error)."""
-
-
-@dataclass
-class Stall:
-    """Answer nothing for `seconds` (a timeout on the client's side), then close."""
-
-    seconds: float
-
-
-Item = Reply | Failure | Drop | Stall
 
 
 @dataclass
@@ -123,71 +88,6 @@ class Recorded:
     usage: dict[str, int] = field(default_factory=dict)
     # When the answer's last byte was sent (monotonic), to tell server time from client time.
     done: float = 0.0
-
-
-class ContentError(ValueError):
-    pass
-
-
-def _tokens(obj: Any) -> int:
-    return max(1, len(json.dumps(obj, separators=(",", ":"))) // 4)
-
-
-def _segments(body: dict[str, Any]) -> list[tuple[Any, bool]]:
-    """The prompt in cache order (tools, system, messages' blocks), each with its breakpoint."""
-    out: list[tuple[Any, bool]] = []
-    for t in body.get("tools") or []:
-        out.append((t, "cache_control" in t))
-    system = body.get("system")
-    if isinstance(system, str):
-        out.append((system, False))
-    elif system:
-        for block in system:
-            out.append((block, "cache_control" in block))
-    for m in body.get("messages", []):
-        content = m.get("content")
-        if isinstance(content, str):
-            out.append(({"role": m["role"], "text": content}, False))
-            continue
-        for i, block in enumerate(content):
-            out.append(({"role": m["role"], "i": i, "b": block}, "cache_control" in block))
-    return out
-
-
-def _check(body: dict[str, Any]) -> None:
-    """The checks the real API makes that a client can get wrong."""
-    if not isinstance(body.get("max_tokens"), int):
-        raise ContentError("max_tokens: Field required")
-    messages = body.get("messages")
-    if not messages or messages[0].get("role") != "user":
-        raise ContentError("messages: the first message must use the `user` role")
-    previous_tool_ids: set[str] = set()
-    for n, m in enumerate(messages):
-        if n and m["role"] == messages[n - 1]["role"]:
-            raise ContentError(f"messages.{n}: roles must alternate between user and assistant")
-        content = m["content"] if isinstance(m["content"], list) else [{"type": "text"}]
-        if not content:
-            raise ContentError(f"messages.{n}: content must not be empty")
-        if m["role"] == "user":
-            answered = {b["tool_use_id"] for b in content if b.get("type") == "tool_result"}
-            if answered - previous_tool_ids:
-                raise ContentError(f"messages.{n}: tool_result for an unknown tool_use id")
-            if previous_tool_ids - answered:
-                raise ContentError(
-                    f"messages.{n}: tool_use ids were found without tool_result blocks"
-                    f" immediately after: {sorted(previous_tool_ids - answered)}"
-                )
-            previous_tool_ids = set()
-        else:
-            previous_tool_ids = {b["id"] for b in content if b.get("type") == "tool_use"}
-            for b in content:
-                if b.get("type") == "tool_use" and not isinstance(b.get("input"), dict):
-                    raise ContentError(f"messages.{n}: tool_use.input must be an object")
-    if previous_tool_ids:
-        raise ContentError("the last assistant turn's tool_use blocks have no tool_result")
-    n = sum(1 for _s, bp in _segments(body) if bp)
-    if n > 4:
-        raise ContentError(f"A maximum of 4 blocks with cache_control may be provided: {n}")
 
 
 class MessagesAPI:
@@ -281,7 +181,7 @@ class MessagesAPI:
         marks: list[tuple[str, int]] = []
         digest = hashlib.sha256()
         digest.update(str(body.get("model")).encode())
-        for seg, bp in _segments(body):
+        for seg, bp in segments(body):
             seg = (
                 {k: v for k, v in seg.items() if k != "cache_control"}
                 if isinstance(seg, dict)
@@ -290,7 +190,7 @@ class MessagesAPI:
             if isinstance(seg, dict) and isinstance(seg.get("b"), dict):
                 seg = {**seg, "b": {k: v for k, v in seg["b"].items() if k != "cache_control"}}
             digest.update(json.dumps(seg, sort_keys=True).encode())
-            total += _tokens(seg)
+            total += tokens(seg)
             if bp:
                 marks.append((digest.hexdigest(), total))
         read = 0
@@ -407,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             body = json.loads(raw)
-            _check(body)
+            check(body)
         except (ValueError, KeyError, TypeError) as exc:
             self._error(400, "invalid_request_error", str(exc))
             return
@@ -454,14 +354,14 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model", "")
         if not body.get("stream"):
             assert isinstance(item, Reply), "a mid-stream failure needs stream=true"
-            self._send_json(200, _message(message_id, model, item, usage, final=True))
+            self._send_json(200, message(message_id, model, item, usage, final=True))
             return
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", "req_" + uuid.uuid4().hex[:16])
         self.end_headers()
-        start = _message(message_id, model, item if isinstance(item, Reply) else Reply([]), usage)
+        start = message(message_id, model, item if isinstance(item, Reply) else Reply([]), usage)
         self._sse("message_start", {"type": "message_start", "message": start})
         if isinstance(item, Failure):
             self._sse(
@@ -471,12 +371,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunk(b"")
             return
         self._stream_blocks(item)
-        out = item.output_tokens if item.output_tokens is not None else _out_tokens(item)
+        out = item.output_tokens if item.output_tokens is not None else out_tokens(item)
         self._sse(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": _stop_reason(item), "stop_sequence": None},
+                "delta": {"stop_reason": stop_reason(item), "stop_sequence": None},
                 "usage": {"output_tokens": out, **usage},
             },
         )
@@ -506,63 +406,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "content_block_start",
                 {"type": "content_block_start", "index": index, "content_block": start},
             )
-            for delta in _deltas(block):
+            for delta in deltas(block):
                 self._sse(
                     "content_block_delta",
                     {"type": "content_block_delta", "index": index, "delta": delta},
                 )
                 self._pause(item, first)
             self._sse("content_block_stop", {"type": "content_block_stop", "index": index})
-
-
-def _pieces(s: str, n: int = 3) -> list[str]:
-    """A string cut in up to `n` pieces, as a model streams it."""
-    if not s:
-        return []
-    size = max(1, -(-len(s) // n))
-    return [s[i : i + size] for i in range(0, len(s), size)]
-
-
-def _deltas(block: dict[str, Any]) -> list[dict[str, Any]]:
-    kind = block["type"]
-    if kind == "text":
-        return [{"type": "text_delta", "text": p} for p in _pieces(block["text"])]
-    if kind == "thinking":
-        return [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])] + [
-            {"type": "signature_delta", "signature": block["signature"]}
-        ]
-    raw = block["raw"] if "raw" in block else json.dumps(block["input"])
-    return [{"type": "input_json_delta", "partial_json": p} for p in _pieces(raw)]
-
-
-def _stop_reason(item: Reply) -> str:
-    if item.stop_reason:
-        return item.stop_reason
-    return "tool_use" if any(b["type"] == "tool_use" for b in item.blocks) else "end_turn"
-
-
-def _out_tokens(item: Reply) -> int:
-    return max(1, sum(_tokens(b) for b in item.blocks))
-
-
-def _message(
-    message_id: str, model: str, item: Reply, usage: dict[str, int], final: bool = False
-) -> dict[str, Any]:
-    content = []
-    if final:
-        for b in item.blocks:
-            b = dict(b)
-            if "raw" in b:
-                b["input"] = {}
-                del b["raw"]
-            content.append(b)
-    return {
-        "id": message_id,
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": _stop_reason(item) if final else None,
-        "stop_sequence": None,
-        "usage": {**usage, "output_tokens": _out_tokens(item) if final else 1},
-    }
