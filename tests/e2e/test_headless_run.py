@@ -26,7 +26,7 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path):
             "--agents",
             "3",
             "--minutes",
-            "0.6",
+            "1",
             "--task",
             "toy",
             "--run-dir",

@@ -39,7 +39,8 @@ Action = Callable[[StepContext], Awaitable[bool]]
 EXPLORE = 0.15  # share of proposals drawn at random rather than mutated
 ADOPT = 0.3  # share of proposals built on another agent's better trial
 CROSS = 0.25  # share of proposals that combine my best with another agent's best
-INSIGHT_EVERY = 4  # scored trials between two insight posts
+FIRST_INSIGHT = 2  # scored trials of its own before its first insight post
+INSIGHT_EVERY = 3  # and between two later ones
 RATE_BACKOFF = 300.0
 # After this many scored trials of its own, an agent whose family trails another agent's
 # best by DRIFT_GAP drops its family's pin and builds on that best (the direction was a
@@ -78,6 +79,7 @@ class OfflineResearcher(Brain):
         self.cycles = 0
         self.agent_id = ""
         self.drifted = False
+        self.insights = 0
 
     @property
     def constraints(self) -> Constraints:
@@ -380,17 +382,21 @@ class OfflineResearcher(Brain):
                 },
             )
             return True
-        if self.scored_since_insight >= INSIGHT_EVERY:
+        # A first comparison is worth sharing early (with its n); later ones need more data.
+        due = FIRST_INSIGHT if not self.insights else INSIGHT_EVERY
+        if self.scored_since_insight >= due:
             await self._read_leaderboard(ctx)
-            effects = self.knowledge.effects()
+            # Early on a value seen once still says something; the post gives every n.
+            scored = sum(1 for t in self.knowledge.trials.values() if t.scored)
+            effects = self.knowledge.effects(min_count=1 if scored < 12 else 2)
             if effects:
-                n = sum(1 for t in self.knowledge.trials.values() if t.scored)
-                title, body = prose.insight(effects, n)
+                title, body = prose.insight(effects, scored)
                 await ctx.tools.call(
                     "forum_post",
                     {"kind": "insight", "title": title, "body": body, "tags": ["insight"]},
                 )
                 self.scored_since_insight = 0
+                self.insights += 1
         return True
 
     def _tags(self, cur: Candidate) -> list[str]:
