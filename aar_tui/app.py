@@ -94,6 +94,8 @@ class AarApp(App[None]):
         for theme in self.themes.themes.values():
             self.register_theme(theme)
         self.theme = self._wanted_theme
+        # Cells and pane lines carry theme colours: redraw them when the theme changes.
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._redraw_all())
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
         for problem in [*self.themes.problems, *self.keymap_problems]:
@@ -153,6 +155,10 @@ class AarApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, RunScreen) and screen.is_current:
                 screen.refresh_model(changes)
+
+    def _redraw_all(self) -> None:
+        if self.loaded.is_set() and isinstance(self.screen, RunScreen):
+            self.screen.refresh_all()
 
     def _tick(self) -> None:
         if isinstance(self.screen, RunScreen):
