@@ -337,3 +337,24 @@ async def test_a_job_left_holding_the_output_does_not_hold_the_result(make_box) 
     result = await box.exec("sleep 20 & echo started", timeout=15)
     assert result.stdout == "started\n" and not result.timed_out
     assert time.monotonic() - started < 5
+
+
+async def test_nothing_of_the_engine_is_visible_inside(make_box, tmp_path: Path) -> None:
+    secret = tmp_path / "hidden" / "labels.json"  # beside the bundle, as in a run directory
+    secret.parent.mkdir()
+    secret.write_text("[1, 0, 1]")
+    repo = Path(__file__).resolve().parents[2]
+    box = await make_box()
+    probes = [
+        secret,
+        repo / "tests",
+        repo / "engine",
+        "/var/run/docker.sock",
+        "/run/docker.sock",
+        Path.home() / ".cache",
+    ]
+    result = await box.exec(
+        " ; ".join(f"test -e {p} && echo VISIBLE {p}" for p in probes) + "; true"
+    )
+    assert "VISIBLE" not in result.stdout, result.stdout
+    assert (await box.exec("python -c 'import engine'")).exit_code != 0
