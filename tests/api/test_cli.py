@@ -133,3 +133,49 @@ async def test_ctl_exit_codes_say_what_went_wrong(tmp_path, env, serve):
         (engine.run_dir / "token").write_text("not-the-token\n")
         code, out = await ctl("--run", str(engine.run_dir), "agents", env=env)
         assert code == 4 and "refused the token" in out
+
+
+async def test_every_ctl_verb_answers_in_the_api_schema_with_its_exit_code(serve, env):
+    from tests.engine.harness import running
+
+    async with serve() as (engine, _api), running(engine):
+        run = ["--run", str(engine.run_dir)]
+
+        async def verb(*args: str, code: int = 0) -> object:
+            got, out = await ctl(*run, *args, "--json", env=env)
+            assert got == code, (args, out)
+            return json.loads(out) if code in (0, 1) else out
+
+        reads = await asyncio.gather(
+            verb("status"), verb("agents"), verb("show", "a1", "--events", "5"),
+            verb("forum"), verb("leaderboard"),
+        )  # fmt: skip
+        status, agents, show, forum, board = reads
+        assert status["run"]["run_id"] == engine.run_id and "seq" in status
+        assert {a["id"] for a in agents} == {"a1", "a2"}
+        assert show["agent"]["id"] == "a1" and len(show["transcript"]) == 5
+        assert isinstance(forum, list) and board == []
+
+        texts = await asyncio.gather(
+            *(ctl(*run, *args, env=env) for args in
+              (["status"], ["agents"], ["show", "a1"], ["forum"], ["leaderboard"]))
+        )  # fmt: skip
+        assert [code for code, _ in texts] == [0] * 5, texts
+        assert "a1" in texts[1][1] and "RANK" in texts[4][1]
+
+        assert (await verb("pause", "a1", "--hard"))["status"] == "applied"
+        assert (await verb("resume", "a1"))["status"] in ("applied", "pending")
+        assert (await verb("redirect", "a1", "try logconf"))["status"] in ("applied", "pending")
+        assert (await verb("spawn", "product loss", "--brain", "scripted"))["status"] == "applied"
+        assert (await verb("broadcast", "share your best configs"))["status"] == "applied"
+        assert (await verb("budget", "--submissions-per-hour", "7"))["status"] == "applied"
+        posted = await verb("post", "a plan", "look at small learning rates", "--tag", "plan")
+        assert posted["author"] == "supervisor" and posted["tags"] == ["plan"]
+        found = await verb("forum", "--search", "learning rates")
+        assert posted["id"] in [p["id"] for p in found]
+        assert (await verb("void", "999", "probing", code=1))["status"] == "refused"
+        assert (await verb("pause-all"))["status"] in ("applied", "pending")
+        assert (await verb("resume-all"))["status"] in ("applied", "pending")
+        assert (await verb("reveal"))["status"] == "applied"
+        assert (await verb("stop", "a2"))["status"] in ("applied", "pending")
+        assert (await verb("finish"))["status"] in ("applied", "pending")
