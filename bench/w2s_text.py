@@ -1,13 +1,15 @@
 """Text tasks on the real harmless-base pairs: encoding, probe training and full baselines.
 
     .venv/bin/python bench/w2s_text.py [--data FILE] [--seeds 5] [--finetune]
+    .venv/bin/python bench/w2s_text.py --cuda-check
 
 Prints: the time to encode every text of the file with MiniLM, cold (empty cache) and from
 the cache; the time to train the weak model and the strong probe once; then one baseline
 over the seeds for each hh-rlhf task (pairwise and binary, TF-IDF or two-layer MiniLM
 weak): weak, ceiling and transfer accuracy and PGR, each as mean ± standard error over
 seeds. `--finetune` adds MiniLM fine-tuned end to end (on a subset: slow on a CPU).
-Runs offline; its cache is a temporary folder, removed at the end.
+`--cuda-check` only runs a few bf16 fine-tuning steps of a small model made from a config
+on a CUDA device. Runs offline; its cache is a temporary folder, removed at the end.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def bench_encoding(data: str) -> None:
 
 def bench_baselines(data: str, seeds: int) -> None:
     from w2s.cache import Cache
+    from w2s.metrics import pgr
     from w2s.report import baseline_report
 
     for name in TASKS:
@@ -84,21 +87,30 @@ def bench_baselines(data: str, seeds: int) -> None:
             f"{name} baseline, {seeds} seeds",
             lambda name=name: baseline_report(name, seeds, data=data, cache=Cache()),
         )
-        print(f"  {report['task']}: accuracy (PGR), mean ± s.e. over {seeds} seeds")
-        print(f"    weak     {pm(report['weak']['accuracy'])}")
-        print(f"    ceiling  {pm(report['ceiling']['accuracy'])}")
+        weak, ceiling = report["weak"]["accuracy"], report["ceiling"]["accuracy"]
+        print(f"  {report['task']}: accuracy, mean ± s.e. over {seeds} seeds")
+        print(f"    weak     {pm(weak)}")
+        print(f"    ceiling  {pm(ceiling)}   gap {ceiling['mean'] - weak['mean']:+.3f}")
         for loss, row in report["transfer"].items():
-            print(f"    {loss:8} {pm(row['accuracy'])}  (PGR {pm(row['pgr'])})")
+            # The mean of per-seed PGRs explodes where one seed's gap is near zero; the PGR
+            # of the mean accuracies is the steadier figure when the gap is small.
+            of_means = pgr(row["accuracy"]["mean"], weak["mean"], ceiling["mean"])
+            shown = "undefined" if of_means is None else f"{of_means:.2f}"
+            print(
+                f"    {loss:8} {pm(row['accuracy'])}   PGR of means {shown}, "
+                f"mean of per-seed PGRs {pm(row['pgr'])}"
+            )
 
 
 def bench_finetune(data: str, seeds: int, pairs: int) -> None:
     from w2s.text.examples import cut_file, to_examples
     from w2s.text.finetune import FineTuneSettings, SequenceScorer
-    from w2s.text.formats import get_format, items_from_records
+    from w2s.text.formats import get_format, items_from_records, view_items
     from w2s.text.source import load_records, parse_source
 
     fmt = get_format("hh-rlhf")
-    items = items_from_records(fmt, load_records(parse_source(data)), data)[:pairs]
+    records = load_records(parse_source(data))
+    items = view_items(items_from_records(fmt, records, data)[:pairs], "reply")
     settings = FineTuneSettings("minilm", epochs=2, lr=5e-5, batch_size=16, max_length=128)
     ceilings, weaks, transfers = [], [], []
     for seed in range(seeds):
@@ -133,6 +145,43 @@ def bench_finetune(data: str, seeds: int, pairs: int) -> None:
         print(f"    PGR      {np.mean(gaps):.3f} over the {len(gaps)} seeds where ceiling > weak")
 
 
+def cuda_check(steps: int = 8) -> None:
+    """A few bf16 fine-tuning steps of a small BERT made from a config, on the GPU."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from w2s.text.encoders import minilm_path
+    from w2s.text.finetune import FineTuneSettings, SequenceScorer
+
+    if not torch.cuda.is_available():
+        sys.exit("--cuda-check needs a CUDA device; none is visible")
+    with tempfile.TemporaryDirectory(prefix="aar-tiny-bert-") as folder:
+        tokenizer = AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
+        config = BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=256,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            intermediate_size=1024,
+        )
+        BertForSequenceClassification(config).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        rng = np.random.default_rng(0)
+        labels = rng.integers(0, 2, size=32 * steps)
+        texts = [
+            (f"the reply was {'kind' if y else 'rude'} number {i}",) for i, y in enumerate(labels)
+        ]
+        settings = FineTuneSettings(folder, epochs=1, lr=1e-3, batch_size=32, grad_accum=2)
+        scorer = SequenceScorer(settings)
+        report = scorer.fit(texts, labels.astype(np.float32))
+        accuracy = float(((scorer.predict_proba(texts) > 0.5) == labels).mean())
+    print(
+        f"cuda check on {torch.cuda.get_device_name()}: {report.steps} steps, autocast "
+        f"{report.dtype}, loss {report.losses[0]:.3f} -> {report.losses[-1]:.3f}, "
+        f"train accuracy {accuracy:.3f}, {report.seconds:.1f} s"
+    )
+
+
 def _same(settings) -> dict:
     return {k: getattr(settings, k) for k in ("epochs", "lr", "batch_size", "max_length")}
 
@@ -143,7 +192,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--finetune", action="store_true")
     parser.add_argument("--finetune-pairs", type=int, default=600)
+    parser.add_argument("--cuda-check", action="store_true", help="Only the short GPU check.")
     args = parser.parse_args()
+    if args.cuda_check:
+        cuda_check()
+        return
     if not Path(args.data).is_file():
         sys.exit(f"no data file at {args.data}; pass --data PATH")
     with tempfile.TemporaryDirectory(prefix="aar-bench-text-") as cache:

@@ -86,7 +86,7 @@ def halve_train(items: Sequence[T], seed: int) -> tuple[list[T], list[T]]:
     return [items[i] for i in order[:middle]], [items[i] for i in order[middle:]]
 
 
-def to_examples(items: Sequence[Item], mode: str, seed: int) -> list[TextExample]:
+def to_examples(items: Sequence[Item], mode: str, seed: int | Sequence[int]) -> list[TextExample]:
     """Draw one example per item (see the module's docstring for the two modes)."""
     check_mode(mode)
     rng = np.random.default_rng(seed)

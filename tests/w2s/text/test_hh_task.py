@@ -21,9 +21,9 @@ from w2s.text.source import load_records, parse_source
 PAIR_SIDES = re.compile(rb"chosen|rejected", re.IGNORECASE)
 
 
-def test_the_real_file_is_read_in_place(hh_file: Path) -> None:
+def test_the_real_file_is_read_in_place(hh_file: Path, text_cache: Path) -> None:
     assert not hh_file.resolve().is_relative_to(Path(__file__).resolve().parents[3])
-    rows = load_records(parse_source(str(hh_file)))
+    rows = load_records(parse_source(str(hh_file)), cache_dir=text_cache)
     assert len(rows) == 2312
     assert set(rows[0]) == {"chosen", "rejected"}
 

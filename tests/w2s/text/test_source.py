@@ -41,8 +41,10 @@ def test_an_empty_value_is_refused() -> None:
         parse_source("  ")
 
 
-def test_a_local_file_reads_every_row(hh_subset: Path, hh_pairs: list[dict]) -> None:
-    rows = load_records(parse_source(str(hh_subset)))
+def test_a_local_file_reads_every_row(
+    hh_subset: Path, hh_pairs: list[dict], text_cache: Path
+) -> None:
+    rows = load_records(parse_source(str(hh_subset)), cache_dir=text_cache)
     assert rows == hh_pairs
 
 
