@@ -93,3 +93,32 @@ def test_settings_from_the_environment_name_a_bad_value():
         ClaudeSettings.from_env({"AAR_CLAUDE_THINKING": "lots"})
     with pytest.raises(ConfigError, match=r"AAR_CLAUDE_MAX_IN_FLIGHT='0'.*\[1, 1024\]"):
         ClaudeSettings.from_env({"AAR_CLAUDE_MAX_IN_FLIGHT": "0"})
+
+
+def test_aar_run_with_the_claude_brain_drives_agents_through_the_sdk(
+    api, tmp_path, local_sandboxes
+):
+    api.responder = lambda _body: Reply([text("Checking the board."), tool("leaderboard", {})])
+    env = {
+        "ANTHROPIC_API_KEY": API_KEY,
+        "ANTHROPIC_BASE_URL": api.url,
+        "AAR_CLAUDE_MODEL": "claude-haiku-4-5",
+    }
+    args = [
+        "run",
+        "--brain",
+        "claude",
+        "--headless",
+        "--agents",
+        "2",
+        "--minutes",
+        "0.1",
+        "--run-dir",
+        str(tmp_path / "run"),
+    ]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    starts = {r.body["messages"][0]["content"][0]["text"] for r in api.requests}
+    assert len(starts) == 2  # two agents, each from its own direction
+    assert {r.body["model"] for r in api.requests} == {"claude-haiku-4-5"}
+    assert api.model_listings == 1  # once per run, not once per agent
