@@ -32,7 +32,7 @@ START_TIMEOUT = 60.0
 
 @dataclass
 class DockerEngine:
-    """A Docker engine that answers at `host`; `started` when this session started it."""
+    """A Docker engine that answers at `host`; `started` when this test run started it."""
 
     host: str
     client: object
