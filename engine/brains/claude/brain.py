@@ -199,8 +199,10 @@ class ClaudeBrain(Brain):
         ]
         self._undelivered = []
         for message in fresh:
-            self.conversation.add_user_text(operator_text(message))
-            self.operator_messages = [*self.operator_messages[-4:], operator_text(message)]
+            said = operator_text(message)
+            self.conversation.add_user_text(said)
+            if said not in self.operator_messages:
+                self.operator_messages = [*self.operator_messages[-4:], said]
         if self._stuck_since is not None:
             waited = time.monotonic() - self._stuck_since
             if not fresh and waited < self.settings.stuck_wait:
@@ -212,9 +214,12 @@ class ClaudeBrain(Brain):
         try:
             turn = await self._call(ctx)
         except BaseException:
-            # Nothing of a call that did not finish is kept; its messages are read again.
-            self.conversation.restore(mark)
-            self._undelivered = fresh
+            # Nothing of a call that did not finish is kept; its messages are read again,
+            # unless a summary already took them in.
+            if self.conversation.restore(mark):
+                self._undelivered = fresh
+            else:
+                self._delivered.update(fresh)
             raise
         self._delivered.update(fresh)
         self.record(ctx, turn)

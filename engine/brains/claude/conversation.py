@@ -26,6 +26,7 @@ SHORT_OUTPUT = 600
 class Checkpoint:
     turns: int
     last_blocks: int
+    compactions: int
 
 
 class Conversation:
@@ -66,13 +67,17 @@ class Conversation:
 
     def checkpoint(self) -> Checkpoint:
         last = len(self.turns[-1]["content"]) if self.turns else 0
-        return Checkpoint(len(self.turns), last)
+        return Checkpoint(len(self.turns), last, self.compactions)
 
-    def restore(self, mark: Checkpoint) -> None:
-        """Forget what was added since `mark` (a call cut short must leave no trace)."""
+    def restore(self, mark: Checkpoint) -> bool:
+        """Forget what was added since `mark` (a call cut short must leave no trace).
+        False when a summary replaced the history since: there is nothing to take back."""
+        if mark.compactions != self.compactions:
+            return False
         del self.turns[mark.turns :]
         if self.turns:
             del self.turns[-1]["content"][mark.last_blocks :]
+        return True
 
     # ---- requests ------------------------------------------------------------------------
 
