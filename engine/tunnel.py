@@ -219,8 +219,8 @@ class SshTunnel:
                 try:
                     await self._stop_master()
                     await self._connect()
-                except EngineError:
-                    continue
+                except (EngineError, OSError):
+                    continue  # the host or the network is still away: try again later
                 self.reconnects += 1
                 backoff.reset()
                 break

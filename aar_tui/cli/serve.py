@@ -63,8 +63,10 @@ def serve(port: int | None, host: str | None, config_path: Path | None, **flags:
     from aar_tui.cli.run import _overrides
     from engine.config import load
 
-    config = load(config_path, _overrides(**flags))
+    if host is not None and port is None:
+        raise click.UsageError("--host needs --port: say which port to listen on")
     warn_if_public(host)
+    config = load(config_path, _overrides(**flags))
     asyncio.run(_serve(config, port, host))
 
 

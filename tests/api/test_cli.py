@@ -129,6 +129,13 @@ async def test_ctl_exit_codes_say_what_went_wrong(tmp_path, env, serve):
     assert code == 3 and "no running run" in out
     code, out = await ctl("budget", "--minutes", "-5", env=env)
     assert code == 2 and "minutes" in out
+    serve_bad = await start("serve", "--host", "0.0.0.0", env=env)
+    out = (await serve_bad.communicate())[0].decode()
+    assert serve_bad.returncode == 2 and "--host needs --port" in out
+    serve_public = await start("serve", "--host", "0.0.0.0", "--port", "0", "--agents", "0",
+                               env=env)  # fmt: skip
+    out = (await serve_public.communicate())[0].decode()
+    assert "warning: listening on 0.0.0.0" in out and "agents.count" in out
     async with serve() as (engine, _api):
         (engine.run_dir / "token").write_text("not-the-token\n")
         code, out = await ctl("--run", str(engine.run_dir), "agents", env=env)
