@@ -8,7 +8,7 @@ import threading
 
 from engine.brains.claude.models import CallUsage, cost_usd
 from engine.commands import Pause, Redirect, Resume, SetBudget
-from tests.claude.conftest import fast_settings, user_texts
+from tests.claude.conftest import fast_settings, last_results, user_texts
 from tests.services.messages_api import Failure, Reply, text, thinking, tool
 
 
@@ -165,3 +165,17 @@ async def test_a_spent_cost_budget_holds_the_calls_until_it_is_raised(open_swarm
     assert calls == 1 and swarm.brains["a1"].cost_usd >= 0.01
     await swarm.engine.command(SetBudget(cost_usd=10.0))
     await swarm.wait_requests(calls + 1)
+
+
+async def test_a_hard_pause_during_a_tool_answers_it_as_interrupted(open_swarm, api):
+    api.script(Reply([tool("run_command", {"command": "sleep 30"}), write(1)]))
+    swarm = await open_swarm()
+    await swarm.wait_for(lambda: swarm.events("tool_call", agent="a1"), what="the command")
+    await swarm.engine.command(Pause(agent_id="a1", hard=True))
+    api.script(Reply([write(2)]))
+    await swarm.engine.command(Resume(agent_id="a1"))
+    await swarm.wait_requests(2)
+    # The API refuses a tool use without its result: both are answered, as interrupted.
+    results = last_results(api.requests[1].body)
+    assert [r.get("is_error") for r in results] == [True, True]
+    assert all("interrupted" in r["content"] for r in results)
