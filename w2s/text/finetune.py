@@ -12,6 +12,7 @@ model fits its memory.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Sequence
@@ -107,11 +108,12 @@ class SequenceScorer:
             padding=True,
             return_tensors="pt",
         ).to(self.device)
-        with torch.autocast(
-            "cuda",
-            dtype=self.autocast_dtype or torch.float32,
-            enabled=self.autocast_dtype is not None,
-        ):
+        mixed = (
+            torch.autocast("cuda", dtype=self.autocast_dtype)
+            if self.autocast_dtype is not None
+            else contextlib.nullcontext()
+        )
+        with mixed:
             return self.model(**batch).logits.float().reshape(-1)
 
     def _logits(self, examples: Sequence[tuple[str, ...]]) -> Any:
