@@ -16,8 +16,16 @@ PANE_LINES = 200
 # A line longer than this is cut: a pane never shows more than one terminal width.
 MAX_LINE = 400
 
+# Control characters (a command's escape codes, bells) would garble a pane: dropped.
+_CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None}
+
 # Style keys a pane knows how to draw.
 STYLES = ("text", "thinking", "tool", "out", "err", "state", "good", "bad", "cmd")
+
+
+def clean(text: str) -> str:
+    """Text safe to draw in a cell grid: tabs expanded, control characters dropped."""
+    return text.translate(_CONTROL).expandtabs(4) if not text.isprintable() else text
 
 
 @dataclass
@@ -30,6 +38,7 @@ class ActivityBuffer:
     version: int = 0
 
     def add_line(self, style: str, text: str) -> None:
+        text = clean(text)
         self._close_partial()
         for part in text.splitlines() or [""]:
             self.lines.append((style, part[:MAX_LINE]))
@@ -37,6 +46,7 @@ class ActivityBuffer:
 
     def stream(self, style: str, text: str) -> None:
         """Append a delta of streamed text; a change of style starts a new line."""
+        text = clean(text)
         if self.partial_style and self.partial_style != style:
             self._close_partial()
         self.partial_style = style

@@ -16,7 +16,7 @@ from aar_tui.widgets.agents.grid import PaneGrid
 from aar_tui.widgets.agents.table import AgentTable
 
 # The table's figures change many times a second under load; people read them slower.
-TABLE_INTERVAL = 0.2
+TABLE_INTERVAL = 0.5
 
 
 class SwarmScreen(AgentActions):

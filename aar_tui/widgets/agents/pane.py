@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from aar_tui.activity import ActivityBuffer
@@ -45,6 +48,10 @@ class AgentPane(Widget, can_focus=True):
         self.buffer = buffer
         self.row = row
         self._drawn = -1
+        self._rows: list[tuple[str, str]] = []
+        self._styles: dict[str, Style] = {}
+        self._theme = ""
+        self._base = Style()
         self.set_title(row)
 
     def set_title(self, row: AgentRow) -> None:
@@ -59,17 +66,31 @@ class AgentPane(Widget, can_focus=True):
         if self.buffer.version != self._drawn and self.region.area:
             self.refresh()
 
-    def render(self) -> Text:
-        self._drawn = self.buffer.version
-        height = max(1, self.content_region.height)
-        width = max(1, self.content_region.width)
+    def render_line(self, y: int) -> Strip:
+        """The Line API: one row at a time, from rows cut once per change of buffer or size.
+
+        Much cheaper than rendering a Text each frame, which is what lets a screenful of
+        busy panes keep up with thousands of events a second.
+        """
+        width = self.content_region.width
+        height = self.content_region.height
+        if y == 0 or self._drawn != self.buffer.version:
+            self._drawn = self.buffer.version
+            self._rows = wrapped_tail(self.buffer, max(1, width), max(1, height))
+            self._base = self.rich_style  # costly to compute: once per redraw, not per row
+        base = self._base
+        if y >= len(self._rows):
+            return Strip.blank(width, base)
+        kind, text = self._rows[y]
+        return Strip([Segment(text, base + self._style(kind))]).adjust_cell_length(width, base)
+
+    def _style(self, kind: str) -> Style:
         theme = self.app.current_theme
-        out = Text(no_wrap=True, overflow="crop")
-        for i, (kind, text) in enumerate(wrapped_tail(self.buffer, width, height)):
-            if i:
-                out.append("\n")
-            out.append(text, style=line_style(theme, kind))
-        return out
+        if theme.name != self._theme:
+            self._theme, self._styles = theme.name, {}
+        if kind not in self._styles:
+            self._styles[kind] = Style.parse(line_style(theme, kind))
+        return self._styles[kind]
 
     def on_focus(self) -> None:
         self.post_message(PaneFocused(self.row.id))
