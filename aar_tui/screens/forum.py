@@ -17,7 +17,6 @@ from aar_tui.model import Changes
 from aar_tui.screens.base import RunScreen
 from aar_tui.widgets.forum.post import PostView, post_markdown
 from aar_tui.widgets.forum.threads import ThreadTree
-from engine.commands import Broadcast
 from engine.events import ForumPost
 
 KINDS = (None, "hypothesis", "result", "insight", "error", "note")
@@ -147,11 +146,12 @@ class ForumScreen(RunScreen):
     def action_write(self) -> None:
         def written(text: str | None) -> None:
             if text:
-                self.aar.send(Broadcast(text=text), "Posted, and sent to every agent.")
+                self.aar.post(text)
 
         self.app.push_screen(TextModal(
             "Write a supervisor post", multiline=True,
-            hint="Posted on the forum as the supervisor; every agent reads it."), written)
+            hint="First line: the title. Posted as the supervisor; every agent reads it."),
+            written)
 
     def action_reply(self) -> None:
         post = self._selected()
@@ -161,8 +161,7 @@ class ForumScreen(RunScreen):
 
         def written(text: str | None) -> None:
             if text:
-                self.aar.send(Broadcast(text=f"Re #{post.id} ({post.title}): {text}"),
-                              f"Reply to #{post.id} posted.")
+                self.aar.post(text, parent_id=post.id)
 
         self.app.push_screen(TextModal(f"Reply to #{post.id}: {post.title}", multiline=True,
                                        hint=f"by {post.author}"), written)

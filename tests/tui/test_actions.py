@@ -21,9 +21,9 @@ from engine.commands import (
     Stop,
     VoidSubmission,
 )
-from engine.events import AgentStatePayload
+from engine.events import AgentStatePayload, ForumPost
 from tests.tui.conftest import commands_done, make_app, settle
-from tests.tui.fake_view import FakeView
+from tests.tui.fake_view import NOW, FakeView
 from tests.tui.screen_text import screen_text
 
 
@@ -151,3 +151,29 @@ async def test_copy_uses_the_clipboard() -> None:
         await pilot.press("c")
         await pilot.pause()
         assert app.clipboard == "acc 0.86"
+
+
+class PostingView(FakeView):
+    """A view that can post on the forum itself, as the remote client can."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posts: list[tuple[str, str, int | None]] = []
+
+    async def forum_post(self, title: str, body: str = "", *, kind: str = "note",
+                         tags: tuple[str, ...] = (), parent_id: int | None = None) -> ForumPost:
+        self.posts.append((title, body, parent_id))
+        return ForumPost(id=99, author="supervisor", kind="note", title=title, body=body,
+                         parent_id=parent_id, ts=NOW)
+
+
+async def test_reply_is_a_threaded_post_when_the_view_can_post() -> None:
+    view = PostingView()
+    await _run(["2", "e", "type:Agreed", "enter", "type:run five seeds", "ctrl+s"], view)
+    assert view.commands == []
+    assert view.posts == [("Agreed", "run five seeds", 4)]
+
+
+async def test_reply_is_a_broadcast_naming_the_post_otherwise() -> None:
+    _, view, _ = await _run(["2", "e", "type:Agreed", "ctrl+s"])
+    assert view.commands == [Broadcast(text="Re #4: Agreed")]
