@@ -28,3 +28,11 @@ class ForumError(EngineError):
 
 class ScoringError(EngineError):
     """The scorer could not grade a submission; the message says why."""
+
+
+class StoreVersionError(EngineError):
+    """A run directory's store was written by a newer `aar` than this one."""
+
+
+class ResumeError(EngineError):
+    """A run cannot be resumed (no run there, its files are incomplete); the message says why."""

@@ -15,6 +15,9 @@ from typing import Any
 
 import aiosqlite
 
+from engine.migrations import STEPS, migrate
+
+# The first schema; later versions add what `engine.migrations.STEPS` holds.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, config TEXT NOT NULL, created REAL NOT NULL
@@ -75,8 +78,11 @@ class Store:
         # WAL + NORMAL: a commit survives a crash of the process; fsync at checkpoints.
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.execute("PRAGMA foreign_keys=ON")
-        await db.executescript(SCHEMA)
-        await db.commit()
+        try:
+            await migrate(db, current_schema(), str(path.parent))
+        except BaseException:
+            await db.close()
+            raise
         return cls(db, path)
 
     async def close(self) -> None:
@@ -101,6 +107,10 @@ class Store:
     async def fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
         async with self.db.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def current_schema() -> str:
+    return SCHEMA + "".join(STEPS[v] for v in sorted(STEPS))
 
 
 def dumps(obj: Any) -> str:
