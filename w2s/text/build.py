@@ -127,21 +127,18 @@ def build_text_data(
         parts_key = "+".join(sorted(parts))
         return encoded_pool(name, config, parts_key, pool, cache)
 
+    def rows(matrix: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: combine(matrix, idx) for name, idx in index.items()}
+
+    def embedding_rows(matrix: np.ndarray) -> dict[str, np.ndarray]:
+        return standardise(rows(matrix), TRAIN_SPLITS, centre=config.mode == "binary")
+
     strong_pool = encoded(config.strong)
-    strong = standardise(
-        {name: combine(strong_pool, idx) for name, idx in index.items()},
-        TRAIN_SPLITS,
-        centre=config.mode == "binary",
-    )
+    strong = embedding_rows(strong_pool)
     if config.weak == "tfidf":
+        # TF-IDF rows are already on one scale; their sparsity is what the weak model reads.
         fit_texts = [t for ex in examples["train_label"] for t in ex.texts]
-        weak_pool = tfidf_matrix(fit_texts, pool, config.tfidf_features, config.tfidf_ngrams)
-        weak = {name: combine(weak_pool, idx) for name, idx in index.items()}
+        weak = rows(tfidf_matrix(fit_texts, pool, config.tfidf_features, config.tfidf_ngrams))
     else:
-        weak_pool = strong_pool if config.weak == config.strong else encoded(config.weak)
-        weak = standardise(
-            {name: combine(weak_pool, idx) for name, idx in index.items()},
-            TRAIN_SPLITS,
-            centre=config.mode == "binary",
-        )
+        weak = embedding_rows(strong_pool if config.weak == config.strong else encoded(config.weak))
     return TaskData(**{name: Split(weak[name], strong[name], labels[name]) for name in SPLITS})

@@ -13,7 +13,8 @@ two modes:
   first is the preferred reply).
 
 Which text was preferred survives only in the label, never in a field name or in the
-order of texts: the examples of a split are in shuffled order.
+order of texts; rows follow the seeded shuffle of the cut (or the source's own order),
+which the labels do not decide.
 """
 
 from __future__ import annotations
