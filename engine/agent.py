@@ -55,6 +55,8 @@ class Agent:
         make_toolbox: Callable[[Agent, Sandbox], Toolbox],
         deadline: Callable[[], float | None],
         usage: Callable[[], tuple[int, int]] = lambda: (0, 0),
+        checkpoint: Callable[[Agent], Awaitable[None]] | None = None,
+        keep_sandbox: Callable[[], bool] = lambda: False,
     ) -> None:
         self.id = agent_id
         self.direction = direction
@@ -65,6 +67,10 @@ class Agent:
         self._make_toolbox = make_toolbox
         self._deadline = deadline
         self._used = usage  # (experiments, tokens) so far, for the budget-near check
+        self._checkpoint = checkpoint  # saves the brain's state after each step, for resume
+        self._keep_sandbox = keep_sandbox
+        # Set while a budget holds the agent paused: what ran out, in words.
+        self.budget_reason = ""
         self.state = AgentState.STARTING
         self.sandbox: Sandbox | None = None
         self.inbox: list[Message] = []
@@ -121,13 +127,19 @@ class Agent:
             return
         self._attend("")
 
+    def check_attention(self) -> None:
+        """Called now and then by the engine: a step that hangs (a model call that never
+        returns) shows as stuck without waiting for the step to end."""
+        if self.state in (AgentState.RUNNING, AgentState.WAITING):
+            self._check_attention()
+
     # ---- commands (called by the engine) ----------------------------------------------
 
     @property
     def live(self) -> bool:
         return not self.state.is_terminal and not self._stop
 
-    async def pause(self, hard: bool = False) -> CommandResult:
+    async def pause(self, hard: bool = False, reason: str = "") -> CommandResult:
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is {self.state.value}")
@@ -142,7 +154,7 @@ class Agent:
                     return CommandResult.pending("pauses once its sandbox is ready")
                 if self._step_task is None or self._step_task.done():
                     self._wake.set()
-                self._set_state(AgentState.PAUSING, "soft pause requested")
+                self._set_state(AgentState.PAUSING, reason or "soft pause requested")
                 return CommandResult.pending("pauses at the end of its current step")
             self._pause = "hard"
             await self._cut_step_short()
@@ -151,7 +163,7 @@ class Agent:
                 self._set_state(AgentState.PAUSING, "hard pause requested")
                 return CommandResult.pending("pauses once its sandbox is ready")
             await self._freeze()
-            self._set_state(AgentState.PAUSED, "hard pause")
+            self._set_state(AgentState.PAUSED, reason or "hard pause")
             return CommandResult.applied(f"{self.id} is paused and its sandbox frozen")
 
     async def _cut_step_short(self) -> None:
@@ -177,6 +189,7 @@ class Agent:
                 return CommandResult.refused(f"{self.id} is not paused")
             was_hard = self._pause == "hard" and self.state == AgentState.PAUSED
             self._pause = None
+            self.budget_reason = ""
             if was_hard and self.sandbox is not None:
                 try:
                     await self.sandbox.resume()
@@ -240,7 +253,7 @@ class Agent:
     async def _release(self) -> None:
         with contextlib.suppress(Exception):
             await self.brain.close()
-        if self.sandbox is not None:
+        if self.sandbox is not None and not self._keep_sandbox():
             # The workspace stays in the run directory; the sandbox's own state goes.
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.sandbox.stop())
@@ -257,11 +270,13 @@ class Agent:
                 self._set_state(AgentState.STOPPED, getattr(self, "_stop_reason", "stopped"))
                 return
             if self._pause is not None:
-                self._set_state(AgentState.PAUSED, f"{self._pause} pause")
+                self._set_state(AgentState.PAUSED, self.budget_reason or f"{self._pause} pause")
                 await self._wait(None)
                 continue
             self._set_state(AgentState.RUNNING, "working")
             outcome = await self._one_step(toolbox)
+            if self._checkpoint is not None:
+                await self._checkpoint(self)
             if outcome is None:
                 continue
             if outcome.done:

@@ -82,5 +82,13 @@ class Brain(ABC):
     async def step(self, ctx: StepContext) -> StepOutcome:
         """Take one step; may be cancelled at any await."""
 
+    def checkpoint(self) -> bytes | None:
+        """The brain's state after a step, saved so that a resumed run goes on from it;
+        None: nothing worth keeping (the brain starts afresh on resume)."""
+        return None
+
+    def restore(self, state: bytes) -> None:  # noqa: B027 - optional hook, as checkpoint
+        """Take back, in a fresh brain of the same kind, what `checkpoint` returned."""
+
     async def close(self) -> None:  # noqa: B027 - optional hook: most brains hold nothing
         """Release what the brain holds (connections); called once when the agent ends."""

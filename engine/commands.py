@@ -97,6 +97,9 @@ class SetBudget(Record):
     submissions_per_hour: Annotated[int, Field(ge=0)] | None = None
     tokens_per_agent: Annotated[int, Field(ge=0)] | None = None
     cost_usd: Annotated[float, Field(ge=0)] | None = None
+    cost_usd_per_agent: Annotated[float, Field(ge=0)] | None = None
+    gpu_hours: Annotated[float, Field(ge=0)] | None = None
+    gpu_hours_per_agent: Annotated[float, Field(ge=0)] | None = None
     issued_by: Issuer = "supervisor"
 
 

@@ -66,6 +66,9 @@ class BudgetConfig(_Section):
     experiments_per_agent: Annotated[int, Field(ge=0)] | None = None
     tokens_per_agent: Annotated[int, Field(ge=0)] | None = None
     cost_usd: Annotated[float, Field(ge=0)] | None = None
+    cost_usd_per_agent: Annotated[float, Field(ge=0)] | None = None
+    gpu_hours: Annotated[float, Field(ge=0)] | None = None
+    gpu_hours_per_agent: Annotated[float, Field(ge=0)] | None = None
 
 
 class RunConfig(_Section):

@@ -137,6 +137,7 @@ class Engine:
         self.deadline: float | None = None
         self.private_revealed = False
         self._spawned = 0
+        self.stats_every = STATS_EVERY  # seconds between sandbox samples and attention checks
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -341,8 +342,9 @@ class Engine:
 
     async def _sample_stats(self) -> None:
         while True:
-            await asyncio.sleep(STATS_EVERY)
+            await asyncio.sleep(self.stats_every)
             for agent in list(self.agents.values()):
+                agent.check_attention()
                 if agent.sandbox is None or agent.state.is_terminal:
                     continue
                 try:

@@ -115,6 +115,9 @@ def _set_budget(engine: Engine, cmd: SetBudget) -> CommandResult:
             "experiments_per_agent": cmd.experiments_per_agent,
             "tokens_per_agent": cmd.tokens_per_agent,
             "cost_usd": cmd.cost_usd,
+            "cost_usd_per_agent": cmd.cost_usd_per_agent,
+            "gpu_hours": cmd.gpu_hours,
+            "gpu_hours_per_agent": cmd.gpu_hours_per_agent,
             "minutes": cmd.minutes,
         }.items()
         if v is not None

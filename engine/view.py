@@ -130,6 +130,13 @@ class Budgets(Record):
     cost_used_usd: float = 0.0
     experiments_used: int = 0
     submissions_used: int = 0
+    cost_usd_per_agent: float | None = None
+    gpu_hours: float | None = None
+    gpu_hours_per_agent: float | None = None
+    tokens_used: int = 0
+    gpu_hours_used: float = 0.0
+    # Why the run is paused by a budget ("" when it is not).
+    paused_reason: str = ""
 
 
 class Snapshot(Record):

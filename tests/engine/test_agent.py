@@ -92,3 +92,18 @@ async def test_gpus_and_docker_hosts_are_handed_out_round_robin(open_engine):
     assert all(s.mounts["/bundle"] == engine.task.bundle_dir and not s.network for s in specs)
     assert all(dict(s.env) == {} for s in specs)  # nothing of the engine's environment
     await engine.close()
+
+
+async def test_a_step_that_hangs_shows_as_stuck_while_it_hangs(open_engine):
+    engine = await open_engine(
+        lambda *_: ControlledBrain(hold=3600),
+        agents={"count": 1},
+        attention={"stuck_minutes": 0.005},
+    )
+    engine.stats_every = 0.1
+    async with running(engine):
+        await until(lambda: engine.agents["a1"].attention == "stuck", what="stuck mid-step")
+        assert engine.agents["a1"]._step_task is not None  # still inside the same step
+        await engine.events.flush()
+        stats = [e for e in await engine.events.read(0, limit=5000) if e.kind == "sandbox_stats"]
+        assert stats and stats[0].agent_id == "a1"
