@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from aar_tui.activity import PANE_LINES
 from aar_tui.bindings import APP_BINDINGS
 from aar_tui.commands import AarCommands
 from aar_tui.keymap import load_keymap
@@ -39,6 +40,8 @@ from engine.events import Event
 from engine.view import EngineView
 
 FRAME_RATE = 30
+# How far back in the log a pane's first lines are looked for when the app opens.
+PREFILL_EVENTS = 5000
 # After this many seconds without events the follower re-subscribes from its last seq.
 RESUBSCRIBE_DELAY = 1.0
 
@@ -122,6 +125,7 @@ class AarApp(App[None]):
             return
         self.model.load(snap)
         self.model.add_posts(posts)
+        await self._prefill_panes()
         self.loaded.set()
         if isinstance(self.screen, RunScreen):
             self.screen.refresh_all()
@@ -136,6 +140,19 @@ class AarApp(App[None]):
             if self.model.run is not None and self.model.run.state == "finished":
                 return
             await asyncio.sleep(RESUBSCRIBE_DELAY)
+
+    async def _prefill_panes(self) -> None:
+        """Each pane starts with its agent's recent activity, not blank (after an attach)."""
+        after = max(0, self.model.seq - PREFILL_EVENTS)
+        ids = list(self.model.agents)
+        try:
+            pages = await asyncio.gather(
+                *(self.view.transcript(a, after, PANE_LINES) for a in ids))
+        except Exception as exc:  # panes then fill from live events only
+            self.notify(f"Could not load recent activity: {exc}", severity="warning")
+            return
+        for agent_id, events in zip(ids, pages, strict=True):
+            self.model.prefill(agent_id, events)
 
     # ---- the frame: apply a batch of events, redraw what changed -----------------
 

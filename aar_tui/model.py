@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aar_tui.activity import ActivityBuffer
@@ -150,6 +150,20 @@ class RunModel:
             if pgr is not None and (best is None or pgr > best):
                 best = pgr
                 self.best_history.append((row.ts, pgr))
+
+    def prefill(self, agent_id: str, events: Iterable[Event]) -> None:
+        """Fill an agent's pane with its recent past (events up to the snapshot's seq).
+
+        Only the pane and the current step change: the counters are the snapshot's.
+        """
+        row = self.agents.get(agent_id)
+        if row is None:
+            return
+        scratch = replace(row)
+        for event in events:
+            if event.seq <= self.seq and event.agent_id == agent_id:
+                self._apply_agent_event(event, scratch, event.payload, Changes(), [])
+        row.step = scratch.step
 
     def add_posts(self, posts: Iterable[ForumPost]) -> None:
         for post in posts:

@@ -97,3 +97,14 @@ def test_pane_shows_the_latest_text_as_it_streams() -> None:
     assert "a1" in changes.panes
     assert model.activity["a1"].tail(1) == [("text", "half a li")]
     assert model.agents["a1"].step == "writing"
+
+
+def test_prefill_fills_the_pane_but_keeps_the_snapshots_counters() -> None:
+    from tests.tui.fake_view import transcript_events
+
+    model = _model()
+    before = model.agents["a1"].experiments, model.agents["a1"].submissions
+    model.prefill("a1", transcript_events("a1"))
+    assert (model.agents["a1"].experiments, model.agents["a1"].submissions) == before
+    assert any("submission #1" in text for _, text in model.activity["a1"].tail(20))
+    assert model.agents["a1"].step == "submitted #1"
