@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,11 +157,16 @@ async def _summary(view: EngineView) -> None:
     click.echo(f"run directory: {snap.run.run_dir}")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 async def run_headless(engine: Any, minutes: float | None) -> None:
     view = engine.view()
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGINT, engine.finish, "interrupted")
+    # SIGINT / SIGTERM: no new steps, every agent stops, sandboxes go (or stay), exit 0.
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, engine.finish, f"interrupted ({sig.name})")
     follower = asyncio.create_task(_follow(view))
     try:
         await engine.run(minutes)
@@ -169,8 +175,9 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follower
-        with contextlib.suppress(NotImplementedError):
-            loop.remove_signal_handler(signal.SIGINT)
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
     await _summary(view)
 
 
@@ -178,6 +185,10 @@ async def run_with_app(
     engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
 ) -> None:
     app = app_class(engine.view(), theme=theme)
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGTERM, engine.finish, "interrupted (SIGTERM)"
+        )
     runner = asyncio.create_task(engine.run(minutes))
     try:
         await app.run_async()
@@ -198,25 +209,54 @@ def _app_class() -> Any | None:
     return AarApp
 
 
-async def _main(config: Any, headless: bool, theme: str | None = None) -> None:
-    from engine.api import serve_api
+async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, float | None]:
+    """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
     from engine.runtime import Engine
 
-    click.echo(f"preparing task {config.task} ...")
-    engine = await Engine.open(config)
+    keep = bool(durability.get("keep_sandboxes"))
+    target = durability.get("resume")
+    if target is None:
+        click.echo(f"preparing task {config.task} ...")
+        return await Engine.open(config, keep_sandboxes=keep), config.budget.minutes
+    from engine.resume import resume_engine
+
+    engine = await resume_engine(target, keep_sandboxes=keep)
+    minutes = durability.get("minutes")
+    if minutes is None:
+        deadline = engine.projection.run.deadline
+        left = (deadline - time.time()) / 60 if deadline else None
+        if left is not None and left <= 0:
+            await engine.close()
+            raise click.ClickException(
+                "the run's time is up: give --minutes M to run it for M more minutes"
+            )
+        minutes = left
+    click.echo(f"resuming run {engine.run_id} at seq {engine.events.committed_seq}")
+    return engine, minutes
+
+
+async def _main(
+    config: Any, headless: bool, theme: str | None = None, durability: dict[str, Any] | None = None
+) -> None:
+    from engine.alerts import alerting
+    from engine.api import serve_api
+
+    durability = durability or {}
+    engine, minutes = await open_engine(config, durability)
     try:
         # The API on the run's socket, so `aar attach` and `aar ctl` reach this run too.
-        async with serve_api(
-            engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum
+        async with (
+            serve_api(engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum),
+            alerting(engine, durability.get("on_attention")),
         ):
             app = None if headless else _app_class()
             if not headless and app is None:
                 click.echo("the supervisor app is not available here; running headless")
             if app is None:
                 click.echo(f"run {engine.run_id} in {engine.run_dir}")
-                await run_headless(engine, config.budget.minutes)
+                await run_headless(engine, minutes)
             else:
-                await run_with_app(engine, config.budget.minutes, app, theme)
+                await run_with_app(engine, minutes, app, theme)
     finally:
         await engine.close()
 
@@ -241,9 +281,46 @@ async def _main(config: Any, headless: bool, theme: str | None = None) -> None:
     help="A TOML run config; flags override its fields.",
 )
 @click.option("--theme", help="The app's colour theme, e.g. aar-dark or aar-light.")
-def run(headless: bool, config_path: Path | None, theme: str | None, **flags: Any) -> None:
+@click.option(
+    "--resume",
+    metavar="RUN_DIR",
+    help="Go on with a run that stopped (a crash too): its directory or name; --minutes M"
+    " runs it M more minutes.",
+)
+@click.option(
+    "--keep-sandboxes", is_flag=True, help="Leave the agents' sandboxes in place when it ends."
+)
+@click.option(
+    "--on-attention",
+    metavar="CMD",
+    help="A shell command run when an agent needs attention, a submission is flagged or the"
+    " run stopped unexpectedly (AAR_RUN, AAR_AGENT, AAR_REASON in its environment).",
+)
+def run(
+    headless: bool,
+    config_path: Path | None,
+    theme: str | None,
+    resume: str | None,
+    keep_sandboxes: bool,
+    on_attention: str | None,
+    **flags: Any,
+) -> None:
     """Start a swarm of research agents on a task and supervise it."""
     from engine.config import load
+
+    durability = {
+        "resume": resume,
+        "keep_sandboxes": keep_sandboxes,
+        "on_attention": on_attention,
+        "minutes": flags.get("minutes"),
+    }
+    if resume is not None:
+        given = [k for k, v in flags.items() if v is not None and k != "minutes"]
+        if given or config_path is not None:
+            raise click.UsageError(
+                "--resume takes the run's own config: give only --minutes (and --headless,"
+                f" --theme, --keep-sandboxes, --on-attention), not {', '.join(given) or '--config'}"
+            )
 
     if theme is not None and not headless:
         # Checked before the task is prepared, so a typo costs no waiting.
@@ -251,4 +328,4 @@ def run(headless: bool, config_path: Path | None, theme: str | None, **flags: An
 
         check_theme_name(theme, load_themes())
     config = load(config_path, _overrides(**flags))
-    asyncio.run(_main(config, headless, theme))
+    asyncio.run(_main(config, headless, theme, durability))

@@ -29,7 +29,7 @@ class HelpScreen(ModalScreen[None]):
         background: $surface; padding: 0 1;
     }
     HelpScreen .title { text-style: bold; }
-    HelpScreen .legend { color: $text-muted; }
+    HelpScreen .legend { color: $text-muted; width: 100%; }
     HelpScreen DataTable { height: 1fr; }
     """
 
@@ -49,7 +49,7 @@ class HelpScreen(ModalScreen[None]):
         keymap: dict[str, str] = getattr(self.app, "user_keymap", {}) or {}
         table = self.query_one(DataTable)
         table.add_column("key", width=10)
-        table.add_column("does", width=38)
+        table.add_column("does", width=24)
         table.add_column("binding id (for keymap.toml)")
         for title, group in GROUPS:
             table.add_row("", Text(title, style="bold"), "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -31,12 +32,21 @@ class AgentSummary(Static):
         theme = self.app.current_theme
         muted = "dim"
         head = theme_colour(theme, "primary")
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(style=muted, no_wrap=True, width=12)
-        grid.add_column(ratio=1, overflow="fold")
+        parts: list[Text | Table] = []
+
+        def new_grid() -> Table:
+            table = Table.grid(padding=(0, 1), expand=True)
+            table.add_column(style=muted, no_wrap=True, width=12)
+            table.add_column(ratio=1, overflow="fold")
+            parts.append(table)
+            return table
+
+        grid = new_grid()
 
         def section(title: str) -> None:
-            grid.add_row(Text(title, style="bold " + head), "")
+            nonlocal grid
+            parts.append(Text(title, style="bold " + head, overflow="ellipsis", no_wrap=True))
+            grid = new_grid()
 
         grid.add_row("direction", row.direction)
         grid.add_row("brain", row.brain + (f" ({row.model})" if row.model else ""))
@@ -78,4 +88,4 @@ class AgentSummary(Static):
         section(f"Forum posts ({len(posts)})")
         for post in sorted(posts, key=lambda p: p.ts, reverse=True)[:8]:
             grid.add_row(post.kind, post.title)
-        self.update(grid)
+        self.update(Group(*parts))
