@@ -69,6 +69,7 @@ async def main() -> None:
         seq_start, t0 = engine.events.committed_seq, time.perf_counter()
         steps_start = len(LATENCIES)
         await run
+        after = rss_bytes()
         elapsed = time.perf_counter() - t0
         events = engine.events.committed_seq - seq_start
         steps = len(LATENCIES) - steps_start
@@ -77,7 +78,11 @@ async def main() -> None:
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
     print(f"agents: {args.agents}, run: {args.seconds:.0f}s, scripted brain, local sandboxes")
     print(f"  all agents running after      {startup:8.2f} s")
-    print(f"  engine memory per agent       {(during - before) / args.agents / 1e6:8.2f} MB")
+    print(
+        f"  engine memory per agent       {(during - before) / args.agents / 1e6:8.2f} MB"
+        f" at start, {(after - before) / args.agents / 1e6:.2f} MB at the end"
+    )
+    print(f"  engine resident memory        {after / 1e6:8.0f} MB in all")
     print(f"  steps per second (all agents) {steps / elapsed:8.1f}")
     print(f"  events per second             {events / elapsed:8.0f}")
     print(
