@@ -31,6 +31,9 @@ Kinds and what they carry:
 - `budget`: the run's budgets and how much of them is used.
 - `sandbox_stats`: an agent's sandbox resource use.
 - `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
+- `watch_flag`: the reward-hacking watch saw a tool call go looking for labels (a path
+  outside the workspace and bundle, the run directory, `hidden`, the network); it flags
+  the agent, and its submissions are marked `watch` on the leaderboard.
 """
 
 from __future__ import annotations
@@ -269,6 +272,14 @@ class ErrorPayload(Record):
     fatal: bool = False
 
 
+class WatchFlagPayload(Record):
+    kind: Literal["watch_flag"] = "watch_flag"
+    call_id: str
+    tool: str
+    what: str
+    detail: str = ""
+
+
 Payload = Annotated[
     RunStatePayload
     | AgentAddedPayload
@@ -289,7 +300,8 @@ Payload = Annotated[
     | CommandPayload
     | BudgetPayload
     | SandboxStatsPayload
-    | ErrorPayload,
+    | ErrorPayload
+    | WatchFlagPayload,
     Field(discriminator="kind"),
 ]
 
@@ -316,6 +328,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "budget",
     "sandbox_stats",
     "error",
+    "watch_flag",
 )
 
 # The kinds that make up an agent's transcript (what it thought, did and got back).
@@ -332,6 +345,7 @@ TRANSCRIPT_KINDS: frozenset[str] = frozenset(
         "submission",
         "error",
         "command",
+        "watch_flag",
     }
 )
 

@@ -25,6 +25,7 @@ from engine.events import (
     ThinkingDeltaPayload,
     ToolCallPayload,
     UsagePayload,
+    WatchFlagPayload,
 )
 from engine.view import (
     AgentInfo,
@@ -37,6 +38,8 @@ from engine.view import (
 
 # Flags that keep a scored submission off the ranking (it stays listed).
 UNRANKED_FLAGS = frozenset({"degenerate", "probing"})
+# Marks every submission of an agent the reward-hacking watch flagged (ranked; voidable).
+WATCH_FLAG = "watch"
 
 
 def _rankable(e: LeaderboardEntry) -> bool:
@@ -51,6 +54,7 @@ class Projection:
         self.agents: dict[str, AgentInfo] = {}
         self.entries: dict[int, LeaderboardEntry] = {}
         self.forum: dict[int, ForumIndexEntry] = {}
+        self.watched: set[str] = set()
 
     def apply_all(self, events: list[Event]) -> None:
         for event in events:
@@ -152,6 +156,8 @@ class Projection:
                     self.forum[parent.id] = parent.model_copy(
                         update={"replies": parent.replies + 1}
                     )
+            case WatchFlagPayload() if aid:
+                self._watch(aid)
             case BudgetPayload():
                 self.budgets = self.budgets.model_copy(update=p.budgets)
             case _:
@@ -165,6 +171,15 @@ class Projection:
         agent = self.agents[aid]
         counters = agent.counters.model_copy(update=values)
         self.agents[aid] = agent.model_copy(update={"counters": counters})
+
+    def _watch(self, aid: str) -> None:
+        self.watched.add(aid)
+        agent = self.agents.get(aid)
+        if agent is not None and WATCH_FLAG not in agent.flags:
+            self.agents[aid] = agent.model_copy(update={"flags": (*agent.flags, WATCH_FLAG)})
+        for sid, e in list(self.entries.items()):
+            if e.agent_id == aid and WATCH_FLAG not in e.flags:
+                self.entries[sid] = e.model_copy(update={"flags": (*e.flags, WATCH_FLAG)})
 
     def _submission(self, event: Event, p: SubmissionPayload) -> None:
         aid = event.agent_id
@@ -181,7 +196,7 @@ class Projection:
             agent_id=aid,
             method=p.method,
             public=p.public,
-            flags=p.flags,
+            flags=(*p.flags, WATCH_FLAG) if aid in self.watched else p.flags,
             ts=event.ts,
         )
         self._rerank()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import os
 import secrets
 import time
@@ -18,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine import enginelog
 from engine.agent import Agent
 from engine.brain import Brain
 from engine.brains import make_brain, preflight
-from engine.commands import Command, CommandResult
+from engine.budgets import BudgetGuard
+from engine.commands import Command, CommandResult, SetBudget
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
 from engine.eventlog import EventLog
@@ -38,16 +42,19 @@ from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
 from engine.scoring import Scorer
-from engine.store import Store
+from engine.store import Store, dumps
 from engine.tools import Toolbox
 from engine.tools.env import ToolEnv
 from engine.view import Budgets, RunInfo
+from engine.watch import Watch
 
 if TYPE_CHECKING:
     from engine.localview import LocalView
     from sandbox import Sandbox, SandboxSpec
 
 STATS_EVERY = 10.0
+
+log = logging.getLogger("engine")
 
 BrainFactory = Callable[[str, str, int], Brain]  # (brain name, direction, seed) -> Brain
 
@@ -59,6 +66,41 @@ class PreparedTask:
     hidden_dir: Path
     baselines: dict[str, Any]  # public-half figures only: they are shown to every client
     method_defaults: dict[str, Any]
+
+    def to_json(self) -> str:
+        return dumps(
+            {
+                "task_id": self.task_id,
+                "bundle_dir": str(self.bundle_dir),
+                "hidden_dir": str(self.hidden_dir),
+                "baselines": self.baselines,
+                "method_defaults": self.method_defaults,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PreparedTask:
+        d = json.loads(text)
+        return cls(
+            task_id=d["task_id"],
+            bundle_dir=Path(d["bundle_dir"]),
+            hidden_dir=Path(d["hidden_dir"]),
+            baselines=d["baselines"],
+            method_defaults=d["method_defaults"],
+        )
+
+
+@dataclass(frozen=True)
+class RestoredAgent:
+    """An agent of a resumed run, as the store left it."""
+
+    agent_id: str
+    direction: str
+    brain: str
+    paused: bool
+    steps: int
+    brain_state: bytes | None
+    sandbox: Sandbox | None
 
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
@@ -84,6 +126,15 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
     )
 
 
+def _cache_dir() -> Path | None:
+    try:
+        from w2s.cache import default_cache_dir
+
+        return Path(default_cache_dir())
+    except Exception:  # the watch then covers the run directory and host places only
+        return None
+
+
 def _run_name(config: RunConfig) -> str:
     return config.name or time.strftime("run-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
@@ -99,6 +150,7 @@ class Engine:
         events: EventLog,
         task: PreparedTask,
         brain_factory: BrainFactory | None = None,
+        keep_sandboxes: bool = False,
     ) -> None:
         self.config = config
         self.run_id = run_id
@@ -137,6 +189,15 @@ class Engine:
         self.deadline: float | None = None
         self.private_revealed = False
         self._spawned = 0
+        # --keep-sandboxes: leave each agent's sandbox in place when the run ends.
+        self.keep_sandboxes = keep_sandboxes
+        self.restored: list[RestoredAgent] = []  # set by engine.resume before run()
+        self.unexpected_stop = False  # the engine before this one ended without finishing
+        self.budget_guard = BudgetGuard(self)
+        events.on_commit.append(self.budget_guard.on_commit)
+        self.watch = Watch(events, run_dir, _cache_dir())
+        events.on_commit.append(self.watch.on_commit)
+        self._log_handler = enginelog.attach(run_dir)
         self.stats_every = STATS_EVERY  # seconds between sandbox samples and attention checks
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -148,6 +209,7 @@ class Engine:
         *,
         brain_factory: BrainFactory | None = None,
         prepare: Callable[[RunConfig, Path], PreparedTask] = prepare_task,
+        keep_sandboxes: bool = False,
     ) -> Engine:
         if brain_factory is None:
             preflight(config.agents.brain)
@@ -164,6 +226,10 @@ class Engine:
                 "INSERT OR REPLACE INTO runs (id, name, config, created) VALUES (?,?,?,?)",
                 (run_id, run_id, config.model_dump_json(), now()),
             )
+            # Kept so that a resumed run finds its bundle and labels without preparing again.
+            await db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('task', ?)", (task.to_json(),)
+            )
         events = EventLog(store)
         await events.start()
         return cls(
@@ -174,11 +240,13 @@ class Engine:
             events=events,
             task=task,
             brain_factory=brain_factory,
+            keep_sandboxes=keep_sandboxes,
         )
 
     async def close(self) -> None:
         await self.events.close()
         await self.store.close()
+        enginelog.detach(self._log_handler)
 
     async def __aenter__(self) -> Engine:
         return self
@@ -196,13 +264,16 @@ class Engine:
     async def run(self, minutes: float | None = None) -> None:
         """Run until the deadline, `FinishRun`, or every agent has ended."""
         minutes = minutes if minutes is not None else self.config.budget.minutes
-        self.started_at = time.time()
-        self.deadline = self.started_at + minutes * 60 if minutes else None
+        begun = time.time()
+        # A resumed run keeps its first start (for elapsed time) and gets `minutes` more.
+        self.started_at = self.started_at or begun
+        self.deadline = begun + minutes * 60 if minutes else None
+        log.info("run %s in %s: running until %s", self.run_id, self.run_dir, self.deadline)
         self.events.append(
             None,
             RunStatePayload(
                 state=RunState.RUNNING,
-                reason="started",
+                reason="resumed" if self.restored else "started",
                 deadline=self.deadline,
                 task_id=self.task.task_id,
                 baselines=self.task.baselines,
@@ -212,9 +283,14 @@ class Engine:
         directions = directions_for(self.config.agents.count, self.config.agents.directions)
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
-            for direction in directions:
-                self.spawn(direction, self.config.agents.brain)
+            if self.restored:
+                for restored in self.restored:
+                    self._start_agent(restored)
+            else:
+                for direction in directions:
+                    self.spawn(direction, self.config.agents.brain)
             sampler = tg.create_task(self._sample_stats(), name="sandbox-stats")
+            guard = tg.create_task(self.budget_guard.watch(), name="budget-guard")
             await self._until_finished()
             self.events.append(
                 None, RunStatePayload(state=RunState.FINISHING, reason=self._finish_reason)
@@ -222,11 +298,29 @@ class Engine:
             for agent in list(self.agents.values()):
                 await agent.stop("the run is finishing")
             sampler.cancel()
+            guard.cancel()
         self._tg = None
+        await self._clear_sandboxes()
         self.events.append(
             None, RunStatePayload(state=RunState.FINISHED, reason=self._finish_reason)
         )
         await self.events.flush()
+        log.info("run %s finished: %s", self.run_id, self._finish_reason)
+
+    async def _clear_sandboxes(self) -> None:
+        """Remove what is left of the run's sandboxes (those of agents that failed to start,
+        or of an earlier engine), keeping the agents' own with --keep-sandboxes."""
+        import sandbox
+
+        keep = {a.sandbox.id for a in self.agents.values() if a.sandbox is not None}
+        keep = keep if self.keep_sandboxes else set()
+        try:
+            removed = await sandbox.remove_orphans(self.config.sandbox.backend, self.run_id, keep)
+        except Exception as exc:  # a sandbox backend gone away must not fail the run's end
+            log.warning("could not remove the run's leftover sandboxes: %s", exc)
+            return
+        if removed:
+            log.info("removed %d leftover sandbox(es)", removed)
 
     async def _until_finished(self) -> None:
         while not self._finish.is_set():
@@ -257,19 +351,8 @@ class Engine:
         self._spawned += 1
         agent_id = f"a{self._spawned}"
         brain_name = brain_name or self.config.agents.brain
-        brain = self._brain_factory(brain_name, direction, self.config.seed * 1000 + self._spawned)
-        agent = Agent(
-            agent_id,
-            direction,
-            brain,
-            config=self.config,
-            events=self.events,
-            make_sandbox=lambda: self._make_sandbox(agent_id),
-            make_toolbox=self._make_toolbox,
-            deadline=lambda: self.deadline,
-            usage=lambda: self._usage(agent_id),
-        )
-        self.agents[agent_id] = agent
+        agent = self._new_agent(agent_id, direction, brain_name)
+        brain = agent.brain
         self.events.append(
             agent_id,
             AgentAddedPayload(
@@ -281,6 +364,59 @@ class Engine:
         )
         self._tg.create_task(agent.run(), name=f"agent-{agent_id}")
         return agent
+
+    def _new_agent(
+        self, agent_id: str, direction: str, brain_name: str, sandbox: Sandbox | None = None
+    ) -> Agent:
+        number = int(agent_id[1:])
+        brain = self._brain_factory(brain_name, direction, self.config.seed * 1000 + number)
+
+        async def make_sandbox() -> Sandbox:
+            # A sandbox that outlived the engine (reattached on resume) is used once.
+            return sandbox if sandbox is not None else await self._make_sandbox(agent_id)
+
+        agent = Agent(
+            agent_id,
+            direction,
+            brain,
+            config=self.config,
+            events=self.events,
+            make_sandbox=make_sandbox,
+            make_toolbox=self._make_toolbox,
+            deadline=lambda: self.deadline,
+            usage=lambda: self._usage(agent_id),
+            checkpoint=self._save_brain,
+            keep_sandbox=lambda: self.keep_sandboxes,
+        )
+        self.agents[agent_id] = agent
+        return agent
+
+    def _start_agent(self, restored: RestoredAgent) -> Agent:
+        """Start an agent of a resumed run where it left off."""
+        assert self._tg is not None
+        self._spawned = max(self._spawned, int(restored.agent_id[1:]))
+        agent = self._new_agent(
+            restored.agent_id, restored.direction, restored.brain, restored.sandbox
+        )
+        agent.steps = restored.steps
+        if restored.brain_state is not None:
+            try:
+                agent.brain.restore(restored.brain_state)
+            except Exception as exc:  # a state from another version: start the brain afresh
+                log.warning("agent %s: brain state not restored: %s", agent.id, exc)
+        if restored.paused:
+            agent._pause = "soft"
+        self._tg.create_task(agent.run(), name=f"agent-{agent.id}")
+        return agent
+
+    async def _save_brain(self, agent: Agent) -> None:
+        state = agent.brain.checkpoint()
+        async with self.store.write() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO agent_state (agent_id, brain, state, steps, ts)"
+                " VALUES (?,?,?,?,?)",
+                (agent.id, agent.brain.name, state, agent.steps, now()),
+            )
 
     def _usage(self, agent_id: str) -> tuple[int, int]:
         info = self.projection.agents.get(agent_id)
@@ -371,6 +507,9 @@ class Engine:
             submissions_per_hour=self.config.scoring.submissions_per_hour,
             tokens_per_agent=b.tokens_per_agent,
             cost_usd=b.cost_usd,
+            cost_usd_per_agent=b.cost_usd_per_agent,
+            gpu_hours=b.gpu_hours,
+            gpu_hours_per_agent=b.gpu_hours_per_agent,
         )
 
     def publish_budgets(self) -> None:
@@ -383,6 +522,9 @@ class Engine:
                 "submissions_per_hour",
                 "tokens_per_agent",
                 "cost_usd",
+                "cost_usd_per_agent",
+                "gpu_hours",
+                "gpu_hours_per_agent",
             }
         )
         budgets["minutes"] = minutes
@@ -393,9 +535,20 @@ class Engine:
 
         try:
             result = await apply_command(self, cmd)
+            if isinstance(cmd, SetBudget) and result.ok:
+                await self._save_config()
+                await self.budget_guard.recheck()
         except Exception as exc:  # a command must never take the engine down
             result = CommandResult.refused(f"the command failed: {type(exc).__name__}: {exc}")
         return await record_command(self, cmd, result)
+
+    async def _save_config(self) -> None:
+        """Keep changed limits in the store, so that a resumed run has them too."""
+        async with self.store.write() as db:
+            await db.execute(
+                "UPDATE runs SET config = ? WHERE id = ?",
+                (self.config.model_dump_json(), self.run_id),
+            )
 
     def elapsed_minutes(self) -> float:
         return (time.time() - self.started_at) / 60 if self.started_at else 0.0

@@ -74,6 +74,8 @@ class AgentInfo(Record):
     counters: AgentCounters = AgentCounters()
     best_public_pgr: float | None = None
     last_activity: float | None = None
+    # Raised by the reward-hacking watch (e.g. "watch"): shown beside the agent.
+    flags: tuple[str, ...] = ()
 
 
 class LeaderboardEntry(Record):

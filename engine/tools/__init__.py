@@ -8,6 +8,7 @@ with output capped at `OUTPUT_CAP` characters.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -105,7 +106,23 @@ class Toolbox:
             ToolCallPayload(call_id=call_id, tool=str(name)[:100], input=raw, step=self.step),
         )
         started = time.monotonic()
-        result = await self._run(name, raw, call_id)
+        try:
+            result = await self._run(name, raw, call_id)
+        except asyncio.CancelledError:
+            # Cut short (a hard pause, a stop, the run's end): the log says so, so that every
+            # call has its answer.
+            env.events.append(
+                env.agent_id,
+                ToolResultPayload(
+                    call_id=call_id,
+                    tool=str(name)[:100],
+                    ok=False,
+                    output="",
+                    error="interrupted: the call was cut short before it finished",
+                    duration=round(time.monotonic() - started, 3),
+                ),
+            )
+            raise
         output, truncated = cap(result.output)
         result = result.model_copy(
             update={"output": output, "truncated": result.truncated or truncated}

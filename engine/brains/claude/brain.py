@@ -181,6 +181,28 @@ class ClaudeBrain(Brain):
             )
         return ""
 
+    def checkpoint(self) -> bytes | None:
+        c = self.conversation
+        return json.dumps(
+            {
+                "turns": c.turns,
+                "chars_per_token": c.chars_per_token,
+                "compactions": c.compactions,
+                "cost_usd": self.cost_usd,
+                "calls": self.calls,
+                "operator_messages": self.operator_messages,
+            }
+        ).encode()
+
+    def restore(self, state: bytes) -> None:
+        saved = json.loads(state)
+        self.conversation.turns = saved["turns"]
+        self.conversation.chars_per_token = saved["chars_per_token"]
+        self.conversation.compactions = saved["compactions"]
+        self.cost_usd = saved["cost_usd"]
+        self.calls = saved["calls"]
+        self.operator_messages = saved["operator_messages"]
+
     async def step(self, ctx: StepContext) -> StepOutcome:
         spent = self._over_budget(ctx)
         if spent:

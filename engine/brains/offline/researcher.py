@@ -13,6 +13,7 @@ understood and what it did not.
 from __future__ import annotations
 
 import json
+import pickle
 import random
 import time
 from collections import deque
@@ -84,6 +85,21 @@ class OfflineResearcher(Brain):
     @property
     def constraints(self) -> Constraints:
         return self.family.merge(self.redirected)
+
+    # ---- saved between runs -------------------------------------------------------------
+
+    def checkpoint(self) -> bytes | None:
+        # The store is the engine's own (mode 0700), so pickle's trust rules are met.
+        state = dict(self.__dict__)
+        state["queue"] = [action.__name__ for action in self.queue]
+        return pickle.dumps(state)
+
+    def restore(self, state: bytes) -> None:
+        saved = pickle.loads(state)  # written by this engine: see checkpoint
+        names = saved.pop("queue")
+        self.__dict__.update(saved)
+        # Actions are the researcher's own methods: bind them to this instance again.
+        self.queue = deque(getattr(self, name) for name in names)
 
     # ---- the step --------------------------------------------------------------------
 

@@ -1,0 +1,158 @@
+"""Budgets that pause: per agent and per run, tokens, cost, experiments and GPU-hours.
+
+The guard reads spend from the snapshot (so a resumed run counts what it spent before),
+pauses an agent whose own limit is reached, or every agent when a run-wide one is, with
+the reason in the agent's state; `SetBudget` calls `recheck()`, which resumes the agents
+a raised limit frees. Spend so far goes out as a `budget` event, which clients show.
+The run's length (`minutes`) is not a pause: the run ends at its deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from engine.events import AgentState, BudgetPayload, Event
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+SPEND_EVERY = 10.0
+# Kinds that change what is spent: the guard looks again when one is committed.
+_SPENDING = frozenset({"usage", "experiment_finished", "agent_added", "budget"})
+_BUSY = (AgentState.RUNNING, AgentState.WAITING, AgentState.PAUSING)
+
+log = logging.getLogger("engine.budgets")
+
+
+class BudgetGuard:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.gpu_seconds: dict[str, float] = {}
+        self.run_reason = ""
+        # GPU-hours a resumed run had used before this engine started counting.
+        self._before = 0.0
+        self._wake = asyncio.Event()
+        self._ticked = time.monotonic()
+        self._published: dict[str, object] = {}
+
+    def on_commit(self, batch: list[Event]) -> None:
+        if any(e.kind in _SPENDING for e in batch):
+            self._wake.set()
+
+    # ---- what is spent --------------------------------------------------------------
+
+    def agent_gpu_hours(self, agent_id: str) -> float:
+        return self.gpu_seconds.get(agent_id, 0.0) / 3600
+
+    def run_gpu_hours(self) -> float:
+        return self._before + sum(self.gpu_seconds.values()) / 3600
+
+    def _tick_gpu(self) -> None:
+        now = time.monotonic()
+        dt, self._ticked = now - self._ticked, now
+        for agent in self.engine.agents.values():
+            box = agent.sandbox
+            if box is not None and box.spec.gpus and agent.state in _BUSY:
+                self.gpu_seconds[agent.id] = self.gpu_seconds.get(agent.id, 0.0) + dt * len(
+                    box.spec.gpus
+                )
+
+    def agent_over(self, agent_id: str) -> str:
+        """What of the agent's own budget is spent, in words; "" when nothing is."""
+        b = self.engine.config.budget
+        info = self.engine.projection.agents.get(agent_id)
+        if info is None:
+            return ""
+        c = info.counters
+        tokens = c.tokens_in + c.tokens_out
+        if b.tokens_per_agent is not None and tokens >= b.tokens_per_agent:
+            return f"budget: tokens {tokens:,} of {b.tokens_per_agent:,} spent"
+        if b.cost_usd_per_agent is not None and c.cost_usd >= b.cost_usd_per_agent:
+            return f"budget: cost ${c.cost_usd:.2f} of ${b.cost_usd_per_agent:.2f} spent"
+        if b.experiments_per_agent is not None and c.experiments >= b.experiments_per_agent:
+            return f"budget: experiments {c.experiments} of {b.experiments_per_agent} run"
+        gpu = self.agent_gpu_hours(agent_id)
+        if b.gpu_hours_per_agent is not None and gpu >= b.gpu_hours_per_agent:
+            return f"budget: GPU-hours {gpu:.2f} of {b.gpu_hours_per_agent:.2f} used"
+        return ""
+
+    def run_over(self) -> str:
+        b = self.engine.config.budget
+        spent = self.engine.projection.budgets.cost_used_usd
+        if b.cost_usd is not None and spent >= b.cost_usd:
+            return f"run budget: cost ${spent:.2f} of ${b.cost_usd:.2f} spent"
+        gpu = self.run_gpu_hours()
+        if b.gpu_hours is not None and gpu >= b.gpu_hours:
+            return f"run budget: GPU-hours {gpu:.2f} of {b.gpu_hours:.2f} used"
+        return ""
+
+    def spend(self) -> dict[str, object]:
+        """The run's spend so far, as the fields of `engine.view.Budgets` it updates."""
+        p = self.engine.projection
+        return {
+            "elapsed_minutes": round(self.engine.elapsed_minutes(), 2),
+            "tokens_used": sum(
+                a.counters.tokens_in + a.counters.tokens_out for a in p.agents.values()
+            ),
+            "gpu_hours_used": round(self.run_gpu_hours(), 4),
+            "paused_reason": self.run_reason,
+        }
+
+    # ---- acting on it ---------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Runs for the whole run (owned by the engine's TaskGroup)."""
+        self._before = self.engine.projection.budgets.gpu_hours_used
+        self._ticked = time.monotonic()
+        last_spend = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._wake.wait()
+            self._wake.clear()
+            self._tick_gpu()
+            changed = await self.enforce()
+            if changed or time.monotonic() - last_spend >= SPEND_EVERY:
+                self.publish()
+                last_spend = time.monotonic()
+
+    def publish(self) -> None:
+        spend = self.spend()
+        moving = {k: v for k, v in spend.items() if k != "elapsed_minutes"}
+        if moving == self._published and spend["elapsed_minutes"] == 0:
+            return
+        self._published = moving
+        self.engine.events.append(None, BudgetPayload(budgets=spend))
+
+    async def enforce(self) -> bool:
+        """Pause the agents whose budget (or the run's) is spent; True if any was paused."""
+        self.run_reason = self.run_over()
+        paused = False
+        for agent in list(self.engine.agents.values()):
+            if not agent.live or agent.budget_reason or agent.state == AgentState.STARTING:
+                continue
+            reason = self.run_reason or self.agent_over(agent.id)
+            if not reason or agent.state in (AgentState.PAUSED, AgentState.PAUSING):
+                continue
+            agent.budget_reason = reason
+            result = await agent.pause(reason=reason)
+            if result.ok:
+                paused = True
+                log.info("agent %s paused: %s", agent.id, reason)
+            else:
+                agent.budget_reason = ""
+        return paused
+
+    async def recheck(self) -> None:
+        """After limits changed: resume the agents that a budget held and no longer holds."""
+        self.run_reason = self.run_over()
+        for agent in list(self.engine.agents.values()):
+            if agent.budget_reason and not (self.run_reason or self.agent_over(agent.id)):
+                await agent.resume()
+                log.info("agent %s resumed: its budget was raised", agent.id)
+        await self.enforce()
+        self.publish()
