@@ -1,0 +1,71 @@
+"""Budgets pause an agent (or the whole run) with the reason; raising them resumes it."""
+
+from __future__ import annotations
+
+from engine.brain import StepContext, StepOutcome
+from engine.commands import Pause, SetBudget
+from engine.events import AgentState
+from tests.engine.brains import ControlledBrain
+from tests.engine.harness import running, until
+
+
+class SpendingBrain(ControlledBrain):
+    """A model stand-in whose every step costs 100 tokens and one cent."""
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        ctx.usage(60, 40, 0.01, model="stand-in")
+        return await super().step(ctx)
+
+
+def _factory(_name, _direction, _seed):
+    return SpendingBrain(hold=0.01)
+
+
+def _paused_by_budget(engine, agent_id: str, words: str) -> bool:
+    agent = engine.agents[agent_id]
+    info = engine.projection.agents[agent_id]
+    return agent.state == AgentState.PAUSED and words in info.state_reason
+
+
+async def test_an_agents_token_budget_pauses_it_and_raising_it_resumes_it(
+    open_engine, sandbox_state
+):
+    engine = await open_engine(_factory, agents={"count": 1}, budget={"tokens_per_agent": 300})
+    async with running(engine):
+        await until(lambda: _paused_by_budget(engine, "a1", "budget: tokens"), what="a pause")
+        steps = engine.agents["a1"].steps
+        assert 3 <= steps <= 4  # it stops at the first step boundary past the limit
+        result = await engine.command(SetBudget(tokens_per_agent=1000))
+        assert result.ok
+        await until(lambda: engine.agents["a1"].steps > steps, what="steps after the raise")
+        # And the raised limit holds in turn.
+        await until(lambda: _paused_by_budget(engine, "a1", "budget: tokens"), what="a 2nd pause")
+        assert engine.agents["a1"].steps >= 10
+        # Spend so far is an event every client sees.
+        assert engine.projection.budgets.tokens_used >= 1000
+        assert engine.projection.budgets.tokens_per_agent == 1000
+
+
+async def test_the_runs_cost_budget_pauses_every_agent_until_raised(open_engine, sandbox_state):
+    engine = await open_engine(_factory, agents={"count": 2}, budget={"cost_usd": 0.05})
+    async with running(engine):
+        await until(
+            lambda: all(_paused_by_budget(engine, a, "run budget: cost") for a in ("a1", "a2")),
+            what="both agents paused by the run's cost budget",
+        )
+        assert engine.projection.budgets.paused_reason.startswith("run budget: cost")
+        steps = {a: engine.agents[a].steps for a in ("a1", "a2")}
+        await engine.command(SetBudget(cost_usd=10.0))
+        await until(
+            lambda: all(engine.agents[a].steps > steps[a] for a in steps), what="both resumed"
+        )
+        await until(lambda: engine.projection.budgets.paused_reason == "", what="spend event")
+
+
+async def test_a_raise_does_not_resume_an_agent_the_supervisor_paused(open_engine, sandbox_state):
+    engine = await open_engine(_factory, agents={"count": 1}, budget={"tokens_per_agent": 10**6})
+    async with running(engine):
+        await until(lambda: engine.agents["a1"].steps >= 1)
+        await engine.command(Pause(agent_id="a1", hard=True))
+        await engine.command(SetBudget(tokens_per_agent=10**7))
+        assert engine.agents["a1"].state == AgentState.PAUSED
