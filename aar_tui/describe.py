@@ -9,9 +9,41 @@ from typing import Any
 _HEADLINE = ("cmd", "command", "path", "query", "title", "config", "post_id", "digest")
 
 
+# Keys of a method config that say most about it, shown first.
+_FIRST_KEYS = ("method", "loss", "labels", "lr", "epochs")
+
+
+def compact(obj: dict[str, Any]) -> str:
+    """A dict as `key=value` words, the telling keys of a method config first."""
+    keys = [k for k in _FIRST_KEYS if k in obj] + sorted(k for k in obj if k not in _FIRST_KEYS)
+    return " ".join(f"{k}={_scalar(obj[k])}" for k in keys)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str | int | bool) or value is None:
+        return str(value)
+    return json.dumps(value, default=str)
+
+
+def describe_method(text: str, width: int = 90) -> str:
+    """A submission's method: a JSON config made readable, any other text as it is."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return short(text, width)
+    return short(obj if isinstance(obj, dict) else text, width)
+
+
 def short(value: Any, width: int = 80) -> str:
-    """A one-line rendering cut to `width` characters."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    """A one-line rendering cut to `width` characters (dicts as `key=value` words)."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict):
+        text = compact(value)
+    else:
+        text = json.dumps(value, default=str)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 

@@ -90,5 +90,11 @@ def fmt_duration(seconds: float) -> str:
 
 
 def fmt_clock(ts: float, start: float | None) -> str:
-    """A time as offset from the run's start (stable across time zones and in tests)."""
-    return "+" + fmt_duration(ts - start) if start else fmt_duration(ts % 86400)
+    """A time as offset from the run's start (stable across time zones and in tests):
+    `+MM:SS` in the first hour, `+H:MM:SS` after."""
+    if not start:
+        return fmt_duration(ts % 86400)
+    s = int(max(0, ts - start))
+    if s < 3600:
+        return f"+{s // 60:02d}:{s % 60:02d}"
+    return f"+{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -77,6 +77,7 @@ class EventsScreen(RunScreen):
                 log.write(Text(line, style=style, no_wrap=True))
         if events:
             self._shown_seq = events[-1].seq
+            log.scroll_end(animate=False)
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

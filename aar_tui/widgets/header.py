@@ -31,7 +31,16 @@ class RunHeader(Static):
     }
     """
 
+    _last: tuple[RunModel, str, str, float] | None = None
+
+    def on_resize(self) -> None:
+        # The first draw may come before the layout gave the header its width.
+        if self._last is not None:
+            model, where, connection, now = self._last
+            self.show(model, where=where, connection=connection, now=now)
+
     def show(self, model: RunModel, *, where: str, connection: str, now: float) -> None:
+        self._last = (model, where, connection, now)
         theme = self.app.current_theme
         run = model.run
         if run is None:

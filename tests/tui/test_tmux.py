@@ -23,23 +23,24 @@ AAR = Path(sys.executable).parent / "aar"
 
 
 class Tmux:
-    """One detached tmux session running a command, read with capture-pane."""
+    """A detached session on a tmux server of its own (no user config, its own size)."""
 
     def __init__(self, name: str, command: str, size: tuple[int, int]) -> None:
         self.name = name
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]),
+        self.tmux = ["tmux", "-L", name, "-f", "/dev/null"]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", name, "-x", str(size[0]),
                         "-y", str(size[1]), command], check=True)
 
     def screen(self) -> str:
-        out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+        out = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name],
                              capture_output=True, text=True, check=False)
         return out.stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "has-session", "-t", self.name],
+        return subprocess.run([*self.tmux, "has-session", "-t", self.name],
                               capture_output=True, check=False).returncode == 0
 
     def wait_for(self, what: str, ok: Callable[[str], bool], timeout: float) -> str:
@@ -53,15 +54,16 @@ class Tmux:
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{text}")
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True,
-                       check=False)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
 
 
 @pytest.fixture
 def swarm(tmp_path: Path) -> Iterator[Tmux]:
     require(shutil.which("tmux") is not None, "tmux")
     require(AAR.exists(), "the aar command in the virtualenv")
-    env = f"TERM=xterm-256color COLORTERM=truecolor PYTHONUNBUFFERED=1 AAR_CONFIG_DIR={tmp_path}"
+    # COLUMNS and LINES from the test runner would override the terminal's real size.
+    env = ("-u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor "
+           f"AAR_CONFIG_DIR={tmp_path}")
     command = (f"cd {os.getcwd()} && env {env} {AAR} run --agents 3 --task toy --minutes 10 "
                f"--run-dir {tmp_path / 'run'}; echo EXITED $?; sleep 60")
     session = Tmux(f"aar-e2e-{os.getpid()}", command, (120, 40))
@@ -85,6 +87,7 @@ def test_run_in_tmux_shows_agents_submissions_and_a_pause(swarm: Tmux) -> None:
     screen = swarm.wait_for("three agents running", lambda s: all(
         "running" in _row(s, a) for a in ("a1", "a2", "a3")), timeout=150)
     assert "toy" in screen.splitlines()[0]
+    assert len(screen.splitlines()) >= 40
 
     swarm.keys("3")
     board = swarm.wait_for("a scored submission on the leaderboard", lambda s: re.search(

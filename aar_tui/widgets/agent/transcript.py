@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Static
@@ -100,7 +102,8 @@ class Transcript(VerticalScroll, can_focus=True):
             self._open = None
             if kind == "tool_call":
                 block = ToolBlock(describe_call(p.tool, p.input))
-                block.add("tool", f"input: {p.input}")
+                for line in json.dumps(p.input, indent=2, default=str).splitlines():
+                    block.add("tool", line)
                 self._calls[p.call_id] = block
                 new.append(block)
                 touched.add(block)

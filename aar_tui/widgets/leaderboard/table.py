@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from aar_tui.describe import describe_method
 from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
 from aar_tui.model import RunModel, SubmissionRow
 
@@ -32,7 +33,7 @@ class BoardTable(DataTable[Text | str]):
             if revealed:
                 self.add_column(Text("priv", justify="right"), key="priv", width=6)
                 self.add_column(Text("gap", justify="right"), key="gap", width=6)
-            self.add_column("time", key="time", width=9)
+            self.add_column("time", key="time", width=8)
             self.add_column("flags", key="flags", width=10)
             self.add_column("method", key="method")
         else:
@@ -77,5 +78,6 @@ class BoardTable(DataTable[Text | str]):
                               style=gap_style))
         cells.append(Text(fmt_clock(sub.ts, start), style=dim))
         cells.append(Text(flags, style=theme_colour(theme, "warning") if flags else ""))
-        cells.append(Text(sub.method, style=dim, no_wrap=True, overflow="ellipsis"))
+        cells.append(Text(describe_method(sub.method), style=dim, no_wrap=True,
+                          overflow="ellipsis"))
         return cells
