@@ -177,3 +177,19 @@ async def test_reply_is_a_threaded_post_when_the_view_can_post() -> None:
 async def test_reply_is_a_broadcast_naming_the_post_otherwise() -> None:
     _, view, _ = await _run(["2", "e", "type:Agreed", "ctrl+s"])
     assert view.commands == [Broadcast(text="Re #4: Agreed")]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["type:resume all", "enter"], ResumeAll()),
+        (["type:reveal private", "enter", "y"], RevealPrivate()),
+        (["type:finish the run", "enter", "y"], FinishRun()),
+        (["type:stop", "enter", "y"], Stop(agent_id="a1")),
+        (["type:redirect", "enter", "type:go", "ctrl+s"], Redirect(agent_id="a1", text="go")),
+        (["type:broadcast", "enter", "type:hi", "ctrl+s"], Broadcast(text="hi")),
+    ],
+)
+async def test_palette_entry_sends_the_command(keys: list[str], expected: object) -> None:
+    _, view, _ = await _run(["ctrl+p", *keys])
+    assert view.commands == [expected]
