@@ -129,14 +129,19 @@ class AarApp(App[None]):
         self.loaded.set()
         if isinstance(self.screen, RunScreen):
             self.screen.refresh_all()
+        broken = False
         while True:
             try:
                 async for event in self.view.events(self.model.seq):
                     self._pending.append(event)
+                    broken = False
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # a dropped stream: say so, then resume
-                self.notify(f"Event stream broke ({exc}); resuming.", severity="warning")
+            except Exception as exc:  # a dropped stream: say so once, then keep resuming
+                if not broken:
+                    self.notify(f"Event stream broke ({exc}); resuming from event "
+                                f"{self.model.seq}.", severity="warning", title="Connection")
+                broken = True
             if self.model.run is not None and self.model.run.state == "finished":
                 return
             await asyncio.sleep(RESUBSCRIBE_DELAY)

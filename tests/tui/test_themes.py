@@ -1,4 +1,4 @@
-"""Themes as data: the project's own, a user's from the config directory, and bad input."""
+"""Themes as data (the project's, a user's, bad input) and a user's keymap."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from click.testing import CliRunner
 from aar_tui.cli import cli
 from aar_tui.errors import ThemeError
 from aar_tui.themes import check_theme_name, load_themes, parse_theme
-from engine.events import AgentStatePayload
 from tests.tui.conftest import make_app, settle
 from tests.tui.fake_view import FakeView
-from tests.tui.screen_text import screen_text
 from themes import THEMES_DIR
 
 MINE = """name = "mine"
@@ -87,16 +85,3 @@ async def test_user_keymap_rebinds_a_key_by_its_id(tmp_path: Path) -> None:
         await settle(pilot)
         assert [c.command for c in view.commands] == ["pause"]
         assert "aar.no.such" in " ".join(app.keymap_problems)
-
-
-async def test_connection_state_shows_in_the_header_and_a_toast() -> None:
-    view = FakeView()
-    app = make_app(view)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await settle(pilot)
-        view.connection_state = "reconnecting"
-        view.emit("a1", AgentStatePayload(state="running"))  # type: ignore[arg-type]
-        await settle(pilot, frames=6)
-        text = screen_text(app)
-        assert "local reconnecting" in text.splitlines()[0]
-        assert "Connection to the engine: reconnecting" in text
