@@ -11,111 +11,19 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from aar_tui.activity import ActivityBuffer
 from aar_tui.describe import describe_call, describe_event, short
-from engine.events import Event, ForumPost, Score
-from engine.view import AgentInfo, Budgets, LeaderboardEntry, RunInfo, Snapshot
+from aar_tui.rows import AgentRow, Changes, Notice, SubmissionRow
+from engine.events import Event, ForumPost
+from engine.view import Budgets, RunInfo, Snapshot
+
+__all__ = ["AgentRow", "Changes", "Notice", "RunModel", "SubmissionRow"]
 
 # Raw events kept for the events screen; older ones are dropped (the log keeps them all).
 EVENT_LOG_LINES = 5000
-
-
-@dataclass
-class AgentRow:
-    """An agent as the swarm table shows it."""
-
-    id: str
-    direction: str
-    brain: str
-    state: str
-    state_reason: str = ""
-    step: str = ""
-    experiments: int = 0
-    submissions: int = 0
-    best_pgr: float | None = None
-    tokens: int = 0
-    cost: float = 0.0
-    attention: str = ""
-    model: str | None = None
-    sandbox: str = ""
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_info(cls, info: AgentInfo) -> AgentRow:
-        c = info.counters
-        return cls(
-            id=info.id,
-            direction=info.direction,
-            brain=info.brain,
-            state=str(info.state),
-            state_reason=info.state_reason,
-            experiments=c.experiments,
-            submissions=c.submissions,
-            best_pgr=info.best_public_pgr,
-            tokens=c.tokens_in + c.tokens_out,
-            cost=c.cost_usd,
-            attention=(info.attention_reason or "attention") if info.needs_attention else "",
-            model=info.model,
-            sandbox=info.sandbox_backend,
-        )
-
-
-@dataclass
-class SubmissionRow:
-    """A submission as the leaderboard shows it."""
-
-    id: int
-    agent_id: str
-    method: str
-    ts: float
-    public: Score | None
-    private: Score | None = None
-    flags: tuple[str, ...] = ()
-    voided: bool = False
-    void_reason: str | None = None
-
-    @classmethod
-    def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
-        return cls(e.submission_id, e.agent_id, e.method, e.ts, e.public, e.private,
-                   e.flags, e.voided, e.void_reason)
-
-    @property
-    def ranked(self) -> bool:
-        return not self.voided and not self.flags and self.public is not None
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something worth a toast."""
-
-    message: str
-    severity: str = "information"  # information | warning | error
-    title: str = ""
-
-
-@dataclass
-class Changes:
-    """What one batch of events touched, so only those parts of the screen redraw."""
-
-    header: bool = False
-    agents: set[str] = field(default_factory=set)
-    agents_added: bool = False
-    panes: set[str] = field(default_factory=set)
-    board: bool = False
-    forum: bool = False
-    events: int = 0
-
-    def merge(self, other: Changes) -> None:
-        self.header |= other.header
-        self.agents |= other.agents
-        self.agents_added |= other.agents_added
-        self.panes |= other.panes
-        self.board |= other.board
-        self.forum |= other.forum
-        self.events += other.events
 
 
 class RunModel:
