@@ -427,7 +427,14 @@ class Engine:
     async def _make_sandbox(self, agent_id: str) -> Sandbox:
         import sandbox
 
-        return await sandbox.create(self.config.sandbox.backend, self.sandbox_spec(agent_id))
+        box = await sandbox.create(self.config.sandbox.backend, self.sandbox_spec(agent_id))
+        # Kept for the report: results from an unisolated sandbox are marked as such.
+        async with self.store.write() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"isolation:{agent_id}", "isolated" if box.isolated else "not isolated"),
+            )
+        return box
 
     def sandbox_spec(self, agent_id: str) -> SandboxSpec:
         """The agent's sandbox: its workspace, the bundle, limits, and its share of the

@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "attach": "aar_tui.cli.attach:attach",
     "ctl": "aar_tui.cli.ctl:ctl",
     "claude": "aar_tui.cli.claude:claude",
+    "report": "aar_tui.cli.report:report",
+    "runs": "aar_tui.cli.runs:runs",
+    "init": "aar_tui.cli.init:init",
 }
 
 HELP = {
@@ -32,6 +35,9 @@ HELP = {
     "attach": "Open the supervisor app on a running run, here or over ssh.",
     "ctl": "Read and steer a run from scripts: status, agents, pause, forum ...",
     "claude": "Claude: check the API key, its models and prompt caching.",
+    "report": "Write a run's report: Markdown, CSV leaderboard, PGR plot.",
+    "runs": "List the runs on this machine; remove or prune old ones.",
+    "init": "Write a commented example run config.",
 }
 
 

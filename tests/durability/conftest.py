@@ -64,3 +64,26 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.25)
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory) -> Path:
+    """A short headless toy run that ended by itself, for reports and run management."""
+    base = tmp_path_factory.mktemp("finished")
+    state = base / "sandbox-state"
+    env = {
+        **os.environ,
+        "AAR_SANDBOX_STATE_DIR": str(state),
+        "AAR_CACHE_DIR": str(tmp_path_factory.getbasetemp() / "durability-cache"),
+    }
+    run_dir = base / "runs" / "finished-toy"
+    done = subprocess.run(
+        [*AAR, "run", "--headless", "--agents", "2", "--minutes", "0.4", "--run-dir", str(run_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=150,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert not list(state.rglob("spec.json")), "the run left sandboxes behind"
+    return run_dir

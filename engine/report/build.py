@@ -1,0 +1,285 @@
+"""Writing the report's three files: the Markdown, the CSV leaderboard and the plot."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.report.data import RunData, SubmissionRow, load_run
+from engine.report.plot import draw_pgr
+from engine.report.reruns import SEEDS, TOP, Rerun, rerun_top
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    csv: Path
+    plot: Path
+    reruns: tuple[Rerun, ...]
+
+
+async def write_report(
+    run_dir: Path, *, out_dir: Path | None = None, top: int = TOP, seeds: tuple[int, ...] = SEEDS
+) -> ReportFiles:
+    data = await load_run(run_dir)
+    reruns = await rerun_top(data, seeds=seeds, top=top) if top else []
+    out = out_dir or run_dir / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    by_sub = {r.submission.id: r for r in reruns}
+    csv_path = _write_csv(data, by_sub, out / "leaderboard.csv")
+    plot = draw_pgr(data, out / "pgr.png")
+    md = out / "report.md"
+    md.write_text(_markdown(data, reruns, seeds))
+    return ReportFiles(md, csv_path, plot, tuple(reruns))
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+# The fields that tell methods apart, first; the rest are in the configs section and CSV.
+_KEY_FIELDS = (
+    "method",
+    "loss",
+    "labels",
+    "lr",
+    "epochs",
+    "ensemble",
+    "weight_decay",
+    "label_smoothing",
+    "aux_coef",
+    "confident_fraction",
+    "rounds",
+    "alpha",
+    "beta",
+)
+
+
+def _method(text: str, limit: int = 90) -> str:
+    try:
+        config = json.loads(text)
+    except ValueError:
+        return text[:limit]
+    if isinstance(config, dict):
+        text = " ".join(f"{k}={config[k]}" for k in _KEY_FIELDS if config.get(k) is not None)
+    return text[:limit].replace("|", "/")
+
+
+def _ranked(data: RunData) -> list[SubmissionRow]:
+    ranks = {e.submission_id: e.rank for e in data.snapshot.leaderboard}
+    rows = [s for s in data.submissions if s.scored and s.public is not None]
+    return sorted(rows, key=lambda s: (ranks.get(s.id) is None, ranks.get(s.id) or 0, s.id))
+
+
+def _write_csv(data: RunData, reruns: dict[int, Rerun], path: Path) -> Path:
+    ranks = {e.submission_id: e for e in data.snapshot.leaderboard}
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "rank",
+                "submission",
+                "agent",
+                "public_pgr",
+                "public_accuracy",
+                "private_pgr",
+                "private_accuracy",
+                "gap",
+                "flags",
+                "voided",
+                "rerun_private_pgr_mean",
+                "rerun_private_pgr_sd",
+                "rerun_seeds",
+                "method",
+            ]
+        )
+        for s in _ranked(data):
+            entry = ranks.get(s.id)
+            r = reruns.get(s.id)
+            w.writerow(
+                [
+                    entry.rank if entry and entry.rank else "",
+                    s.id,
+                    s.agent_id,
+                    _f(s.public.pgr if s.public else None),
+                    _f(s.public.accuracy if s.public else None),
+                    _f(s.private.pgr if s.private else None),
+                    _f(s.private.accuracy if s.private else None),
+                    _f(s.gap),
+                    " ".join(entry.flags if entry else s.flags),
+                    int(s.voided),
+                    _f(r.private_mean) if r else "",
+                    _f(r.private_sd) if r else "",
+                    len(r.private) if r else "",
+                    s.method,
+                ]
+            )
+    return path
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts)) if ts else "?"
+
+
+def _markdown(data: RunData, reruns: list[Rerun], seeds: tuple[int, ...]) -> str:
+    snap = data.snapshot
+    run = snap.run
+    lines = [f"# Run {run.name}", ""]
+    lines += [
+        f"- task: {run.task} ({run.task_id or '?'})",
+        f"- state: {run.state.value}; started {_when(run.started_at)},"
+        f" ended {_when(data.finished_at)}",
+        f"- agents: {len(snap.agents)} ({run.brain} brain, {run.sandbox_backend} sandboxes)",
+        f"- run directory: `{data.run_dir}`",
+        "",
+    ]
+    lines += _isolation(data) + _baselines(data) + _final(reruns, seeds) + _leaderboard(data)
+    lines += _forum(data) + _flags(data) + _spend(data)
+    lines += [
+        "",
+        "Files beside this report: `leaderboard.csv` (every scored submission),"
+        " `pgr.png` (PGR over time).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _isolation(data: RunData) -> list[str]:
+    if not data.isolation:
+        return ["**Sandboxes:** isolation not recorded (a run from before it was kept).", ""]
+    bare = sorted(a for a, ok in data.isolation.items() if not ok)
+    if not bare:
+        return ["**Sandboxes:** every agent ran in an isolated sandbox.", ""]
+    return [
+        f"**WARNING: unisolated sandboxes** ({', '.join(bare)}): these agents ran on local"
+        " sandboxes without isolation and could read the host's files. Treat their results"
+        " as unverified.",
+        "",
+    ]
+
+
+def _baselines(data: RunData) -> list[str]:
+    b = data.hidden_baselines
+    if not b:
+        base = data.snapshot.run.baselines
+        return [
+            "## Baselines",
+            "",
+            f"Weak supervisor {_f(base.get('weak_public'))}, ceiling"
+            f" {_f(base.get('ceiling_public'))} (accuracy, public half).",
+            "",
+        ]
+    rows = ["## Baselines", "", "| model | public accuracy | private accuracy |", "|---|---|---|"]
+    for name in ("weak", "ceiling"):
+        part = b.get(name, {})
+        rows.append(f"| {name} | {_f(part.get('public'))} | {_f(part.get('private'))} |")
+    rows += [
+        "",
+        f"PGR is 0 at the weak supervisor and 1 at the ceiling ({b.get('seeds')} seeds).",
+        "",
+    ]
+    return rows
+
+
+def _final(reruns: list[Rerun], seeds: tuple[int, ...]) -> list[str]:
+    rows = ["## Final ranking", ""]
+    if not reruns:
+        return [*rows, "No method was re-run (no ranked submission of a recorded experiment).", ""]
+    rows += [
+        f"The top {len(reruns)} methods by public PGR were re-run over {len(seeds)} seeds"
+        f" ({', '.join(map(str, seeds))}) and are ranked here by their mean private PGR:"
+        " the AAR rule for a result. One lucky seed is not a method.",
+        "",
+        "| rank | private PGR (mean ± sd) | public PGR (mean) | found by | submission | method |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(reruns, 1):
+        rows.append(
+            f"| {i} | {_f(r.private_mean)} ± {_f(r.private_sd)} | {_f(r.public_mean)} |"
+            f" {r.submission.agent_id} | {r.submission.id} | {_method(json.dumps(r.config))} |"
+        )
+    rows += ["", "Configs of the best methods:", ""]
+    for i, r in enumerate(reruns, 1):
+        rows += [
+            f"{i}. found by {r.submission.agent_id}:",
+            "",
+            "   ```json",
+            "   " + json.dumps(r.config, sort_keys=True),
+            "   ```",
+            "",
+        ]
+    return rows
+
+
+def _leaderboard(data: RunData) -> list[str]:
+    ranks = {e.submission_id: e for e in data.snapshot.leaderboard}
+    rows = [
+        "## Leaderboard",
+        "",
+        "Every scored submission, ranked by public PGR; the private half was held back during"
+        " the run. The gap is public minus private PGR: a large one is a method tuned to the"
+        " leaderboard.",
+        "",
+        "| rank | sub | agent | public PGR | private PGR | gap | flags | method |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in _ranked(data)[:30]:
+        e = ranks.get(s.id)
+        flags = " ".join(e.flags if e else s.flags) + (" void" if s.voided else "")
+        public = _f(s.public.pgr if s.public else None)
+        private = _f(s.private.pgr if s.private else None)
+        rows.append(
+            f"| {e.rank if e and e.rank else '-'} | {s.id} | {s.agent_id} | {public} | {private}"
+            f" | {_f(s.gap)} | {flags.strip()} | {_method(s.method)} |"
+        )
+    if not data.submissions:
+        rows.append("| | | | | | | | no submissions |")
+    return [*rows, ""]
+
+
+def _forum(data: RunData) -> list[str]:
+    rows = ["## What the forum found", ""]
+    if not data.posts:
+        return [*rows, "No results or insights were posted.", ""]
+    for p in data.posts[-20:]:
+        body = " ".join(p["body"].split())[:400]
+        rows += [f"- **{p['kind']}** #{p['id']} by {p['author']}: {p['title']}", f"  {body}"]
+    return [*rows, ""]
+
+
+def _flags(data: RunData) -> list[str]:
+    rows = ["## Flags and voided submissions", ""]
+    flagged = [s for s in data.submissions if s.flags or s.voided]
+    for s in flagged:
+        what = ", ".join(s.flags) or "no flags"
+        void = f"; voided: {s.void_reason}" if s.voided else ""
+        rows.append(f"- submission {s.id} by {s.agent_id}: {what}{void}")
+    for w in data.watch_flags:
+        rows.append(f"- watch: {w['agent_id']} ({w['what']}) {w.get('detail', '')[:200]}")
+    if len(rows) == 2:
+        rows.append("None.")
+    return [*rows, ""]
+
+
+def _spend(data: RunData) -> list[str]:
+    b = data.snapshot.budgets
+    rows = [
+        "## Spend",
+        "",
+        f"Run: {b.elapsed_minutes:.1f} minutes, {b.tokens_used:,} tokens, ${b.cost_used_usd:.2f},"
+        f" {b.experiments_used} experiments, {b.submissions_used} submissions,"
+        f" {b.gpu_hours_used:.2f} GPU-hours.",
+        "",
+        "| agent | state | steps | tokens | cost | experiments | submissions | best public PGR |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in data.snapshot.agents:
+        c = a.counters
+        rows.append(
+            f"| {a.id} | {a.state.value} | {c.steps} | {c.tokens_in + c.tokens_out:,} |"
+            f" ${c.cost_usd:.2f} | {c.experiments} | {c.submissions} | {_f(a.best_public_pgr)} |"
+        )
+    return [*rows, ""]
