@@ -14,6 +14,9 @@ import numpy as np
 from w2s.cache import Cache, digest
 from w2s.text.errors import TextTaskError
 
+# Bump when the way features are made changes, so no cache serves the old ones.
+FEATURES_VERSION = 1
+
 
 def texts_digest(texts: Sequence[str]) -> str:
     """A digest of a list of texts that changes when any text or their order changes."""
@@ -30,7 +33,7 @@ def cached_features(
 ) -> np.ndarray:
     """The matrix made by `compute`, kept in `cache` under the digest of `parts` (what
     decides it: model, task, split, texts), so it is computed once."""
-    key = digest(parts)
+    key = digest({**parts, "features_version": FEATURES_VERSION})
     hit = cache.get_arrays("features", key)
     if hit is not None and "x" in hit:
         return hit["x"]

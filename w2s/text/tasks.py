@@ -15,13 +15,12 @@ from w2s.models import linear_probe
 from w2s.tasks.base import StrongSpec, Task, TaskData
 from w2s.tasks.registry import register_task
 from w2s.text.config import TextTaskConfig
+from w2s.text.features import FEATURES_VERSION
 from w2s.text.supervisors import LogisticSupervisor
 
 # The probe's training schedule: a few hundred Adam steps on some hundreds of rows.
 PROBE = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "weight_decay": 1e-2}
 WEAK_C = 1.0
-# Bump when the way features are made changes, so no cache serves the old ones.
-FEATURES_VERSION = 1
 
 
 def text_task(
