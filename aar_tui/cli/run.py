@@ -261,6 +261,55 @@ async def _main(
         await engine.close()
 
 
+def durability_options(fn: Any) -> Any:
+    """--resume, --keep-sandboxes and --on-attention, shared by `aar run` and `aar serve`."""
+    options = [
+        click.option(
+            "--resume",
+            metavar="RUN_DIR",
+            help="Go on with a run that stopped (a crash too): its directory or name;"
+            " --minutes M runs it M more minutes.",
+        ),
+        click.option(
+            "--keep-sandboxes",
+            is_flag=True,
+            help="Leave the agents' sandboxes in place when the run ends.",
+        ),
+        click.option(
+            "--on-attention",
+            metavar="CMD",
+            help="A shell command run when an agent needs attention, a submission is flagged"
+            " or the run stopped unexpectedly (AAR_RUN, AAR_AGENT, AAR_REASON in its"
+            " environment).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def durability_flags(
+    resume: str | None,
+    keep_sandboxes: bool,
+    on_attention: str | None,
+    config_path: Path | None,
+    flags: dict[str, Any],
+) -> dict[str, Any]:
+    if resume is not None:
+        given = [k for k, v in flags.items() if v is not None and k != "minutes"]
+        if given or config_path is not None:
+            raise click.UsageError(
+                "--resume takes the run's own config: give only --minutes (and the display,"
+                f" sandbox and alert flags), not {', '.join(given) or '--config'}"
+            )
+    return {
+        "resume": resume,
+        "keep_sandboxes": keep_sandboxes,
+        "on_attention": on_attention,
+        "minutes": flags.get("minutes"),
+    }
+
+
 @click.command(name="run")
 @click.option(
     "--headless", is_flag=True, help="No app: print progress lines and a final leaderboard."
@@ -281,21 +330,7 @@ async def _main(
     help="A TOML run config; flags override its fields.",
 )
 @click.option("--theme", help="The app's colour theme, e.g. aar-dark or aar-light.")
-@click.option(
-    "--resume",
-    metavar="RUN_DIR",
-    help="Go on with a run that stopped (a crash too): its directory or name; --minutes M"
-    " runs it M more minutes.",
-)
-@click.option(
-    "--keep-sandboxes", is_flag=True, help="Leave the agents' sandboxes in place when it ends."
-)
-@click.option(
-    "--on-attention",
-    metavar="CMD",
-    help="A shell command run when an agent needs attention, a submission is flagged or the"
-    " run stopped unexpectedly (AAR_RUN, AAR_AGENT, AAR_REASON in its environment).",
-)
+@durability_options
 def run(
     headless: bool,
     config_path: Path | None,
@@ -308,19 +343,7 @@ def run(
     """Start a swarm of research agents on a task and supervise it."""
     from engine.config import load
 
-    durability = {
-        "resume": resume,
-        "keep_sandboxes": keep_sandboxes,
-        "on_attention": on_attention,
-        "minutes": flags.get("minutes"),
-    }
-    if resume is not None:
-        given = [k for k, v in flags.items() if v is not None and k != "minutes"]
-        if given or config_path is not None:
-            raise click.UsageError(
-                "--resume takes the run's own config: give only --minutes (and --headless,"
-                f" --theme, --keep-sandboxes, --on-attention), not {', '.join(given) or '--config'}"
-            )
+    durability = durability_flags(resume, keep_sandboxes, on_attention, config_path, flags)
 
     if theme is not None and not headless:
         # Checked before the task is prepared, so a typo costs no waiting.

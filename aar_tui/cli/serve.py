@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from aar_tui.cli.run import durability_options
+
 
 def run_options(fn: Any) -> Any:
     """The run options of `aar run`, with the same names and meaning."""
@@ -58,16 +60,26 @@ def warn_if_public(host: str | None) -> None:
     help="Also listen on this TCP port (loopback unless --host; 0: any free port).",
 )
 @click.option("--host", help="The address for --port; anything but loopback prints a warning.")
-def serve(port: int | None, host: str | None, config_path: Path | None, **flags: Any) -> None:
+@durability_options
+def serve(
+    port: int | None,
+    host: str | None,
+    config_path: Path | None,
+    resume: str | None,
+    keep_sandboxes: bool,
+    on_attention: str | None,
+    **flags: Any,
+) -> None:
     """Run the engine headless and serve its API (the run dir's socket; --port for TCP)."""
-    from aar_tui.cli.run import _overrides
+    from aar_tui.cli.run import _overrides, durability_flags
     from engine.config import load
 
     if host is not None and port is None:
         raise click.UsageError("--host needs --port: say which port to listen on")
+    durability = durability_flags(resume, keep_sandboxes, on_attention, config_path, flags)
     warn_if_public(host)
     config = load(config_path, _overrides(**flags))
-    asyncio.run(_serve(config, port, host))
+    asyncio.run(_serve(config, port, host, durability))
 
 
 async def _follow(view: Any) -> None:
@@ -79,23 +91,29 @@ async def _follow(view: Any) -> None:
             click.echo(line)
 
 
-async def _serve(config: Any, port: int | None, host: str | None) -> None:
+async def _serve(
+    config: Any, port: int | None, host: str | None, durability: dict[str, Any]
+) -> None:
+    from aar_tui.cli.run import open_engine
+    from engine.alerts import alerting
     from engine.api import serve_api
-    from engine.runtime import Engine
 
-    engine = await Engine.open(config)
+    engine, minutes = await open_engine(config, durability)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.finish, f"stopped by {signal.Signals(sig).name}")
     try:
-        async with serve_api(
-            engine.view(),
-            engine.run_dir,
-            run_id=engine.run_id,
-            forum=engine.forum,
-            port=port,
-            host=host,
-        ) as api:
+        async with (
+            serve_api(
+                engine.view(),
+                engine.run_dir,
+                run_id=engine.run_id,
+                forum=engine.forum,
+                port=port,
+                host=host,
+            ) as api,
+            alerting(engine, durability.get("on_attention")),
+        ):
             click.echo(f"run {engine.run_id} in {engine.run_dir}")
             for place in api.where():
                 click.echo(f"serving the API on {place}")
@@ -104,7 +122,7 @@ async def _serve(config: Any, port: int | None, host: str | None) -> None:
             click.echo(f"from another machine: aar attach ssh://HOST{engine.run_dir}")
             follower = asyncio.create_task(_follow(engine.view()), name="progress")
             try:
-                await engine.run()
+                await engine.run(minutes)
             finally:
                 follower.cancel()
             # Let attached clients read the last events before the API goes away.

@@ -66,6 +66,8 @@ class SwarmScreen(AgentActions):
             self.grid.show(self.model)
             self._show_page_label()
         self._table_dirty |= changes.agents
+        if self.table.state_changed(self.model, changes.agents):
+            self._flush_table()  # a state change (a pause landing) shows at once
         self.grid.refresh_panes(self.model, changes.panes, changes.agents)
 
     def _flush_table(self) -> None:

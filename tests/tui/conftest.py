@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from textual.pilot import Pilot
 
@@ -25,6 +26,16 @@ async def settle(pilot: Pilot, frames: int = 3) -> None:
     await pilot.pause()
     await asyncio.sleep(frames / app.frame_rate)
     await pilot.pause()
+
+
+async def wait_until(pilot: Pilot, what: str, check: Callable[[], bool],
+                     timeout: float = 5.0) -> None:
+    """Poll the app until `check()` holds; fail naming `what` after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
 
 
 async def commands_done(app: AarApp) -> None:

@@ -22,7 +22,7 @@ from engine.commands import (
     VoidSubmission,
 )
 from engine.events import AgentStatePayload, ForumPost
-from tests.tui.conftest import commands_done, make_app, settle
+from tests.tui.conftest import commands_done, make_app, settle, wait_until
 from tests.tui.fake_view import NOW, FakeView
 from tests.tui.screen_text import screen_text
 
@@ -88,12 +88,11 @@ async def test_pause_shows_pausing_at_once_then_paused_when_it_lands() -> None:
         await settle(pilot)
         await pilot.press("p")
         await commands_done(app)
-        await settle(pilot, frames=8)
-        assert "◐ pausing" in screen_text(app)
+        await wait_until(pilot, "pausing on screen",
+                         lambda: "◐ pausing" in screen_text(app).splitlines()[2], timeout=1)
         view.emit("a1", AgentStatePayload(state="paused", previous="pausing"))  # type: ignore[arg-type]
-        await settle(pilot, frames=8)
-        text = screen_text(app)
-    assert "‖ paused" in text.splitlines()[2]
+        await wait_until(pilot, "paused on screen",
+                         lambda: "‖ paused" in screen_text(app).splitlines()[2], timeout=2)
 
 
 async def test_refused_command_says_why() -> None:

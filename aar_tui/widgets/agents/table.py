@@ -65,6 +65,11 @@ class AgentTable(DataTable[Text | str]):
             for key, cell in zip(keys, self._cells(row), strict=True):
                 self.update_cell(agent_id, key, cell)
 
+    def state_changed(self, model: RunModel, ids: set[str]) -> set[str]:
+        """The agents among `ids` whose state differs from what the table shows."""
+        return {a for a in ids if a in model.agents and a in self._cache
+                and self._cache[a][0] != model.agents[a].state}
+
     def on_resize(self) -> None:
         if self.size.width != self._width and self.app.is_running:
             model = getattr(self.screen, "model", None)
