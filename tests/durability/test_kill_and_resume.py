@@ -152,3 +152,41 @@ def test_sigint_ends_a_run_with_exit_0_and_no_sandboxes(tmp_path, aar_env, sandb
             proc.kill()
             proc.wait(10)
     assert not list(sandbox_state.rglob("spec.json"))
+
+
+def test_keep_sandboxes_leaves_them_for_a_later_look(tmp_path, aar_env, sandbox_state):
+    import asyncio
+
+    import sandbox
+
+    run_dir = tmp_path / "run"
+    proc = start_aar(
+        [
+            *("run", "--headless", "--agents", "1", "--minutes", "5", "--keep-sandboxes"),
+            *("--run-dir", str(run_dir)),
+        ],
+        aar_env,
+        tmp_path / "run.log",
+    )
+    try:
+        wait_for(
+            lambda: (
+                query(
+                    run_dir / "store.sqlite", "SELECT COUNT(*) FROM events WHERE kind = 'tool_call'"
+                )[0][0]
+                >= 1
+            ),
+            timeout=120,
+            what="the agent's first tool call",
+            proc=proc,
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    kept = list(sandbox_state.rglob("spec.json"))
+    assert len(kept) == 1
+    run_id = query(run_dir / "store.sqlite", "SELECT id FROM runs")[0][0]
+    assert asyncio.run(sandbox.remove_orphans("local", run_id, set())) == 1
