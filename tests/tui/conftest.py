@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from aar_tui.app import AarApp
 from tests.tui.fake_view import FakeView, clock, transcript_events
 
+# A path with no file: the tests never read the keymap of the machine they run on.
+NO_KEYMAP = Path(__file__).parent / "no-such-keymap.toml"
+
 
 def make_app(view: FakeView | None = None, **kwargs: object) -> AarApp:
     """The app on a fake view, with no user themes or keymap from this machine."""
     kwargs.setdefault("theme_dirs", ())
-    kwargs.setdefault("keymap_path", None)
+    kwargs.setdefault("keymap_path", NO_KEYMAP)
     return AarApp(view or FakeView(), clock=clock, **kwargs)  # type: ignore[arg-type]
 
 
