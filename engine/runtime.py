@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -135,8 +136,53 @@ def _cache_dir() -> Path | None:
         return None
 
 
+# Words that make a default run name easy to say and to tell apart from its neighbours.
+_WORDS = (
+    "amber",
+    "birch",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "grove",
+    "heron",
+    "iris",
+    "juniper",
+    "kestrel",
+    "lark",
+    "maple",
+    "nova",
+    "otter",
+    "pine",
+    "quartz",
+    "raven",
+    "sage",
+    "tern",
+    "umber",
+    "vale",
+    "willow",
+    "yarrow",
+    "zephyr",
+    "aspen",
+    "brook",
+    "coral",
+    "dune",
+    "elm",
+)
+
+
 def _run_name(config: RunConfig) -> str:
-    return config.name or time.strftime("run-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+    """The run's name: the config's, or a readable one such as `toy-nov27-1012-heron`."""
+    if config.name:
+        return config.name
+    task = re.sub(r"[^a-z0-9]+", "-", config.task.lower()).strip("-")[:16] or "run"
+    stamp = time.strftime("%b%d-%H%M").lower()
+    taken = default_runs_dir()
+    for _ in range(8):
+        name = f"{task}-{stamp}-{secrets.choice(_WORDS)}"
+        if not (taken / name).exists():
+            return name
+    return f"{task}-{stamp}-{secrets.token_hex(3)}"
 
 
 class Engine:

@@ -95,6 +95,8 @@ def _status_text(snap: Any) -> str:
         f"budget   {b.elapsed_minutes:.1f} of {b.minutes or '∞'} min, "
         f"{b.experiments_used} experiments, {b.submissions_used} submissions, "
         f"${b.cost_used_usd:.2f}" + (f" of ${b.cost_usd:.2f}" if b.cost_usd else ""),
+        f"spent    {b.tokens_used:,} tokens, {b.gpu_hours_used:.2f} GPU-hours"
+        + (f"; paused: {b.paused_reason}" if b.paused_reason else ""),
         f"seq      {snap.seq}",
     ]
     return "\n".join(lines)
@@ -341,6 +343,9 @@ _steer(
         click.option("--submissions-per-hour", type=int),
         click.option("--tokens-per-agent", type=int),
         click.option("--cost-usd", type=float),
+        click.option("--cost-usd-per-agent", type=float),
+        click.option("--gpu-hours", type=float, help="The whole run's GPU-hours."),
+        click.option("--gpu-hours-per-agent", type=float),
     ],
 )
 _steer(

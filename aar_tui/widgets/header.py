@@ -68,6 +68,8 @@ class RunHeader(Static):
         best.append(fmt_pgr(model.best_pgr), style="bold " + theme_colour(theme, "success"))
         parts.append((8, best))
         b = model.budgets
+        if b.paused_reason:  # a run-wide budget holds every agent: say so before all else
+            parts.append((9, Text(f"⏸ {b.paused_reason}", style=theme_colour(theme, "warning"))))
         parts.append((5, Text(f"${b.cost_used_usd:.2f}" +
                               (f"/${b.cost_usd:.2f}" if b.cost_usd else ""))))
         if b.minutes:
