@@ -17,7 +17,6 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from aar_tui.activity import PANE_LINES
 from aar_tui.bindings import APP_BINDINGS
 from aar_tui.commands import AarCommands
 from aar_tui.keymap import load_keymap
@@ -40,8 +39,10 @@ from engine.events import Event
 from engine.view import EngineView
 
 FRAME_RATE = 30
-# How far back in the log a pane's first lines are looked for when the app opens.
-PREFILL_EVENTS = 5000
+# How far back in the log a pane's first lines are looked for when the app opens, and how
+# many of an agent's events are read from there (the oldest first, so the window is short).
+PREFILL_EVENTS = 2000
+PREFILL_LIMIT = 1000
 # After this many seconds without events the follower re-subscribes from its last seq.
 RESUBSCRIBE_DELAY = 1.0
 
@@ -152,7 +153,7 @@ class AarApp(App[None]):
         ids = list(self.model.agents)
         try:
             pages = await asyncio.gather(
-                *(self.view.transcript(a, after, PANE_LINES) for a in ids))
+                *(self.view.transcript(a, after, PREFILL_LIMIT) for a in ids))
         except Exception as exc:  # panes then fill from live events only
             self.notify(f"Could not load recent activity: {exc}", severity="warning")
             return
