@@ -1,4 +1,4 @@
-"""Budgets that pause: per agent and per run, tokens, cost, experiments and GPU-hours.
+"""Budgets that pause: per agent and per run, tokens, cost, wall time, experiments, GPU-hours.
 
 The guard reads spend from the snapshot (so a resumed run counts what it spent before),
 pauses an agent whose own limit is reached, or every agent when a run-wide one is, with
@@ -32,6 +32,7 @@ class BudgetGuard:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.gpu_seconds: dict[str, float] = {}
+        self.active_seconds: dict[str, float] = {}  # working time, paused time left out
         self.run_reason = ""
         # GPU-hours a resumed run had used before this engine started counting.
         self._before = 0.0
@@ -55,8 +56,11 @@ class BudgetGuard:
         now = time.monotonic()
         dt, self._ticked = now - self._ticked, now
         for agent in self.engine.agents.values():
+            if agent.state not in _BUSY:
+                continue
+            self.active_seconds[agent.id] = self.active_seconds.get(agent.id, 0.0) + dt
             box = agent.sandbox
-            if box is not None and box.spec.gpus and agent.state in _BUSY:
+            if box is not None and box.spec.gpus:
                 self.gpu_seconds[agent.id] = self.gpu_seconds.get(agent.id, 0.0) + dt * len(
                     box.spec.gpus
                 )
@@ -75,6 +79,9 @@ class BudgetGuard:
             return f"budget: cost ${c.cost_usd:.2f} of ${b.cost_usd_per_agent:.2f} spent"
         if b.experiments_per_agent is not None and c.experiments >= b.experiments_per_agent:
             return f"budget: experiments {c.experiments} of {b.experiments_per_agent} run"
+        minutes = self.active_seconds.get(agent_id, 0.0) / 60
+        if b.minutes_per_agent is not None and minutes >= b.minutes_per_agent:
+            return f"budget: working time {minutes:.1f} of {b.minutes_per_agent:g} minutes"
         gpu = self.agent_gpu_hours(agent_id)
         if b.gpu_hours_per_agent is not None and gpu >= b.gpu_hours_per_agent:
             return f"budget: GPU-hours {gpu:.2f} of {b.gpu_hours_per_agent:.2f} used"
@@ -106,7 +113,9 @@ class BudgetGuard:
 
     async def watch(self) -> None:
         """Runs for the whole run (owned by the engine's TaskGroup)."""
-        self._before = self.engine.projection.budgets.gpu_hours_used
+        # Restored agents brought their own GPU time; the rest is of agents that ended.
+        restored = sum(self.gpu_seconds.values()) / 3600
+        self._before = max(0.0, self.engine.projection.budgets.gpu_hours_used - restored)
         self._ticked = time.monotonic()
         last_spend = 0.0
         while True:

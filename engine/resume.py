@@ -188,9 +188,9 @@ async def _surviving_sandboxes(engine: Engine) -> dict[str, Sandbox]:
 
 async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
     saved = {
-        agent_id: (brain, state, steps)
-        for agent_id, brain, state, steps in await engine.store.fetchall(
-            "SELECT agent_id, brain, state, steps FROM agent_state"
+        row[0]: row[1:]
+        for row in await engine.store.fetchall(
+            "SELECT agent_id, brain, state, steps, active_seconds, gpu_seconds FROM agent_state"
         )
     }
     boxes = await _surviving_sandboxes(engine)
@@ -200,7 +200,9 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
     for info in infos:
         if not _resumable(info.state, info.state_reason):
             continue
-        brain, state, steps = saved.get(info.id, (info.brain, None, info.counters.steps))
+        brain, state, steps, active, gpu = saved.get(
+            info.id, (info.brain, None, info.counters.steps, 0.0, 0.0)
+        )
         if brain != info.brain:
             state = None
         paused = info.state in (AgentState.PAUSED, AgentState.PAUSING)
@@ -217,6 +219,8 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
                 steps=max(steps, info.counters.steps),
                 brain_state=state,
                 sandbox=box,
+                active_seconds=active,
+                gpu_seconds=gpu,
             )
         )
     for box in boxes.values():  # sandboxes of agents that ended: not needed any more

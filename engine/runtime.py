@@ -102,6 +102,8 @@ class RestoredAgent:
     steps: int
     brain_state: bytes | None
     sandbox: Sandbox | None
+    active_seconds: float = 0.0
+    gpu_seconds: float = 0.0
 
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
@@ -445,6 +447,8 @@ class Engine:
             restored.agent_id, restored.direction, restored.brain, restored.sandbox
         )
         agent.steps = restored.steps
+        self.budget_guard.active_seconds[agent.id] = restored.active_seconds
+        self.budget_guard.gpu_seconds[agent.id] = restored.gpu_seconds
         if restored.brain_state is not None:
             try:
                 agent.brain.restore(restored.brain_state)
@@ -457,11 +461,20 @@ class Engine:
 
     async def _save_brain(self, agent: Agent) -> None:
         state = agent.brain.checkpoint()
+        guard = self.budget_guard
         async with self.store.write() as db:
             await db.execute(
-                "INSERT OR REPLACE INTO agent_state (agent_id, brain, state, steps, ts)"
-                " VALUES (?,?,?,?,?)",
-                (agent.id, agent.brain.name, state, agent.steps, now()),
+                "INSERT OR REPLACE INTO agent_state (agent_id, brain, state, steps,"
+                " active_seconds, gpu_seconds, ts) VALUES (?,?,?,?,?,?,?)",
+                (
+                    agent.id,
+                    agent.brain.name,
+                    state,
+                    agent.steps,
+                    guard.active_seconds.get(agent.id, 0.0),
+                    guard.gpu_seconds.get(agent.id, 0.0),
+                    now(),
+                ),
             )
 
     def _usage(self, agent_id: str) -> tuple[int, int]:
@@ -561,6 +574,7 @@ class Engine:
             tokens_per_agent=b.tokens_per_agent,
             cost_usd=b.cost_usd,
             cost_usd_per_agent=b.cost_usd_per_agent,
+            minutes_per_agent=b.minutes_per_agent,
             gpu_hours=b.gpu_hours,
             gpu_hours_per_agent=b.gpu_hours_per_agent,
         )
@@ -576,6 +590,7 @@ class Engine:
                 "tokens_per_agent",
                 "cost_usd",
                 "cost_usd_per_agent",
+                "minutes_per_agent",
                 "gpu_hours",
                 "gpu_hours_per_agent",
             }

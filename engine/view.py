@@ -133,6 +133,7 @@ class Budgets(Record):
     experiments_used: int = 0
     submissions_used: int = 0
     cost_usd_per_agent: float | None = None
+    minutes_per_agent: float | None = None
     gpu_hours: float | None = None
     gpu_hours_per_agent: float | None = None
     tokens_used: int = 0

@@ -59,6 +59,7 @@ minutes = 60.0                # the run's length; it ends at this point
 # tokens_per_agent = 2000000
 # cost_usd = 50.0             # the whole run, in US dollars
 # cost_usd_per_agent = 10.0
+# minutes_per_agent = 240.0   # an agent's working time, paused time not counted
 # gpu_hours = 24.0            # the whole run
 # gpu_hours_per_agent = 8.0
 """

@@ -19,6 +19,7 @@ STEPS: dict[int, str] = {
     2: """
 CREATE TABLE IF NOT EXISTS agent_state (
     agent_id TEXT PRIMARY KEY, brain TEXT NOT NULL, state BLOB, steps INTEGER NOT NULL,
+    active_seconds REAL NOT NULL DEFAULT 0, gpu_seconds REAL NOT NULL DEFAULT 0,
     ts REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -69,3 +69,12 @@ async def test_a_raise_does_not_resume_an_agent_the_supervisor_paused(open_engin
         await engine.command(Pause(agent_id="a1", hard=True))
         await engine.command(SetBudget(tokens_per_agent=10**7))
         assert engine.agents["a1"].state == AgentState.PAUSED
+
+
+async def test_an_agents_working_time_budget_pauses_it(open_engine, sandbox_state):
+    engine = await open_engine(_factory, agents={"count": 1}, budget={"minutes_per_agent": 0.02})
+    async with running(engine):
+        await until(lambda: _paused_by_budget(engine, "a1", "budget: working time"), what="a pause")
+        assert engine.budget_guard.active_seconds["a1"] >= 1.2
+        await engine.command(SetBudget(minutes_per_agent=60))
+        await until(lambda: engine.agents["a1"].state != AgentState.PAUSED, what="resumed")
