@@ -192,3 +192,22 @@ async def test_reply_is_a_broadcast_naming_the_post_otherwise() -> None:
 async def test_palette_entry_sends_the_command(keys: list[str], expected: object) -> None:
     _, view, _ = await _run(["ctrl+p", *keys])
     assert view.commands == [expected]
+
+
+async def test_revealed_private_scores_show_with_their_gap() -> None:
+    from engine.events import PrivateRevealedPayload, RevealedScore, Score
+
+    view = FakeView()
+    app = make_app(view)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert "gap" not in screen_text(app)
+        view.emit(None, PrivateRevealedPayload(by="supervisor", scores=(RevealedScore(
+            submission_id=1, agent_id="a1", private=Score(accuracy=0.84, pgr=0.3, n=500)),)))
+        await settle(pilot, frames=6)
+        text = screen_text(app)
+    row = next(line for line in text.splitlines() if "#1 " in line)
+    assert "0.412" in row and "0.300" in row and "-0.112" in row
+    assert "gap" in text and "private scores shown" in text
