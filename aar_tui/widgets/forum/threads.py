@@ -15,7 +15,7 @@ KIND_COLOUR = {"result": "success", "hypothesis": "primary", "insight": "accent"
 
 class ThreadTree(Tree[int]):
     DEFAULT_CSS = """
-    ThreadTree { width: 1fr; min-width: 30; }
+    ThreadTree { width: 1fr; min-width: 30; overflow-x: hidden; }
     """
 
     def __init__(self, **kwargs: object) -> None:
