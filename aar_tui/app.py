@@ -140,8 +140,11 @@ class AarApp(App[None]):
                 raise
             except Exception as exc:  # a dropped stream: say so once, then keep resuming
                 if not broken:
-                    self.notify(f"Event stream broke ({exc}); resuming from event "
-                                f"{self.model.seq}.", severity="warning", title="Connection")
+                    self.notify(
+                        f"Event stream broke ({exc}); resuming from event {self.model.seq}.",
+                        severity="warning",
+                        title="Connection",
+                    )
                 broken = True
             if self.model.run is not None and self.model.run.state == "finished":
                 return
@@ -153,7 +156,8 @@ class AarApp(App[None]):
         ids = list(self.model.agents)
         try:
             pages = await asyncio.gather(
-                *(self.view.transcript(a, after, PREFILL_LIMIT) for a in ids))
+                *(self.view.transcript(a, after, PREFILL_LIMIT) for a in ids)
+            )
         except Exception as exc:  # panes then fill from live events only
             self.notify(f"Could not load recent activity: {exc}", severity="warning")
             return
@@ -195,8 +199,11 @@ class AarApp(App[None]):
         if state == "connected" and before != "connected":
             self.notify("Connected to the engine again.", title="Connection")
         elif state in ("reconnecting", "disconnected"):
-            self.notify(f"Connection to the engine: {state}.", title="Connection",
-                        severity="error" if state == "disconnected" else "warning")
+            self.notify(
+                f"Connection to the engine: {state}.",
+                title="Connection",
+                severity="error" if state == "disconnected" else "warning",
+            )
         self._tick()
 
     def draw_header(self, header: RunHeader) -> None:
@@ -216,8 +223,11 @@ class AarApp(App[None]):
             self.notify(f"{command.command} failed: {exc}", severity="error", title="Command")
             return None
         if result.status == "refused":
-            self.notify(f"{command.command} refused: {result.reason or 'no reason given'}",
-                        severity="error", title="Refused")
+            self.notify(
+                f"{command.command} refused: {result.reason or 'no reason given'}",
+                severity="error",
+                title="Refused",
+            )
             return result
         self._show_at_once(command, result)
         self.notify(done or f"{command.command} {result.status}", title="Command")
@@ -286,9 +296,14 @@ class AarApp(App[None]):
             if text:
                 self.send(Broadcast(text=text), "Broadcast sent to every agent.")
 
-        self.push_screen(TextModal("Broadcast to all agents", multiline=True,
-                                   hint="Posted on the forum and read by every agent."),
-                         written)
+        self.push_screen(
+            TextModal(
+                "Broadcast to all agents",
+                multiline=True,
+                hint="Posted on the forum and read by every agent.",
+            ),
+            written,
+        )
 
     def action_pause_all(self) -> None:
         self.send(PauseAll())
@@ -312,10 +327,14 @@ class AarApp(App[None]):
             if yes:
                 self.send(RevealPrivate())
 
-        self.push_screen(ConfirmModal(
-            "Reveal the private scores?",
-            "Every client and agent sees them from now on; this cannot be undone.",
-            "Reveal"), confirmed)
+        self.push_screen(
+            ConfirmModal(
+                "Reveal the private scores?",
+                "Every client and agent sees them from now on; this cannot be undone.",
+                "Reveal",
+            ),
+            confirmed,
+        )
 
     def action_finish(self) -> None:
         from aar_tui.modals.confirm import ConfirmModal
@@ -324,9 +343,10 @@ class AarApp(App[None]):
             if yes:
                 self.send(FinishRun())
 
-        self.push_screen(ConfirmModal("Finish the run?",
-                                      "Every agent stops; the run's records stay.",
-                                      "Finish"), confirmed)
+        self.push_screen(
+            ConfirmModal("Finish the run?", "Every agent stops; the run's records stay.", "Finish"),
+            confirmed,
+        )
 
     def action_next_theme(self) -> None:
         names = sorted(self.available_themes)

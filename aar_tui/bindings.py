@@ -19,8 +19,14 @@ APP_BINDINGS: list[Binding] = [
     Binding("b", "app.broadcast", "Broadcast", id="aar.run.broadcast", show=False),
     Binding("z", "app.pause_all", "Pause all", id="aar.run.pause_all", show=False),
     Binding("Z", "app.resume_all", "Resume all", id="aar.run.resume_all", show=False),
-    Binding("dollar_sign", "app.budget", "Raise budget", id="aar.run.budget",
-            key_display="$", show=False),
+    Binding(
+        "dollar_sign",
+        "app.budget",
+        "Raise budget",
+        id="aar.run.budget",
+        key_display="$",
+        show=False,
+    ),
     Binding("ctrl+r", "app.reveal", "Reveal private scores", id="aar.run.reveal", show=False),
     Binding("F", "app.finish", "Finish the run", id="aar.run.finish", show=False),
     Binding("ctrl+t", "app.next_theme", "Next theme", id="aar.theme.next", show=False),
@@ -39,10 +45,22 @@ AGENT_BINDINGS: list[Binding] = [
 
 SWARM_BINDINGS: list[Binding] = [
     Binding("enter", "open_agent", "Open", id="aar.swarm.open", show=False),
-    Binding("right_square_bracket", "page(1)", "Next panes", id="aar.swarm.next_page",
-            key_display="]", show=False),
-    Binding("left_square_bracket", "page(-1)", "Previous panes", id="aar.swarm.prev_page",
-            key_display="[", show=False),
+    Binding(
+        "right_square_bracket",
+        "page(1)",
+        "Next panes",
+        id="aar.swarm.next_page",
+        key_display="]",
+        show=False,
+    ),
+    Binding(
+        "left_square_bracket",
+        "page(-1)",
+        "Previous panes",
+        id="aar.swarm.prev_page",
+        key_display="[",
+        show=False,
+    ),
     Binding("tab", "app.focus_next", "Table/panes", id="aar.swarm.focus", show=False),
 ]
 

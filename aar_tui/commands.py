@@ -20,10 +20,13 @@ class AarCommands(Provider):
     def _entries(self) -> list[tuple[str, str, Binding, bool]]:
         entries: list[tuple[str, str, Binding, bool]] = []
         seen: set[str] = set()
-        screen_bindings = [b for b in getattr(self.screen, "BINDINGS", [])
-                           if isinstance(b, Binding)]
-        for binding, on_app in [*((b, False) for b in screen_bindings),
-                                *((b, True) for b in APP_BINDINGS)]:
+        screen_bindings = [
+            b for b in getattr(self.screen, "BINDINGS", []) if isinstance(b, Binding)
+        ]
+        for binding, on_app in [
+            *((b, False) for b in screen_bindings),
+            *((b, True) for b in APP_BINDINGS),
+        ]:
             if binding.action in seen or binding.action.endswith("quit"):
                 continue
             seen.add(binding.action)
@@ -45,5 +48,9 @@ class AarCommands(Provider):
         for name, help_text, binding, on_app in self._entries():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self._run, binding, on_app),
-                          help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(name),
+                    partial(self._run, binding, on_app),
+                    help=help_text,
+                )

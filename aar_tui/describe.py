@@ -96,8 +96,9 @@ def describe_event(p: Any) -> str:
         if not p.ok:
             return f"✗ experiment #{p.experiment_id} failed: {short(p.error or '', 80)}"
         reused = " (reused)" if p.reused else ""
-        return (f"✓ experiment #{p.experiment_id}{reused} {p.duration:.1f}s "
-                f"{short(p.diagnostics, 70)}")
+        return (
+            f"✓ experiment #{p.experiment_id}{reused} {p.duration:.1f}s {short(p.diagnostics, 70)}"
+        )
     if kind == "forum_post":
         return f"✎ {p.post.kind} #{p.post.id} by {p.post.author}: {short(p.post.title, 60)}"
     if kind == "submission":

@@ -1,7 +1,7 @@
 """A user's keymap: binding ids mapped to keys, from `keymap.toml` in the config directory.
 
-    "aar.agent.pause" = "ctrl+p"
-    "aar.agent.redirect" = "i,R"
+"aar.agent.pause" = "ctrl+p"
+"aar.agent.redirect" = "i,R"
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ def load_keymap(path: Path | None, problems: list[str]) -> dict[str, str]:
     keymap: dict[str, str] = {}
     for binding_id, keys in data.items():
         if binding_id not in ids:
-            problems.append(f"keymap {path}: unknown binding id {binding_id!r}; "
-                            "the help screen (?) lists every id")
+            problems.append(
+                f"keymap {path}: unknown binding id {binding_id!r}; "
+                "the help screen (?) lists every id"
+            )
         elif not isinstance(keys, str) or not keys.strip():
-            problems.append(f"keymap {path}: {binding_id} must be a key such as \"ctrl+p\"")
+            problems.append(f'keymap {path}: {binding_id} must be a key such as "ctrl+p"')
         else:
             keymap[binding_id] = keys
     return keymap

@@ -140,8 +140,9 @@ class RunModel:
         if kind == "run_state":
             self._apply_run_state(ev, p, ch)
         elif kind == "agent_added" and aid:
-            self.agents[aid] = AgentRow(aid, p.direction, p.brain, "starting",
-                                        model=p.model, sandbox=p.sandbox_backend)
+            self.agents[aid] = AgentRow(
+                aid, p.direction, p.brain, "starting", model=p.model, sandbox=p.sandbox_backend
+            )
             self.activity.setdefault(aid, ActivityBuffer())
             ch.agents_added = ch.header = True
         elif kind == "budget":
@@ -161,15 +162,19 @@ class RunModel:
             if self.run:
                 self.run = self.run.model_copy(update={"private_revealed": True})
             ch.board = True
-            notices.append(Notice("Private scores are revealed on the leaderboard.",
-                                  title="Private scores"))
+            notices.append(
+                Notice("Private scores are revealed on the leaderboard.", title="Private scores")
+            )
         elif kind == "forum_post":
             self.posts[p.post.id] = p.post
             ch.forum = True
         elif kind == "command" and p.status == "refused":
             what = p.command.get("command", "command")
-            notices.append(Notice(f"{what} refused: {p.reason or 'no reason given'}",
-                                  "warning", "Command refused"))
+            notices.append(
+                Notice(
+                    f"{what} refused: {p.reason or 'no reason given'}", "warning", "Command refused"
+                )
+            )
         if row is None or aid is None:
             return
         self._apply_agent_event(ev, row, p, ch, notices)
@@ -190,8 +195,9 @@ class RunModel:
     def _apply_budget(self, budgets: dict[str, Any], ch: Changes) -> None:
         known = {k: v for k, v in budgets.items() if k in Budgets.model_fields}
         try:
-            self.budgets = self.budgets.model_copy(update=Budgets(**known).model_dump(
-                include=set(known)))
+            self.budgets = self.budgets.model_copy(
+                update=Budgets(**known).model_dump(include=set(known))
+            )
         except ValueError:
             return  # a figure the app cannot read is left as it was, never a crash
         ch.header = True
@@ -203,13 +209,19 @@ class RunModel:
         self.submissions[p.submission_id] = row
         ch.board = ch.header = True
         if row.flags:
-            notices.append(Notice(f"{aid}: submission #{row.id} flagged {', '.join(row.flags)}",
-                                  "warning", "Flagged submission"))
+            notices.append(
+                Notice(
+                    f"{aid}: submission #{row.id} flagged {', '.join(row.flags)}",
+                    "warning",
+                    "Flagged submission",
+                )
+            )
         pgr = row.public.pgr if row.ranked and row.public else None
         if pgr is not None and (before is None or pgr > before):
             self.best_history.append((ev.ts, pgr))
-            notices.append(Notice(f"{aid} reached public PGR {pgr:.3f} (#{row.id})",
-                                  title="New best PGR"))
+            notices.append(
+                Notice(f"{aid} reached public PGR {pgr:.3f} (#{row.id})", title="New best PGR")
+            )
 
     def _recompute_best(self) -> None:
         self.best_history = []
@@ -238,12 +250,17 @@ class RunModel:
             ch.agents.add(aid)
             if p.needs_attention:
                 detail = p.detail or p.reason.replace("_", " ")
-                notices.append(Notice(f"{aid} needs attention: {detail}", "warning",
-                                      "Needs attention"))
+                notices.append(
+                    Notice(f"{aid} needs attention: {detail}", "warning", "Needs attention")
+                )
             return
         if kind == "sandbox_stats":
-            row.stats = {"cpu_percent": p.cpu_percent, "memory_bytes": p.memory_bytes,
-                         "pids": p.pids, "gpu": p.gpu}
+            row.stats = {
+                "cpu_percent": p.cpu_percent,
+                "memory_bytes": p.memory_bytes,
+                "pids": p.pids,
+                "gpu": p.gpu,
+            }
             ch.agents.add(aid)
             return
         if kind == "usage":

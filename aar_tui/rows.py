@@ -65,8 +65,17 @@ class SubmissionRow:
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
-        return cls(e.submission_id, e.agent_id, e.method, e.ts, e.public, e.private,
-                   e.flags, e.voided, e.void_reason)
+        return cls(
+            e.submission_id,
+            e.agent_id,
+            e.method,
+            e.ts,
+            e.public,
+            e.private,
+            e.flags,
+            e.voided,
+            e.void_reason,
+        )
 
     @property
     def ranked(self) -> bool:

@@ -20,8 +20,17 @@ from themes import THEMES_DIR
 DEFAULT_THEME = "aar-dark"
 
 _COLOUR_FIELDS = (
-    "primary", "secondary", "warning", "error", "success", "accent",
-    "foreground", "background", "surface", "panel", "boost",
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
 )
 _ALLOWED = {f.name for f in fields(Theme)}
 
@@ -66,9 +75,7 @@ def parse_theme(path: Path) -> Theme:
     if "dark" in data and not isinstance(data["dark"], bool):
         raise ThemeError(f"theme file {path}: `dark` must be true or false")
     variables = data.get("variables", {})
-    if not isinstance(variables, dict) or not all(
-        isinstance(v, str) for v in variables.values()
-    ):
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise ThemeError(f"theme file {path}: `[variables]` must map names to strings")
     return Theme(**data)
 

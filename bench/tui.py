@@ -49,11 +49,22 @@ def rss_mib() -> float:
 
 def payloads() -> list[Any]:
     """A mix like a busy swarm's: mostly streamed text and command output."""
-    text = [TextDeltaPayload(text=w) for w in
-            ("The weak labels ", "disagree with ", "the student on ", "12% of rows; ",
-             "try logconf\n", "with lr 1e-3. ", "Submitting now.\n")]
-    out = [CommandOutputPayload(call_id="c", stream="stdout", line=f"epoch {i} loss 0.{i}1")
-           for i in range(5)]
+    text = [
+        TextDeltaPayload(text=w)
+        for w in (
+            "The weak labels ",
+            "disagree with ",
+            "the student on ",
+            "12% of rows; ",
+            "try logconf\n",
+            "with lr 1e-3. ",
+            "Submitting now.\n",
+        )
+    ]
+    out = [
+        CommandOutputPayload(call_id="c", stream="stdout", line=f"epoch {i} loss 0.{i}1")
+        for i in range(5)
+    ]
     call = ToolCallPayload(call_id="c", tool="run_command", input={"cmd": "python train.py"})
     result = ToolResultPayload(call_id="c", tool="run_command", ok=True, output="", duration=1)
     states = [AgentStatePayload(state="waiting"), AgentStatePayload(state="running")]  # type: ignore[arg-type]
@@ -86,8 +97,9 @@ def quantile(values: array, q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def produce(view: FakeView, agents: list[str], rate: float, seconds: float,
-                  memory: list[float]) -> int:
+async def produce(
+    view: FakeView, agents: list[str], rate: float, seconds: float, memory: list[float]
+) -> int:
     """Emit at `rate` for `seconds`; note the memory ten times along the way."""
     mix = itertools.cycle(payloads())
     who = itertools.cycle(agents)
@@ -101,8 +113,11 @@ async def produce(view: FakeView, agents: list[str], rate: float, seconds: float
         due = int(rate * elapsed) - sent
         now = time.time()
         for _ in range(due):
-            view.emit_event(Event.model_construct(seq=view.next_seq(), ts=now,
-                                                  agent_id=next(who), payload=next(mix)))
+            view.emit_event(
+                Event.model_construct(
+                    seq=view.next_seq(), ts=now, agent_id=next(who), payload=next(mix)
+                )
+            )
         sent += due
         await asyncio.sleep(TICK)
     return sent
@@ -123,8 +138,10 @@ async def main(args: argparse.Namespace) -> None:
     app = AarApp(view, theme_dirs=(), on_frame=probe)
     agents = [a.id for a in view.snap.agents]
     print(f"app headless at {width}x{height}, {len(agents)} agents, swarm screen")
-    print(f"{'offered/s':>10} {'absorbed/s':>11} {'fps':>5} {'lag p50':>9} {'lag p99':>9} "
-          f"{'RSS MiB':>8}")
+    print(
+        f"{'offered/s':>10} {'absorbed/s':>11} {'fps':>5} {'lag p50':>9} {'lag p99':>9} "
+        f"{'RSS MiB':>8}"
+    )
     async with app.run_test(size=(width, height)) as pilot:
         await app.loaded.wait()
         await pilot.pause()
@@ -136,9 +153,11 @@ async def main(args: argparse.Namespace) -> None:
             sent = await produce(view, agents, rate, args.seconds, memory)
             await wait_drained(view, probe, sent, timeout=30)
             took = time.perf_counter() - start
-            print(f"{rate:>10.0f} {probe.events / took:>11.0f} {probe.frames / took:>5.1f} "
-                  f"{quantile(probe.lags, 0.5) * 1000:>7.1f}ms "
-                  f"{quantile(probe.lags, 0.99) * 1000:>7.1f}ms {rss_mib():>8.1f}")
+            print(
+                f"{rate:>10.0f} {probe.events / took:>11.0f} {probe.frames / took:>5.1f} "
+                f"{quantile(probe.lags, 0.5) * 1000:>7.1f}ms "
+                f"{quantile(probe.lags, 0.99) * 1000:>7.1f}ms {rss_mib():>8.1f}"
+            )
             print(f"{'':>10} RSS MiB along the way: {' '.join(f'{m:.0f}' for m in memory)}")
         if args.burst:
             probe.reset()
@@ -146,24 +165,38 @@ async def main(args: argparse.Namespace) -> None:
             mix = itertools.cycle(payloads())
             who = itertools.cycle(agents)
             for _ in range(args.burst):
-                view.emit_event(Event.model_construct(seq=view.next_seq(), ts=now,
-                                                      agent_id=next(who), payload=next(mix)))
+                view.emit_event(
+                    Event.model_construct(
+                        seq=view.next_seq(), ts=now, agent_id=next(who), payload=next(mix)
+                    )
+                )
             took = await wait_drained(view, probe, args.burst, timeout=60)
-            print(f"burst of {args.burst} events at once: all on screen after "
-                  f"{took * 1000:.0f} ms in {probe.frames} frames "
-                  f"({args.burst / took:.0f} events/s absorbed)")
-        print(f"memory: {base:.1f} MiB after loading, {rss_mib():.1f} MiB at the end "
-              f"(bounded: {len(app.model.log)} events kept for the events screen, "
-              f"at most {max(len(b.lines) for b in app.model.activity.values())} lines a pane)")
+            print(
+                f"burst of {args.burst} events at once: all on screen after "
+                f"{took * 1000:.0f} ms in {probe.frames} frames "
+                f"({args.burst / took:.0f} events/s absorbed)"
+            )
+        print(
+            f"memory: {base:.1f} MiB after loading, {rss_mib():.1f} MiB at the end "
+            f"(bounded: {len(app.model.log)} events kept for the events screen, "
+            f"at most {max(len(b.lines) for b in app.model.activity.values())} lines a pane)"
+        )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=32)
-    parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")],
-                        default=[1600.0, 10000.0, 20000.0])
-    parser.add_argument("--seconds", type=float, default=20.0,
-                        help="how long each rate runs (600 for the full 10 minutes)")
+    parser.add_argument(
+        "--rates",
+        type=lambda s: [float(x) for x in s.split(",")],
+        default=[1600.0, 10000.0, 20000.0],
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="how long each rate runs (600 for the full 10 minutes)",
+    )
     parser.add_argument("--burst", type=int, default=50000)
     parser.add_argument("--size", default="120x40")
     asyncio.run(main(parser.parse_args()))

@@ -10,8 +10,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
-BRAINS = (("offline researcher (no key)", "offline"), ("Claude", "claude"),
-          ("scripted", "scripted"))
+BRAINS = (
+    ("offline researcher (no key)", "offline"),
+    ("Claude", "claude"),
+    ("scripted", "scripted"),
+)
 
 
 class SpawnModal(ModalScreen[tuple[str, str | None] | None]):
@@ -40,13 +43,18 @@ class SpawnModal(ModalScreen[tuple[str, str | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Spawn an agent", classes="title")
-            yield Input(placeholder="Starting direction, e.g. 'logconf with a small lr'",
-                        id="direction")
-            yield Select(BRAINS, prompt="brain: the run's default", id="brain",
-                         value=self.default_brain
-                         if self.default_brain in {v for _, v in BRAINS} else Select.BLANK)
-            yield Label("enter or ctrl+s spawn · tab next field · escape cancel",
-                        classes="keys")
+            yield Input(
+                placeholder="Starting direction, e.g. 'logconf with a small lr'", id="direction"
+            )
+            yield Select(
+                BRAINS,
+                prompt="brain: the run's default",
+                id="brain",
+                value=self.default_brain
+                if self.default_brain in {v for _, v in BRAINS}
+                else Select.BLANK,
+            )
+            yield Label("enter or ctrl+s spawn · tab next field · escape cancel", classes="keys")
             yield Label("", classes="error", id="error")
 
     def on_mount(self) -> None:

@@ -31,8 +31,16 @@ class TextModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="aar.text.cancel"),
     ]
 
-    def __init__(self, title: str, *, hint: str = "", placeholder: str = "",
-                 multiline: bool = False, initial: str = "", max_length: int = 4000) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        hint: str = "",
+        placeholder: str = "",
+        multiline: bool = False,
+        initial: str = "",
+        max_length: int = 4000,
+    ) -> None:
         super().__init__()
         self.title_text, self.hint, self.placeholder = title, hint, placeholder
         self.multiline, self.initial, self.max_length = multiline, initial, max_length

@@ -84,8 +84,9 @@ class AgentScreen(AgentActions):
 
     def _catch_up(self) -> None:
         transcript = self.query_one(Transcript)
-        fresh = [e for e in self.model.log
-                 if e.agent_id == self.agent_id and e.seq > transcript.last_seq]
+        fresh = [
+            e for e in self.model.log if e.agent_id == self.agent_id and e.seq > transcript.last_seq
+        ]
         if fresh:
             transcript.add_events(fresh)
 

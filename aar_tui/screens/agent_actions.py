@@ -44,8 +44,12 @@ class AgentActions(RunScreen):
                 self.aar.send(Redirect(agent_id=agent_id, text=text))
 
         self.app.push_screen(
-            TextModal(f"Redirect {agent_id}", hint=hint, multiline=True,
-                      placeholder="A plain-words instruction, read at the agent's next step"),
+            TextModal(
+                f"Redirect {agent_id}",
+                hint=hint,
+                multiline=True,
+                placeholder="A plain-words instruction, read at the agent's next step",
+            ),
             sent,
         )
 
@@ -59,8 +63,11 @@ class AgentActions(RunScreen):
                 self.aar.send(Stop(agent_id=agent_id))
 
         self.app.push_screen(
-            ConfirmModal(f"Stop {agent_id} for good?",
-                         "Its sandbox is stopped; its submissions and posts stay.", "Stop"),
+            ConfirmModal(
+                f"Stop {agent_id} for good?",
+                "Its sandbox is stopped; its submissions and posts stay.",
+                "Stop",
+            ),
             confirmed,
         )
 

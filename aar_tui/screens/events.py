@@ -37,8 +37,11 @@ class EventsScreen(RunScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        yield Input(placeholder="/ filter: words that must all appear (kind, agent, text); "
-                    "'delta' shows streamed text", id="filter")
+        yield Input(
+            placeholder="/ filter: words that must all appear (kind, agent, text); "
+            "'delta' shows streamed text",
+            id="filter",
+        )
         yield RichLog(max_lines=SHOWN, wrap=False, markup=False, auto_scroll=True)
         yield from self.compose_footer()
 
@@ -59,8 +62,10 @@ class EventsScreen(RunScreen):
 
     def _line(self, ev: Event) -> str:
         start = self.model.run.started_at if self.model.run else None
-        return (f"{ev.seq:>7} {fmt_clock(ev.ts, start)} {ev.agent_id or 'run':<8} "
-                f"{ev.kind:<19} {describe_event(ev.payload)}")
+        return (
+            f"{ev.seq:>7} {fmt_clock(ev.ts, start)} {ev.agent_id or 'run':<8} "
+            f"{ev.kind:<19} {describe_event(ev.payload)}"
+        )
 
     def _keep(self, ev: Event, line: str) -> bool:
         if not self.words:

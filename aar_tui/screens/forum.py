@@ -65,15 +65,21 @@ class ForumScreen(RunScreen):
 
     def _visible(self) -> list[ForumPost]:
         posts = self.hits if self.hits is not None else list(self.model.posts.values())
-        return [p for p in posts
-                if (self.kind is None or p.kind == self.kind)
-                and (self.author is None or p.author == self.author)]
+        return [
+            p
+            for p in posts
+            if (self.kind is None or p.kind == self.kind)
+            and (self.author is None or p.author == self.author)
+        ]
 
     def _show_list(self) -> None:
         posts = self._visible()
         self.query_one(ThreadTree).show_posts(posts, flat=self.hits is not None)
-        parts = [f"{len(posts)} post(s)", f"kind: {self.kind or 'all'} (k)",
-                 f"author: {self.author or 'all'} (a)"]
+        parts = [
+            f"{len(posts)} post(s)",
+            f"kind: {self.kind or 'all'} (k)",
+            f"author: {self.author or 'all'} (a)",
+        ]
         if self.hits is not None:
             parts.append(f"search: {self.query_text!r} (escape clears)")
         else:
@@ -84,7 +90,8 @@ class ForumScreen(RunScreen):
 
     def _show_post(self, post_id: int) -> None:
         post = self.model.posts.get(post_id) or next(
-            (p for p in self.hits or [] if p.id == post_id), None)
+            (p for p in self.hits or [] if p.id == post_id), None
+        )
         if post is None:
             return
         self.current = post_id
@@ -148,10 +155,14 @@ class ForumScreen(RunScreen):
             if text:
                 self.aar.post(text)
 
-        self.app.push_screen(TextModal(
-            "Write a supervisor post", multiline=True,
-            hint="First line: the title. Posted as the supervisor; every agent reads it."),
-            written)
+        self.app.push_screen(
+            TextModal(
+                "Write a supervisor post",
+                multiline=True,
+                hint="First line: the title. Posted as the supervisor; every agent reads it.",
+            ),
+            written,
+        )
 
     def action_reply(self) -> None:
         post = self._selected()
@@ -163,8 +174,12 @@ class ForumScreen(RunScreen):
             if text:
                 self.aar.post(text, parent_id=post.id)
 
-        self.app.push_screen(TextModal(f"Reply to #{post.id}: {post.title}", multiline=True,
-                                       hint=f"by {post.author}"), written)
+        self.app.push_screen(
+            TextModal(
+                f"Reply to #{post.id}: {post.title}", multiline=True, hint=f"by {post.author}"
+            ),
+            written,
+        )
 
     def action_copy_post(self) -> None:
         post = self._selected()

@@ -39,8 +39,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Keys · ctrl+p opens the command palette · escape closes",
-                        classes="title")
+            yield Label("Keys · ctrl+p opens the command palette · escape closes", classes="title")
             legend = "  ".join(f"{g} {s}" for s, g in STATE_GLYPH.items())
             yield Label(f"States: {legend} · ! needs attention", classes="legend")
             yield DataTable(cursor_type="row", zebra_stripes=True)

@@ -70,9 +70,16 @@ class LeaderboardScreen(RunScreen):
 
         def reason(text: str | None) -> None:
             if text:
-                self.aar.send(VoidSubmission(submission_id=sub.id, reason=text),
-                              f"Submission #{sub.id} voided.")
+                self.aar.send(
+                    VoidSubmission(submission_id=sub.id, reason=text),
+                    f"Submission #{sub.id} voided.",
+                )
 
         flags = f" (flagged {', '.join(sub.flags)})" if sub.flags else ""
-        self.app.push_screen(TextModal(f"Void submission #{sub.id} by {sub.agent_id}{flags}",
-                                       placeholder="why it is voided"), reason)
+        self.app.push_screen(
+            TextModal(
+                f"Void submission #{sub.id} by {sub.agent_id}{flags}",
+                placeholder="why it is voided",
+            ),
+            reason,
+        )

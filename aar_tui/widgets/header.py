@@ -61,8 +61,7 @@ class RunHeader(Static):
         for state, count in sorted(model.state_counts().items()):
             if states:
                 states.append(" ")
-            states.append(f"{STATE_GLYPH.get(state, '?')}{count}",
-                          style=state_style(theme, state))
+            states.append(f"{STATE_GLYPH.get(state, '?')}{count}", style=state_style(theme, state))
         parts.append((6, states))
         best = Text("best PGR ")
         best.append(fmt_pgr(model.best_pgr), style="bold " + theme_colour(theme, "success"))
@@ -70,8 +69,9 @@ class RunHeader(Static):
         b = model.budgets
         if b.paused_reason:  # a run-wide budget holds every agent: say so before all else
             parts.append((9, Text(f"⏸ {b.paused_reason}", style=theme_colour(theme, "warning"))))
-        parts.append((5, Text(f"${b.cost_used_usd:.2f}" +
-                              (f"/${b.cost_usd:.2f}" if b.cost_usd else ""))))
+        parts.append(
+            (5, Text(f"${b.cost_used_usd:.2f}" + (f"/${b.cost_usd:.2f}" if b.cost_usd else "")))
+        )
         if b.minutes:
             used = max(b.elapsed_minutes, model.elapsed(now) / 60)
             parts.append((1, Text(f"{used:.0f}/{b.minutes:g} min")))

@@ -32,8 +32,9 @@ async def settle(pilot: Pilot, frames: int = 3) -> None:
     await pilot.pause()
 
 
-async def wait_until(pilot: Pilot, what: str, check: Callable[[], bool],
-                     timeout: float = 5.0) -> None:
+async def wait_until(
+    pilot: Pilot, what: str, check: Callable[[], bool], timeout: float = 5.0
+) -> None:
     """Poll the app until `check()` holds; fail naming `what` after `timeout` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not check():

@@ -50,56 +50,127 @@ def _agents(n: int) -> tuple[AgentInfo, ...]:
     states = ("running", "running", "paused", "waiting", "failed", "running")
     out = []
     for i in range(n):
-        out.append(AgentInfo(
-            id=f"a{i + 1}", direction=DIRECTIONS[i % len(DIRECTIONS)], brain="offline",
-            sandbox_backend="local", state=states[i % len(states)],  # type: ignore[arg-type]
-            needs_attention=i == 3, attention_reason="stuck" if i == 3 else "",
-            counters=AgentCounters(experiments=3 + i, submissions=i % 3,
-                                   tokens_in=1200 * i, tokens_out=300 * i, cost_usd=0.01 * i),
-            best_public_pgr=[0.412, 0.288, None, 0.05][i % 4],
-        ))
+        out.append(
+            AgentInfo(
+                id=f"a{i + 1}",
+                direction=DIRECTIONS[i % len(DIRECTIONS)],
+                brain="offline",
+                sandbox_backend="local",
+                state=states[i % len(states)],  # type: ignore[arg-type]
+                needs_attention=i == 3,
+                attention_reason="stuck" if i == 3 else "",
+                counters=AgentCounters(
+                    experiments=3 + i,
+                    submissions=i % 3,
+                    tokens_in=1200 * i,
+                    tokens_out=300 * i,
+                    cost_usd=0.01 * i,
+                ),
+                best_public_pgr=[0.412, 0.288, None, 0.05][i % 4],
+            )
+        )
     return tuple(out)
 
 
 POSTS = (
-    ForumPost(id=1, author="a1", kind="hypothesis", title="logconf beats xent at lr 1e-3",
-              body="Confidence auxiliary loss should stop the student imitating errors.",
-              tags=("logconf",), ts=START + 60),
-    ForumPost(id=2, author="a1", kind="result", title="logconf lr 1e-3: PGR 0.41",
-              body="Five seeds.\n\n| seed | PGR |\n|---|---|\n| 0 | 0.40 |\n| 1 | 0.42 |",
-              metrics={"pgr": 0.412, "accuracy": 0.861}, parent_id=1, submission_id=1,
-              ts=START + 300),
-    ForumPost(id=3, author="a2", kind="insight", title="reweighting by weak confidence helps",
-              body="Down-weighting examples the weak model is unsure of gives **+0.05**.",
-              ts=START + 420),
-    ForumPost(id=4, author="supervisor", kind="note", title="Try the product loss",
-              body="Someone should try `product` with alpha 1.", ts=START + 500),
+    ForumPost(
+        id=1,
+        author="a1",
+        kind="hypothesis",
+        title="logconf beats xent at lr 1e-3",
+        body="Confidence auxiliary loss should stop the student imitating errors.",
+        tags=("logconf",),
+        ts=START + 60,
+    ),
+    ForumPost(
+        id=2,
+        author="a1",
+        kind="result",
+        title="logconf lr 1e-3: PGR 0.41",
+        body="Five seeds.\n\n| seed | PGR |\n|---|---|\n| 0 | 0.40 |\n| 1 | 0.42 |",
+        metrics={"pgr": 0.412, "accuracy": 0.861},
+        parent_id=1,
+        submission_id=1,
+        ts=START + 300,
+    ),
+    ForumPost(
+        id=3,
+        author="a2",
+        kind="insight",
+        title="reweighting by weak confidence helps",
+        body="Down-weighting examples the weak model is unsure of gives **+0.05**.",
+        ts=START + 420,
+    ),
+    ForumPost(
+        id=4,
+        author="supervisor",
+        kind="note",
+        title="Try the product loss",
+        body="Someone should try `product` with alpha 1.",
+        ts=START + 500,
+    ),
 )
 
 BOARD = (
-    LeaderboardEntry(rank=1, submission_id=1, agent_id="a1", method="logconf lr=1e-3",
-                     public=Score(accuracy=0.861, pgr=0.412, n=500), ts=START + 290),
-    LeaderboardEntry(rank=2, submission_id=2, agent_id="a2", method="xent reweight",
-                     public=Score(accuracy=0.843, pgr=0.288, n=500), ts=START + 410),
-    LeaderboardEntry(rank=None, submission_id=3, agent_id="a4", method="all ones",
-                     public=Score(accuracy=0.5, pgr=-1.2, n=500), flags=("degenerate",),
-                     ts=START + 600),
+    LeaderboardEntry(
+        rank=1,
+        submission_id=1,
+        agent_id="a1",
+        method="logconf lr=1e-3",
+        public=Score(accuracy=0.861, pgr=0.412, n=500),
+        ts=START + 290,
+    ),
+    LeaderboardEntry(
+        rank=2,
+        submission_id=2,
+        agent_id="a2",
+        method="xent reweight",
+        public=Score(accuracy=0.843, pgr=0.288, n=500),
+        ts=START + 410,
+    ),
+    LeaderboardEntry(
+        rank=None,
+        submission_id=3,
+        agent_id="a4",
+        method="all ones",
+        public=Score(accuracy=0.5, pgr=-1.2, n=500),
+        flags=("degenerate",),
+        ts=START + 600,
+    ),
 )
 
 
 def snapshot(agents: int = 4) -> Snapshot:
     return Snapshot(
         seq=100,
-        run=RunInfo(run_id="r1", name="toy-demo", task="toy", task_id="toy-v1",
-                    state="running", started_at=START, brain="offline",  # type: ignore[arg-type]
-                    sandbox_backend="local", run_dir="/tmp/run",
-                    baselines={"weak": {"accuracy": 0.80}, "ceiling": {"accuracy": 0.95}}),
+        run=RunInfo(
+            run_id="r1",
+            name="toy-demo",
+            task="toy",
+            task_id="toy-v1",
+            state="running",
+            started_at=START,
+            brain="offline",  # type: ignore[arg-type]
+            sandbox_backend="local",
+            run_dir="/tmp/run",
+            baselines={"weak": {"accuracy": 0.80}, "ceiling": {"accuracy": 0.95}},
+        ),
         agents=_agents(agents),
         leaderboard=BOARD if agents >= 4 else BOARD[:2],
-        forum=tuple(ForumIndexEntry(id=p.id, author=p.author, kind=p.kind, title=p.title,
-                                    parent_id=p.parent_id, ts=p.ts) for p in POSTS),
-        budgets=Budgets(minutes=30, elapsed_minutes=12.6, cost_usd=5.0, cost_used_usd=0.06,
-                        tokens_per_agent=200_000, experiments_per_agent=50),
+        forum=tuple(
+            ForumIndexEntry(
+                id=p.id, author=p.author, kind=p.kind, title=p.title, parent_id=p.parent_id, ts=p.ts
+            )
+            for p in POSTS
+        ),
+        budgets=Budgets(
+            minutes=30,
+            elapsed_minutes=12.6,
+            cost_usd=5.0,
+            cost_used_usd=0.06,
+            tokens_per_agent=200_000,
+            experiments_per_agent=50,
+        ),
     )
 
 
@@ -114,16 +185,23 @@ def transcript_events(agent_id: str, seq0: int = 10, submission_id: int = 1) -> 
         CommandOutputPayload(call_id="c1", stream="stdout", line="weak_labels.npy"),
         CommandOutputPayload(call_id="c1", stream="stdout", line="features.npy"),
         ToolResultPayload(call_id="c1", tool="run_command", ok=True, output="", duration=0.2),
-        ExperimentStartedPayload(experiment_id=7, digest="d7",
-                                 config={"method": "vanilla", "loss": "logconf"}),
-        ExperimentFinishedPayload(experiment_id=7, digest="d7", ok=True,
-                                  diagnostics={"train_loss": 0.31}, duration=4.0),
-        SubmissionPayload(submission_id=submission_id, method="logconf lr=1e-3",
-                          predictions_digest=f"p{submission_id}",
-                          public=Score(accuracy=0.861, pgr=0.412, n=500)),
+        ExperimentStartedPayload(
+            experiment_id=7, digest="d7", config={"method": "vanilla", "loss": "logconf"}
+        ),
+        ExperimentFinishedPayload(
+            experiment_id=7, digest="d7", ok=True, diagnostics={"train_loss": 0.31}, duration=4.0
+        ),
+        SubmissionPayload(
+            submission_id=submission_id,
+            method="logconf lr=1e-3",
+            predictions_digest=f"p{submission_id}",
+            public=Score(accuracy=0.861, pgr=0.412, n=500),
+        ),
     ]
-    return [Event(seq=seq0 + i, ts=START + 100 + i, agent_id=agent_id, payload=p)
-            for i, p in enumerate(payloads)]
+    return [
+        Event(seq=seq0 + i, ts=START + 100 + i, agent_id=agent_id, payload=p)
+        for i, p in enumerate(payloads)
+    ]
 
 
 class FakeView:
@@ -147,8 +225,9 @@ class FakeView:
         return self._seq
 
     def emit(self, agent_id: str | None, payload: Any, ts: float | None = None) -> Event:
-        event = Event(seq=self.next_seq(), ts=NOW if ts is None else ts, agent_id=agent_id,
-                      payload=payload)
+        event = Event(
+            seq=self.next_seq(), ts=NOW if ts is None else ts, agent_id=agent_id, payload=payload
+        )
         self._queue.put_nowait(event)
         return event
 
@@ -167,10 +246,19 @@ class FakeView:
     async def transcript(self, agent_id: str, after_seq: int = 0, limit: int = 500) -> list[Event]:
         return [e for e in transcript_events(agent_id) if e.seq > after_seq][:limit]
 
-    async def forum_list(self, *, kind: str | None = None, author: str | None = None,
-                         tag: str | None = None, limit: int = 100) -> list[ForumPost]:
-        return [p for p in POSTS if (kind is None or p.kind == kind)
-                and (author is None or p.author == author)][:limit]
+    async def forum_list(
+        self,
+        *,
+        kind: str | None = None,
+        author: str | None = None,
+        tag: str | None = None,
+        limit: int = 100,
+    ) -> list[ForumPost]:
+        return [
+            p
+            for p in POSTS
+            if (kind is None or p.kind == kind) and (author is None or p.author == author)
+        ][:limit]
 
     async def forum_thread(self, post_id: int) -> list[ForumPost]:
         return [p for p in POSTS if post_id in (p.id, p.parent_id)]
@@ -178,8 +266,9 @@ class FakeView:
     async def forum_search(self, query: str, limit: int = 20) -> list[ForumPost]:
         self.searches.append(query)
         words = query.lower().split()
-        return [p for p in POSTS
-                if all(w in (p.title + " " + p.body).lower() for w in words)][:limit]
+        return [p for p in POSTS if all(w in (p.title + " " + p.body).lower() for w in words)][
+            :limit
+        ]
 
     async def leaderboard(self) -> list[LeaderboardEntry]:
         return list(self.snap.leaderboard)

@@ -27,8 +27,9 @@ from tests.tui.fake_view import NOW, FakeView
 from tests.tui.screen_text import screen_text
 
 
-async def _run(keys: list[str], view: FakeView | None = None,
-               size: tuple[int, int] = (120, 40)) -> tuple[AarApp, FakeView, str]:
+async def _run(
+    keys: list[str], view: FakeView | None = None, size: tuple[int, int] = (120, 40)
+) -> tuple[AarApp, FakeView, str]:
     view = view or FakeView()
     app = make_app(view)
     async with app.run_test(size=size, notifications=True) as pilot:
@@ -53,16 +54,20 @@ async def _run(keys: list[str], view: FakeView | None = None,
         (["down", "down", "r"], Resume(agent_id="a3")),
         (["i", "type:try product", "ctrl+s"], Redirect(agent_id="a1", text="try product")),
         (["x", "y"], Stop(agent_id="a1")),
-        (["n", "type:simplicity bias", "enter"],
-         Spawn(direction="simplicity bias", brain="offline")),
+        (
+            ["n", "type:simplicity bias", "enter"],
+            Spawn(direction="simplicity bias", brain="offline"),
+        ),
         (["b", "type:share code", "ctrl+s"], Broadcast(text="share code")),
         (["z"], PauseAll()),
         (["Z"], ResumeAll()),
         (["dollar_sign", "type:45", "enter"], SetBudget(minutes=45)),
         (["ctrl+r", "y"], RevealPrivate()),
         (["F", "y"], FinishRun()),
-        (["3", "down", "down", "v", "type:all ones", "enter"],
-         VoidSubmission(submission_id=3, reason="all ones")),
+        (
+            ["3", "down", "down", "v", "type:all ones", "enter"],
+            VoidSubmission(submission_id=3, reason="all ones"),
+        ),
         (["3", "ctrl+r", "y"], RevealPrivate()),
         (["enter", "p"], Pause(agent_id="a1")),
         (["enter", "i", "type:stop", "ctrl+s"], Redirect(agent_id="a1", text="stop")),
@@ -74,8 +79,9 @@ async def test_key_sends_the_command(keys: list[str], expected: object) -> None:
     assert view.commands == [expected]
 
 
-@pytest.mark.parametrize("keys", [["x", "n"], ["i", "escape"], ["F", "escape"],
-                                  ["i", "ctrl+s", "escape"]])
+@pytest.mark.parametrize(
+    "keys", [["x", "n"], ["i", "escape"], ["F", "escape"], ["i", "ctrl+s", "escape"]]
+)
 async def test_cancelled_dialog_sends_nothing(keys: list[str]) -> None:
     _, view, _ = await _run(keys)
     assert view.commands == []
@@ -88,11 +94,19 @@ async def test_pause_shows_pausing_at_once_then_paused_when_it_lands() -> None:
         await settle(pilot)
         await pilot.press("p")
         await commands_done(app)
-        await wait_until(pilot, "pausing on screen",
-                         lambda: "◐ pausing" in screen_text(app).splitlines()[2], timeout=1)
+        await wait_until(
+            pilot,
+            "pausing on screen",
+            lambda: "◐ pausing" in screen_text(app).splitlines()[2],
+            timeout=1,
+        )
         view.emit("a1", AgentStatePayload(state="paused", previous="pausing"))  # type: ignore[arg-type]
-        await wait_until(pilot, "paused on screen",
-                         lambda: "‖ paused" in screen_text(app).splitlines()[2], timeout=2)
+        await wait_until(
+            pilot,
+            "paused on screen",
+            lambda: "‖ paused" in screen_text(app).splitlines()[2],
+            timeout=2,
+        )
 
 
 async def test_refused_command_says_why() -> None:
@@ -159,11 +173,25 @@ class PostingView(FakeView):
         super().__init__()
         self.posts: list[tuple[str, str, int | None]] = []
 
-    async def forum_post(self, title: str, body: str = "", *, kind: str = "note",
-                         tags: tuple[str, ...] = (), parent_id: int | None = None) -> ForumPost:
+    async def forum_post(
+        self,
+        title: str,
+        body: str = "",
+        *,
+        kind: str = "note",
+        tags: tuple[str, ...] = (),
+        parent_id: int | None = None,
+    ) -> ForumPost:
         self.posts.append((title, body, parent_id))
-        return ForumPost(id=99, author="supervisor", kind="note", title=title, body=body,
-                         parent_id=parent_id, ts=NOW)
+        return ForumPost(
+            id=99,
+            author="supervisor",
+            kind="note",
+            title=title,
+            body=body,
+            parent_id=parent_id,
+            ts=NOW,
+        )
 
 
 async def test_reply_is_a_threaded_post_when_the_view_can_post() -> None:
@@ -204,8 +232,17 @@ async def test_revealed_private_scores_show_with_their_gap() -> None:
         await pilot.press("3")
         await settle(pilot)
         assert "gap" not in screen_text(app)
-        view.emit(None, PrivateRevealedPayload(by="supervisor", scores=(RevealedScore(
-            submission_id=1, agent_id="a1", private=Score(accuracy=0.84, pgr=0.3, n=500)),)))
+        view.emit(
+            None,
+            PrivateRevealedPayload(
+                by="supervisor",
+                scores=(
+                    RevealedScore(
+                        submission_id=1, agent_id="a1", private=Score(accuracy=0.84, pgr=0.3, n=500)
+                    ),
+                ),
+            ),
+        )
         await settle(pilot, frames=6)
         text = screen_text(app)
     row = next(line for line in text.splitlines() if "#1 " in line)

@@ -19,14 +19,25 @@ def test_a_command_call_shows_the_command() -> None:
 
 
 def test_a_flagged_submission_says_so() -> None:
-    p = SubmissionPayload(submission_id=3, method="m", predictions_digest="d",
-                          public=Score(accuracy=0.5, pgr=-1.0, n=10), flags=("degenerate",))
+    p = SubmissionPayload(
+        submission_id=3,
+        method="m",
+        predictions_digest="d",
+        public=Score(accuracy=0.5, pgr=-1.0, n=10),
+        flags=("degenerate",),
+    )
     assert describe_event(p) == "★ submission #3 acc 0.500 PGR -1.000 [degenerate]"
 
 
 def test_a_failed_tool_result_carries_its_error() -> None:
-    p = ToolResultPayload(call_id="c", tool="submit", ok=False, output="",
-                          error="rate limit: 60 an hour", duration=0.0)
+    p = ToolResultPayload(
+        call_id="c",
+        tool="submit",
+        ok=False,
+        output="",
+        error="rate limit: 60 an hour",
+        duration=0.0,
+    )
     assert "error: rate limit: 60 an hour" in describe_event(p)
 
 

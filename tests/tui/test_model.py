@@ -44,8 +44,12 @@ def test_activity_buffer_is_bounded() -> None:
 
 def test_a_better_submission_raises_the_best_pgr_and_announces_it() -> None:
     model = _model()
-    sub = SubmissionPayload(submission_id=9, method="m", predictions_digest="d",
-                            public=Score(accuracy=0.9, pgr=0.7, n=500))
+    sub = SubmissionPayload(
+        submission_id=9,
+        method="m",
+        predictions_digest="d",
+        public=Score(accuracy=0.9, pgr=0.7, n=500),
+    )
     changes, notices = model.apply([_ev(101, sub)])
     assert model.best_pgr == 0.7
     assert model.agents["a1"].best_pgr == 0.7
@@ -55,8 +59,13 @@ def test_a_better_submission_raises_the_best_pgr_and_announces_it() -> None:
 
 def test_a_flagged_submission_is_not_ranked_and_warns() -> None:
     model = _model()
-    sub = SubmissionPayload(submission_id=9, method="m", predictions_digest="d",
-                            public=Score(accuracy=0.99, pgr=0.99, n=500), flags=("probing",))
+    sub = SubmissionPayload(
+        submission_id=9,
+        method="m",
+        predictions_digest="d",
+        public=Score(accuracy=0.99, pgr=0.99, n=500),
+        flags=("probing",),
+    )
     _, notices = model.apply([_ev(101, sub)])
     assert model.best_pgr == 0.412
     assert not model.submissions[9].ranked
@@ -66,8 +75,9 @@ def test_a_flagged_submission_is_not_ranked_and_warns() -> None:
 
 def test_voiding_the_best_submission_lowers_the_best() -> None:
     model = _model()
-    model.apply([_ev(101, SubmissionVoidedPayload(submission_id=1, reason="leak",
-                                                  by="supervisor"), None)])
+    model.apply(
+        [_ev(101, SubmissionVoidedPayload(submission_id=1, reason="leak", by="supervisor"), None)]
+    )
     assert model.submissions[1].voided
     assert model.best_pgr == 0.288
 
@@ -84,8 +94,14 @@ def test_state_changes_reach_the_row_and_events_already_seen_are_ignored() -> No
 def test_private_scores_appear_only_when_revealed() -> None:
     model = _model()
     assert all(s.private is None for s in model.submissions.values())
-    reveal = PrivateRevealedPayload(by="supervisor", scores=(RevealedScore(
-        submission_id=1, agent_id="a1", private=Score(accuracy=0.85, pgr=0.35, n=500)),))
+    reveal = PrivateRevealedPayload(
+        by="supervisor",
+        scores=(
+            RevealedScore(
+                submission_id=1, agent_id="a1", private=Score(accuracy=0.85, pgr=0.35, n=500)
+            ),
+        ),
+    )
     model.apply([_ev(101, reveal, None)])
     assert model.submissions[1].private is not None
     assert model.run is not None and model.run.private_revealed

@@ -28,20 +28,41 @@ class Tmux:
     def __init__(self, name: str, command: str, size: tuple[int, int]) -> None:
         self.name = name
         self.tmux = ["tmux", "-L", name, "-f", "/dev/null"]
-        subprocess.run([*self.tmux, "new-session", "-d", "-s", name, "-x", str(size[0]),
-                        "-y", str(size[1]), command], check=True)
+        subprocess.run(
+            [
+                *self.tmux,
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                str(size[0]),
+                "-y",
+                str(size[1]),
+                command,
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
-        out = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name],
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return out.stdout
 
     def keys(self, *keys: str) -> None:
         subprocess.run([*self.tmux, "send-keys", "-t", self.name, *keys], check=True)
 
     def alive(self) -> bool:
-        return subprocess.run([*self.tmux, "has-session", "-t", self.name],
-                              capture_output=True, check=False).returncode == 0
+        return (
+            subprocess.run(
+                [*self.tmux, "has-session", "-t", self.name], capture_output=True, check=False
+            ).returncode
+            == 0
+        )
 
     def wait_for(self, what: str, ok: Callable[[str], bool], timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -62,10 +83,11 @@ def swarm(tmp_path: Path) -> Iterator[Tmux]:
     require(shutil.which("tmux") is not None, "tmux")
     require(AAR.exists(), "the aar command in the virtualenv")
     # COLUMNS and LINES from the test runner would override the terminal's real size.
-    env = ("-u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor "
-           f"AAR_CONFIG_DIR={tmp_path}")
-    command = (f"cd {os.getcwd()} && env {env} {AAR} run --agents 3 --task toy --minutes 10 "
-               f"--run-dir {tmp_path / 'run'}; echo EXITED $?; sleep 60")
+    env = f"-u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor AAR_CONFIG_DIR={tmp_path}"
+    command = (
+        f"cd {os.getcwd()} && env {env} {AAR} run --agents 3 --task toy --minutes 10 "
+        f"--run-dir {tmp_path / 'run'}; echo EXITED $?; sleep 60"
+    )
     session = Tmux(f"aar-e2e-{os.getpid()}", command, (120, 40))
     try:
         yield session
@@ -84,14 +106,20 @@ def _row(text: str, agent: str) -> str:
 
 @pytest.mark.slow
 def test_run_in_tmux_shows_agents_submissions_and_a_pause(swarm: Tmux) -> None:
-    screen = swarm.wait_for("three agents running", lambda s: all(
-        "running" in _row(s, a) for a in ("a1", "a2", "a3")), timeout=150)
+    screen = swarm.wait_for(
+        "three agents running",
+        lambda s: all("running" in _row(s, a) for a in ("a1", "a2", "a3")),
+        timeout=150,
+    )
     assert "toy" in screen.splitlines()[0]
     assert len(screen.splitlines()) >= 40
 
     swarm.keys("3")
-    board = swarm.wait_for("a scored submission on the leaderboard", lambda s: re.search(
-        r"^\s*1\s+#\d+\s+a\d\s+-?\d\.\d{3}", s, re.MULTILINE) is not None, timeout=150)
+    board = swarm.wait_for(
+        "a scored submission on the leaderboard",
+        lambda s: re.search(r"^\s*1\s+#\d+\s+a\d\s+-?\d\.\d{3}", s, re.MULTILINE) is not None,
+        timeout=150,
+    )
     assert "weak acc" in board
 
     swarm.keys("1")

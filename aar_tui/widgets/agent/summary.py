@@ -55,17 +55,21 @@ class AgentSummary(Static):
             state.append(f" {row.state_reason}", style=muted)
         grid.add_row("state", state)
         if row.attention:
-            grid.add_row("attention", Text(row.attention.replace("_", " "),
-                                           style=theme_colour(theme, "warning")))
+            grid.add_row(
+                "attention",
+                Text(row.attention.replace("_", " "), style=theme_colour(theme, "warning")),
+            )
         grid.add_row("step", row.step or "—")
         section("Budget")
         b = model.budgets
-        tokens = fmt_tokens(row.tokens) + (f" / {fmt_tokens(b.tokens_per_agent)}"
-                                           if b.tokens_per_agent else "")
+        tokens = fmt_tokens(row.tokens) + (
+            f" / {fmt_tokens(b.tokens_per_agent)}" if b.tokens_per_agent else ""
+        )
         grid.add_row("tokens", tokens)
         grid.add_row("cost", fmt_cost(row.cost))
-        exps = str(row.experiments) + (f" / {b.experiments_per_agent}"
-                                       if b.experiments_per_agent else "")
+        exps = str(row.experiments) + (
+            f" / {b.experiments_per_agent}" if b.experiments_per_agent else ""
+        )
         grid.add_row("experiments", exps)
         grid.add_row("submit rate", f"{b.submissions_per_hour}/h")
         section("Sandbox")

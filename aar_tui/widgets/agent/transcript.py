@@ -120,8 +120,9 @@ class Transcript(VerticalScroll, can_focus=True):
                 touched.add(block)
             elif kind not in ("sandbox_stats", "usage", "budget"):
                 style = "bad" if kind == "error" else "state" if kind == "agent_state" else "cmd"
-                new.append(Static(Text(describe_event(p), style=line_style(theme, style)),
-                                  classes="line"))
+                new.append(
+                    Static(Text(describe_event(p), style=line_style(theme, style)), classes="line")
+                )
         if new:
             self.mount_all(new)
         for block in touched:

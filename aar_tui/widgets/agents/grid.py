@@ -59,7 +59,7 @@ class PaneGrid(Grid):
         ids = list(model.agents)
         per = cols * rows
         self.page = min(self.page, max(0, (len(ids) - 1) // per)) if ids else 0
-        page_ids = ids[self.page * per:(self.page + 1) * per]
+        page_ids = ids[self.page * per : (self.page + 1) * per]
         # As square as the room allows: 4 agents in 3 columns read better as 2 x 2.
         used_rows = max(1, -(-len(page_ids) // cols))
         used_cols = max(1, -(-len(page_ids) // used_rows))

@@ -21,7 +21,7 @@ def wrapped_tail(buffer: ActivityBuffer, width: int, height: int) -> list[tuple[
     """
     rows: list[tuple[str, str]] = []
     for kind, text in reversed(buffer.tail(height)):
-        pieces = [text[i:i + width] for i in range(0, len(text), width)] or [""]
+        pieces = [text[i : i + width] for i in range(0, len(text), width)] or [""]
         rows[:0] = [(kind, piece) for piece in pieces]
         if len(rows) >= height:
             break

@@ -10,8 +10,16 @@ from aar_tui.messages import AgentChosen, AgentHighlighted
 from aar_tui.model import AgentRow, RunModel
 
 # (key, label, width or None for a share of the room left); numbers right-aligned.
-_FIXED = [("mark", "!", 1), ("id", "agent", 8), ("state", "state", 10), ("exp", "exp", 3),
-          ("sub", "sub", 3), ("best", "best", 5), ("tok", "tok", 6), ("cost", "cost", 6)]
+_FIXED = [
+    ("mark", "!", 1),
+    ("id", "agent", 8),
+    ("state", "state", 10),
+    ("exp", "exp", 3),
+    ("sub", "sub", 3),
+    ("best", "best", 5),
+    ("tok", "tok", 6),
+    ("cost", "cost", 6),
+]
 _NUMERIC = {"exp", "sub", "best", "tok", "cost"}
 
 
@@ -44,8 +52,9 @@ class AgentTable(DataTable[Text | str]):
         self.clear(columns=True)
         self._cache.clear()
         for key, label, width in self._columns_for(self._width):
-            self.add_column(Text(label, justify="right" if key in _NUMERIC else "left"),
-                            key=key, width=width)
+            self.add_column(
+                Text(label, justify="right" if key in _NUMERIC else "left"), key=key, width=width
+            )
         for row in model.agents.values():
             self.add_row(*self._cells(row), key=row.id)
             self._cache[row.id] = self._signature(row)
@@ -67,8 +76,11 @@ class AgentTable(DataTable[Text | str]):
 
     def state_changed(self, model: RunModel, ids: set[str]) -> set[str]:
         """The agents among `ids` whose state differs from what the table shows."""
-        return {a for a in ids if a in model.agents and a in self._cache
-                and self._cache[a][0] != model.agents[a].state}
+        return {
+            a
+            for a in ids
+            if a in model.agents and a in self._cache and self._cache[a][0] != model.agents[a].state
+        }
 
     def on_resize(self) -> None:
         if self.size.width != self._width and self.app.is_running:
@@ -99,8 +111,17 @@ class AgentTable(DataTable[Text | str]):
 
     @staticmethod
     def _signature(row: AgentRow) -> tuple[object, ...]:
-        return (row.state, row.step, row.experiments, row.submissions, row.best_pgr,
-                row.tokens, round(row.cost, 2), row.attention, row.direction)
+        return (
+            row.state,
+            row.step,
+            row.experiments,
+            row.submissions,
+            row.best_pgr,
+            row.tokens,
+            round(row.cost, 2),
+            row.attention,
+            row.direction,
+        )
 
     def _cells(self, row: AgentRow) -> list[Text | str]:
         theme = self.app.current_theme

@@ -9,8 +9,13 @@ from aar_tui.look import theme_colour
 from aar_tui.messages import PostChosen
 from engine.events import ForumPost
 
-KIND_COLOUR = {"result": "success", "hypothesis": "primary", "insight": "accent",
-               "error": "error", "note": "secondary"}
+KIND_COLOUR = {
+    "result": "success",
+    "hypothesis": "primary",
+    "insight": "accent",
+    "error": "error",
+    "note": "secondary",
+}
 
 
 class ThreadTree(Tree[int]):
@@ -61,8 +66,10 @@ class ThreadTree(Tree[int]):
     def _label(self, post: ForumPost, replies: int) -> Text:
         theme = self.app.current_theme
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{post.kind[:4]:<4} ",
-                    style=theme_colour(theme, KIND_COLOUR.get(post.kind, "foreground")))
+        text.append(
+            f"{post.kind[:4]:<4} ",
+            style=theme_colour(theme, KIND_COLOUR.get(post.kind, "foreground")),
+        )
         text.append(post.title)
         text.append(f" · {post.author}", style="dim")
         if replies:

@@ -43,8 +43,7 @@ class BoardTable(DataTable[Text | str]):
         for sub in model.ranked_submissions():
             if sub.ranked:
                 rank += 1
-            self.add_row(*self._cells(sub, rank if sub.ranked else None, start),
-                         key=str(sub.id))
+            self.add_row(*self._cells(sub, rank if sub.ranked else None, start), key=str(sub.id))
         if keep is not None and str(keep) in {r.value for r in self.rows}:
             self.move_cursor(row=self.get_row_index(str(keep)))
 
@@ -65,8 +64,7 @@ class BoardTable(DataTable[Text | str]):
             Text(str(rank) if rank else "–", style=dim),
             Text(f"#{sub.id}", style=dim),
             Text(sub.agent_id, style=dim),
-            Text(fmt_pgr(pgr), justify="right",
-                 style="bold" if rank == 1 else dim),
+            Text(fmt_pgr(pgr), justify="right", style="bold" if rank == 1 else dim),
             Text("—" if acc is None else f"{acc:.3f}", justify="right", style=dim),
         ]
         if self._private:
@@ -74,10 +72,12 @@ class BoardTable(DataTable[Text | str]):
             gap = None if priv is None or pgr is None else priv - pgr
             cells.append(Text(fmt_pgr(priv), justify="right", style=dim))
             gap_style = theme_colour(theme, "error") if gap is not None and gap < -0.05 else dim
-            cells.append(Text("—" if gap is None else f"{gap:+.3f}", justify="right",
-                              style=gap_style))
+            cells.append(
+                Text("—" if gap is None else f"{gap:+.3f}", justify="right", style=gap_style)
+            )
         cells.append(Text(fmt_clock(sub.ts, start), style=dim))
         cells.append(Text(flags, style=theme_colour(theme, "warning") if flags else ""))
-        cells.append(Text(describe_method(sub.method), style=dim, no_wrap=True,
-                          overflow="ellipsis"))
+        cells.append(
+            Text(describe_method(sub.method), style=dim, no_wrap=True, overflow="ellipsis")
+        )
         return cells
