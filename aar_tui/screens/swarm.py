@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -17,6 +18,9 @@ from aar_tui.widgets.agents.table import AgentTable
 
 # The table's figures change many times a second under load; people read them slower.
 TABLE_INTERVAL = 0.5
+# A state change shows sooner, but a swarm changing states all the time still costs at
+# most one table redraw per this many seconds.
+STATE_INTERVAL = 0.1
 
 
 class SwarmScreen(AgentActions):
@@ -30,6 +34,7 @@ class SwarmScreen(AgentActions):
     def __init__(self) -> None:
         super().__init__()
         self._table_dirty: set[str] = set()
+        self._table_drawn = 0.0
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -66,12 +71,14 @@ class SwarmScreen(AgentActions):
             self.grid.show(self.model)
             self._show_page_label()
         self._table_dirty |= changes.agents
-        if self.table.state_changed(self.model, changes.agents):
+        soon = monotonic() - self._table_drawn >= STATE_INTERVAL
+        if soon and self.table.state_changed(self.model, changes.agents):
             self._flush_table()  # a state change (a pause landing) shows at once
         self.grid.refresh_panes(self.model, changes.panes, changes.agents)
 
     def _flush_table(self) -> None:
         if self._table_dirty:
+            self._table_drawn = monotonic()
             dirty, self._table_dirty = self._table_dirty, set()
             self.table.update_agents(self.model, dirty)
 
