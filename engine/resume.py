@@ -165,11 +165,12 @@ async def _close_interrupted(engine: Engine) -> None:
 async def _surviving_sandboxes(engine: Engine) -> dict[str, Sandbox]:
     import sandbox
 
-    try:
-        boxes = await sandbox.reattach(engine.config.sandbox.backend, engine.run_id)
-    except Exception as exc:  # none to reattach: each agent gets a fresh one
-        log.warning("could not look for the run's sandboxes: %s", exc)
-        return {}
+    boxes = []
+    for options in engine.sandbox_places():
+        try:
+            boxes += await sandbox.reattach(engine.config.sandbox.backend, engine.run_id, **options)
+        except Exception as exc:  # none to reattach there: its agents get fresh ones
+            log.warning("could not look for the run's sandboxes: %s", exc)
     found: dict[str, Sandbox] = {}
     for box in boxes:
         try:

@@ -362,13 +362,23 @@ class Engine:
 
         keep = {a.sandbox.id for a in self.agents.values() if a.sandbox is not None}
         keep = keep if self.keep_sandboxes else set()
-        try:
-            removed = await sandbox.remove_orphans(self.config.sandbox.backend, self.run_id, keep)
-        except Exception as exc:  # a sandbox backend gone away must not fail the run's end
-            log.warning("could not remove the run's leftover sandboxes: %s", exc)
-            return
+        removed = 0
+        for options in self.sandbox_places():
+            try:
+                removed += await sandbox.remove_orphans(
+                    self.config.sandbox.backend, self.run_id, keep, **options
+                )
+            except Exception as exc:  # a backend gone away must not fail the run's end
+                log.warning("could not remove the run's leftover sandboxes: %s", exc)
         if removed:
             log.info("removed %d leftover sandbox(es)", removed)
+
+    def sandbox_places(self) -> list[dict[str, Any]]:
+        """Where the run's sandboxes may be: each configured Docker host, else the default."""
+        sb = self.config.sandbox
+        if sb.backend == "docker" and sb.docker_hosts:
+            return [{"docker_host": host} for host in sb.docker_hosts]
+        return [{}]
 
     async def _until_finished(self) -> None:
         while not self._finish.is_set():

@@ -15,6 +15,7 @@ for the supervisor, trying again by itself after `settings.stuck_wait` seconds.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from typing import Any
@@ -191,6 +192,7 @@ class ClaudeBrain(Brain):
                 "cost_usd": self.cost_usd,
                 "calls": self.calls,
                 "operator_messages": self.operator_messages,
+                "total": dataclasses.asdict(self.total),
             }
         ).encode()
 
@@ -202,6 +204,7 @@ class ClaudeBrain(Brain):
         self.cost_usd = saved["cost_usd"]
         self.calls = saved["calls"]
         self.operator_messages = saved["operator_messages"]
+        self.total = CallUsage(**saved.get("total", {}))
 
     async def step(self, ctx: StepContext) -> StepOutcome:
         spent = self._over_budget(ctx)
