@@ -98,6 +98,10 @@ class Agent:
             AgentStatePayload(state=state, previous=previous, reason=reason, sandbox_id=sandbox_id),
         )
 
+    def attend(self, reason: str, detail: str = "") -> None:
+        """Raise (or, with reason "", clear) `needs_attention` from outside the loop."""
+        self._attend(reason, detail)
+
     def _attend(self, reason: str, detail: str = "") -> None:
         if reason == self.attention:
             return
@@ -108,6 +112,9 @@ class Agent:
         )
 
     def _check_attention(self) -> None:
+        if self.budget_reason:  # held by a spent budget: that stays the reason until raised
+            self._attend("budget", self.budget_reason)
+            return
         a = self.config.attention
         if self.error_streak >= a.error_streak:
             self._attend("error_streak", f"{self.error_streak} failed steps in a row")

@@ -74,27 +74,38 @@ class BudgetGuard:
         c = info.counters
         tokens = c.tokens_in + c.tokens_out
         if b.tokens_per_agent is not None and tokens >= b.tokens_per_agent:
-            return f"budget: tokens {tokens:,} of {b.tokens_per_agent:,} spent"
+            return f"the agent's token budget is spent ({tokens:,} of {b.tokens_per_agent:,})"
         if b.cost_usd_per_agent is not None and c.cost_usd >= b.cost_usd_per_agent:
-            return f"budget: cost ${c.cost_usd:.2f} of ${b.cost_usd_per_agent:.2f} spent"
+            return (
+                f"the agent's cost budget is spent (${c.cost_usd:.2f} of"
+                f" ${b.cost_usd_per_agent:.2f})"
+            )
         if b.experiments_per_agent is not None and c.experiments >= b.experiments_per_agent:
-            return f"budget: experiments {c.experiments} of {b.experiments_per_agent} run"
+            return (
+                f"the agent's experiment budget is spent ({c.experiments} of"
+                f" {b.experiments_per_agent})"
+            )
         minutes = self.active_seconds.get(agent_id, 0.0) / 60
         if b.minutes_per_agent is not None and minutes >= b.minutes_per_agent:
-            return f"budget: working time {minutes:.1f} of {b.minutes_per_agent:g} minutes"
+            return (
+                f"the agent's working-time budget is spent ({minutes:.1f} of"
+                f" {b.minutes_per_agent:g} minutes)"
+            )
         gpu = self.agent_gpu_hours(agent_id)
         if b.gpu_hours_per_agent is not None and gpu >= b.gpu_hours_per_agent:
-            return f"budget: GPU-hours {gpu:.2f} of {b.gpu_hours_per_agent:.2f} used"
+            return (
+                f"the agent's GPU-hour budget is spent ({gpu:.2f} of {b.gpu_hours_per_agent:.2f})"
+            )
         return ""
 
     def run_over(self) -> str:
         b = self.engine.config.budget
         spent = self.engine.projection.budgets.cost_used_usd
         if b.cost_usd is not None and spent >= b.cost_usd:
-            return f"run budget: cost ${spent:.2f} of ${b.cost_usd:.2f} spent"
+            return f"the run's cost budget is spent (${spent:.2f} of ${b.cost_usd:.2f})"
         gpu = self.run_gpu_hours()
         if b.gpu_hours is not None and gpu >= b.gpu_hours:
-            return f"run budget: GPU-hours {gpu:.2f} of {b.gpu_hours:.2f} used"
+            return f"the run's GPU-hour budget is spent ({gpu:.2f} of {b.gpu_hours:.2f})"
         return ""
 
     def spend(self) -> dict[str, object]:
@@ -151,6 +162,8 @@ class BudgetGuard:
             result = await agent.pause(reason=reason)
             if result.ok:
                 paused = True
+                # A person decides whether to raise it: that is what attention is for.
+                agent.attend("budget", reason)
                 log.info("agent %s paused: %s", agent.id, reason)
             else:
                 agent.budget_reason = ""
@@ -162,6 +175,8 @@ class BudgetGuard:
         for agent in list(self.engine.agents.values()):
             if agent.budget_reason and not (self.run_reason or self.agent_over(agent.id)):
                 await agent.resume()
+                if agent.attention == "budget":
+                    agent.attend("")
                 log.info("agent %s resumed: its budget was raised", agent.id)
         await self.enforce()
         self.publish()

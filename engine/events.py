@@ -13,7 +13,7 @@ Kinds and what they carry:
 - `agent_added`: an agent joined the run (direction, brain, model, sandbox backend).
 - `agent_state`: an agent moved between states (`AgentState`), with the reason.
 - `agent_attention`: the `needs_attention` flag was raised or cleared, with the reason
-  (`error_streak`, `stuck`, `budget_near`).
+  (`error_streak`, `stuck`, `budget_near`, `budget`: a budget is spent and holds it).
 - `text_delta` / `thinking_delta`: a piece of the model's visible text or of its thinking,
   to stream on a screen; the offline researcher writes its reasoning as text.
 - `usage`: tokens and cost of a model call.
@@ -131,7 +131,7 @@ class AgentStatePayload(Record):
 class AgentAttentionPayload(Record):
     kind: Literal["agent_attention"] = "agent_attention"
     needs_attention: bool
-    reason: Literal["error_streak", "stuck", "budget_near", ""] = ""
+    reason: Literal["error_streak", "stuck", "budget_near", "budget", ""] = ""
     detail: str = ""
 
 

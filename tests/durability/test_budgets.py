@@ -32,14 +32,20 @@ async def test_an_agents_token_budget_pauses_it_and_raising_it_resumes_it(
 ):
     engine = await open_engine(_factory, agents={"count": 1}, budget={"tokens_per_agent": 300})
     async with running(engine):
-        await until(lambda: _paused_by_budget(engine, "a1", "budget: tokens"), what="a pause")
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "token budget is spent"), what="a pause"
+        )
         steps = engine.agents["a1"].steps
         assert 3 <= steps <= 4  # it stops at the first step boundary past the limit
+        info = engine.projection.agents["a1"]
+        assert info.needs_attention and info.attention_reason == "budget"
         result = await engine.command(SetBudget(tokens_per_agent=1000))
         assert result.ok
         await until(lambda: engine.agents["a1"].steps > steps, what="steps after the raise")
         # And the raised limit holds in turn.
-        await until(lambda: _paused_by_budget(engine, "a1", "budget: tokens"), what="a 2nd pause")
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "token budget is spent"), what="a 2nd pause"
+        )
         assert engine.agents["a1"].steps >= 10
         # Spend so far is an event every client sees.
         assert engine.projection.budgets.tokens_used >= 1000
@@ -50,10 +56,12 @@ async def test_the_runs_cost_budget_pauses_every_agent_until_raised(open_engine,
     engine = await open_engine(_factory, agents={"count": 2}, budget={"cost_usd": 0.05})
     async with running(engine):
         await until(
-            lambda: all(_paused_by_budget(engine, a, "run budget: cost") for a in ("a1", "a2")),
+            lambda: all(
+                _paused_by_budget(engine, a, "run's cost budget is spent") for a in ("a1", "a2")
+            ),
             what="both agents paused by the run's cost budget",
         )
-        assert engine.projection.budgets.paused_reason.startswith("run budget: cost")
+        assert engine.projection.budgets.paused_reason.startswith("the run's cost budget")
         steps = {a: engine.agents[a].steps for a in ("a1", "a2")}
         await engine.command(SetBudget(cost_usd=10.0))
         await until(
@@ -74,7 +82,9 @@ async def test_a_raise_does_not_resume_an_agent_the_supervisor_paused(open_engin
 async def test_an_agents_working_time_budget_pauses_it(open_engine, sandbox_state):
     engine = await open_engine(_factory, agents={"count": 1}, budget={"minutes_per_agent": 0.02})
     async with running(engine):
-        await until(lambda: _paused_by_budget(engine, "a1", "budget: working time"), what="a pause")
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "working-time budget is spent"), what="a pause"
+        )
         assert engine.budget_guard.active_seconds["a1"] >= 1.2
         await engine.command(SetBudget(minutes_per_agent=60))
         await until(lambda: engine.agents["a1"].state != AgentState.PAUSED, what="resumed")

@@ -49,7 +49,18 @@ async def test_a_budget_near_its_end_raises_attention(open_engine):
         lambda *_: Spender(), agents={"count": 1}, budget={"tokens_per_agent": 1000}
     )
     async with running(engine):
-        await until(lambda: engine.agents["a1"].attention == "budget_near", what="budget_near")
+        # Read from the log: once the budget is spent, "budget" (it pauses) replaces the flag.
+        seen: list[str] = []
+
+        async def flagged() -> bool:
+            events = await engine.events.read(0, kinds=["agent_attention"])
+            seen[:] = [e.payload.reason for e in events]
+            return "budget_near" in seen
+
+        deadline = asyncio.get_running_loop().time() + 15
+        while not await flagged():
+            assert asyncio.get_running_loop().time() < deadline, f"no budget_near in {seen}"
+            await asyncio.sleep(0.05)
 
 
 async def test_an_agent_whose_sandbox_cannot_start_fails_alone(open_engine):
