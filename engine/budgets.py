@@ -100,6 +100,15 @@ class BudgetGuard:
 
     def run_over(self) -> str:
         b = self.engine.config.budget
+        p = self.engine.projection
+        tokens = sum(a.counters.tokens_in + a.counters.tokens_out for a in p.agents.values())
+        if b.tokens is not None and tokens >= b.tokens:
+            return f"the run's token budget is spent ({tokens:,} of {b.tokens:,})"
+        if b.experiments is not None and p.budgets.experiments_used >= b.experiments:
+            return (
+                f"the run's experiment budget is spent ({p.budgets.experiments_used} of"
+                f" {b.experiments})"
+            )
         spent = self.engine.projection.budgets.cost_used_usd
         if b.cost_usd is not None and spent >= b.cost_usd:
             return f"the run's cost budget is spent (${spent:.2f} of ${b.cost_usd:.2f})"

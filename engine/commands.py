@@ -98,6 +98,8 @@ class SetBudget(Record):
     tokens_per_agent: Annotated[int, Field(ge=0)] | None = None
     cost_usd: Annotated[float, Field(ge=0)] | None = None
     cost_usd_per_agent: Annotated[float, Field(ge=0)] | None = None
+    tokens: Annotated[int, Field(ge=0)] | None = None
+    experiments: Annotated[int, Field(ge=0)] | None = None
     minutes_per_agent: Annotated[float, Field(gt=0)] | None = None
     gpu_hours: Annotated[float, Field(ge=0)] | None = None
     gpu_hours_per_agent: Annotated[float, Field(ge=0)] | None = None

@@ -67,6 +67,9 @@ class BudgetConfig(_Section):
     tokens_per_agent: Annotated[int, Field(ge=0)] | None = None
     cost_usd: Annotated[float, Field(ge=0)] | None = None
     cost_usd_per_agent: Annotated[float, Field(ge=0)] | None = None
+    # The whole run's tokens and experiments, all agents together.
+    tokens: Annotated[int, Field(ge=0)] | None = None
+    experiments: Annotated[int, Field(ge=0)] | None = None
     # An agent's own working time (paused time not counted); the run's is `minutes`.
     minutes_per_agent: Annotated[float, Field(gt=0)] | None = None
     gpu_hours: Annotated[float, Field(ge=0)] | None = None

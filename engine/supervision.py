@@ -116,6 +116,8 @@ def _set_budget(engine: Engine, cmd: SetBudget) -> CommandResult:
             "tokens_per_agent": cmd.tokens_per_agent,
             "cost_usd": cmd.cost_usd,
             "cost_usd_per_agent": cmd.cost_usd_per_agent,
+            "tokens": cmd.tokens,
+            "experiments": cmd.experiments,
             "minutes_per_agent": cmd.minutes_per_agent,
             "gpu_hours": cmd.gpu_hours,
             "gpu_hours_per_agent": cmd.gpu_hours_per_agent,

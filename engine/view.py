@@ -133,6 +133,8 @@ class Budgets(Record):
     experiments_used: int = 0
     submissions_used: int = 0
     cost_usd_per_agent: float | None = None
+    tokens: int | None = None
+    experiments: int | None = None
     minutes_per_agent: float | None = None
     gpu_hours: float | None = None
     gpu_hours_per_agent: float | None = None

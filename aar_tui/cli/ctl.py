@@ -344,6 +344,8 @@ _steer(
         click.option("--tokens-per-agent", type=int),
         click.option("--cost-usd", type=float),
         click.option("--cost-usd-per-agent", type=float),
+        click.option("--tokens", type=int, help="The whole run's tokens."),
+        click.option("--experiments", type=int, help="The whole run's experiments."),
         click.option("--minutes-per-agent", type=float, help="An agent's own working time."),
         click.option("--gpu-hours", type=float, help="The whole run's GPU-hours."),
         click.option("--gpu-hours-per-agent", type=float),

@@ -88,3 +88,14 @@ async def test_an_agents_working_time_budget_pauses_it(open_engine, sandbox_stat
         assert engine.budget_guard.active_seconds["a1"] >= 1.2
         await engine.command(SetBudget(minutes_per_agent=60))
         await until(lambda: engine.agents["a1"].state != AgentState.PAUSED, what="resumed")
+
+
+async def test_the_runs_token_budget_counts_every_agent(open_engine, sandbox_state):
+    engine = await open_engine(_factory, agents={"count": 2}, budget={"tokens": 600})
+    async with running(engine):
+        await until(
+            lambda: all(_paused_by_budget(engine, a, "run's token budget") for a in ("a1", "a2")),
+            what="both agents paused by the run's token budget",
+        )
+        # Together they crossed 600; neither came near an agent's own share of it.
+        assert sum(engine.agents[a].steps for a in ("a1", "a2")) <= 9
