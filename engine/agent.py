@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,8 @@ from engine.events import (
 if TYPE_CHECKING:
     from engine.tools import Toolbox
     from sandbox import Sandbox
+
+log = logging.getLogger("engine.agent")
 
 BACKOFF_MAX = 30.0
 CLEANUP_WAIT = 5.0
@@ -250,6 +253,7 @@ class Agent:
             self._set_state(AgentState.STOPPED, "the run ended")
             raise
         except Exception as exc:
+            log.exception("agent %s failed", self.id)
             self._error(
                 f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}", "agent", fatal=True
             )

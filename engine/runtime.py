@@ -497,6 +497,9 @@ class Engine:
         import sandbox
 
         box = await sandbox.create(self.config.sandbox.backend, self.sandbox_spec(agent_id))
+        log.info(
+            "agent %s: sandbox %s (%s, isolated: %s)", agent_id, box.id, box.backend, box.isolated
+        )
         # Kept for the report: results from an unisolated sandbox are marked as such.
         async with self.store.write() as db:
             await db.execute(
@@ -621,7 +624,9 @@ class Engine:
                 await self._save_config()
                 await self.budget_guard.recheck()
         except Exception as exc:  # a command must never take the engine down
+            log.exception("command %s failed", cmd.command)
             result = CommandResult.refused(f"the command failed: {type(exc).__name__}: {exc}")
+        log.info("command %s by %s: %s", cmd.command, cmd.issued_by, result.status)
         return await record_command(self, cmd, result)
 
     async def _save_config(self) -> None:

@@ -110,7 +110,10 @@ def test_kill_9_then_resume_loses_nothing_and_goes_on(tmp_path, aar_env, sandbox
     assert unanswered == 0
     assert not query(db, "SELECT id FROM experiments WHERE status = 'running'")
     # SIGTERM stopped and removed every sandbox (the fixture checks the state folder).
-    assert (run_dir / "engine.log").read_text().count("resumed run") == 1
+    # The engine's own log, apart from the event log, tells the story for a maintainer.
+    engine_log = (run_dir / "engine.log").read_text()
+    assert engine_log.count("resumed run") == 1
+    assert ": sandbox aar-" in engine_log and "finished: interrupted (SIGTERM)" in engine_log
 
 
 def test_resume_of_a_missing_run_is_a_clear_error(tmp_path, aar_env):
