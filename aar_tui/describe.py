@@ -115,6 +115,8 @@ def describe_event(p: Any) -> str:
         return f"» {name} by {p.issued_by} {p.status}{why} {short(detail, 60)}".rstrip()
     if kind == "budget":
         return "budget " + short(p.budgets, 100)
+    if kind == "watch_flag":
+        return f"⚑ watch: {p.what}: {short(p.detail, 90)}"
     if kind == "sandbox_stats":
         return f"cpu {p.cpu_percent:.0f}% mem {p.memory_bytes / 2**20:.0f} MiB pids {p.pids}"
     if kind == "usage":

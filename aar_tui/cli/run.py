@@ -83,6 +83,8 @@ def progress_line(event: Event) -> str | None:
             )
         case "error":
             return f"[{who}] error in {p.where}: {p.message.splitlines()[0][:200]}"
+        case "watch_flag":
+            return f"[{who}] flagged by the watch ({p.what}): {p.detail[:200]}"
     return None
 
 

@@ -142,3 +142,13 @@ def test_a_later_submission_of_a_watched_agent_is_marked_too():
         )
     )
     assert projection.leaderboard()[0].flags == ("watch",)
+
+
+def test_a_watch_flag_is_a_line_of_a_headless_run_and_of_the_event_list():
+    from aar_tui.cli.run import progress_line
+    from aar_tui.describe import describe_event
+
+    payload = WatchFlagPayload(call_id="c", tool="run_command", what="labels", detail="ls hidden")
+    event = Event(seq=1, ts=1.0, agent_id="a2", payload=payload)
+    assert progress_line(event) == "[a2] flagged by the watch (labels): ls hidden"
+    assert describe_event(payload).startswith("⚑ watch: labels")
