@@ -7,13 +7,21 @@ tests run on local files.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from w2s.text.errors import TextTaskError
 
 FILE_SUFFIXES = (".jsonl", ".jsonl.gz")
+# How long to wait for the hub to answer a connection before calling it unreachable: the
+# hub client itself retries for about 25 s before it gives up.
+HUB_PROBE_SECONDS = 3.0
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+LOCAL_HINT = "pass a local file instead: --data PATH.jsonl or --data PATH.jsonl.gz"
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,47 @@ def parse_source(spec: str) -> DataSource:
     return DataSource("hub", location, data_dir or None)
 
 
+def hub_offline() -> bool:
+    """Whether the user has switched the Hugging Face clients to offline mode."""
+    return any(
+        os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+        for name in OFFLINE_VARIABLES
+    )
+
+
+def hub_endpoint() -> str:
+    """The hub's address, as the Hugging Face clients read it (`HF_ENDPOINT` overrides it)."""
+    return os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+
+
+def hub_reachable(endpoint: str | None = None, timeout: float = HUB_PROBE_SECONDS) -> bool:
+    """Whether a TCP connection to the hub opens within `timeout` seconds."""
+    parts = urlsplit(endpoint or hub_endpoint())
+    host = parts.hostname
+    if not host:
+        return False
+    port = parts.port or (80 if parts.scheme == "http" else 443)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def check_hub(source: DataSource) -> None:
+    """Fail at once, in one line, when a hub dataset cannot be fetched: offline mode with
+    nothing cached is left to the client (it answers fast); no answer from the hub is
+    caught here, before the client spends its retries."""
+    if source.kind != "hub" or Path(source.location).is_dir() or hub_offline():
+        return
+    if not hub_reachable():
+        raise TextTaskError(
+            f"cannot reach the Hugging Face hub at {hub_endpoint()} to load "
+            f"{source.describe()}; {LOCAL_HINT} (or set HF_HUB_OFFLINE=1 to use a copy "
+            "already in the datasets cache)"
+        )
+
+
 def load_records(
     source: DataSource, split: str | None = None, *, cache_dir: Path | None = None
 ) -> list[dict[str, Any]]:
@@ -71,6 +120,7 @@ def load_records(
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
     cache = str(cache_dir / "datasets") if cache_dir is not None else None
+    check_hub(source)
     try:
         if source.kind == "file":
             table = datasets.load_dataset(
@@ -81,11 +131,12 @@ def load_records(
                 source.location, data_dir=source.data_dir, split=split, cache_dir=cache
             )
     except (OSError, ValueError, DatasetsError) as exc:
-        hint = (
-            "check that it holds one JSON object per line"
-            if source.kind == "file"
-            else "without network access, pass a local .jsonl or .jsonl.gz file with --data"
-        )
+        if source.kind == "file":
+            hint = "check that it holds one JSON object per line"
+        elif hub_offline():
+            hint = f"the hub is off (HF_HUB_OFFLINE) and no copy is cached; {LOCAL_HINT}"
+        else:
+            hint = f"without network access, {LOCAL_HINT}"
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TextTaskError(
             f"could not read the {split or 'records'} split of {source.describe()}: "

@@ -70,7 +70,52 @@ def test_an_unreadable_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_hub_dataset_says_how_to_work_offline(tmp_path: Path) -> None:
-    with pytest.raises(TextTaskError, match=r"pass a local \.jsonl or \.jsonl\.gz file"):
+    with pytest.raises(TextTaskError, match=r"pass a local file instead: --data PATH\.jsonl"):
         load_records(
             parse_source("no-such-owner/no-such-dataset"), "train", cache_dir=tmp_path / "cache"
         )
+
+
+def test_an_unreachable_hub_fails_at_once_with_the_local_file_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    # Network mode, but the hub's address refuses connections (nothing listens on port 9).
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    started = time.perf_counter()
+    with pytest.raises(TextTaskError) as caught:
+        load_records(parse_source("Anthropic/hh-rlhf:harmless-base"), "test")
+    assert time.perf_counter() - started < 10
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "cannot reach the Hugging Face hub at http://127.0.0.1:9" in message
+    assert "Anthropic/hh-rlhf:harmless-base" in message
+    assert "--data PATH.jsonl" in message
+
+
+def test_offline_mode_without_a_cached_copy_says_to_pass_a_local_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(TextTaskError) as caught:
+        load_records(parse_source("Anthropic/hh-rlhf:harmless-base"), "test", cache_dir=tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "HF_HUB_OFFLINE" in message and "--data PATH.jsonl" in message
+
+
+def test_the_hub_probe_sees_an_open_port_and_a_closed_one() -> None:
+    import socket
+
+    from w2s.text.source import hub_reachable
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert hub_reachable(f"http://127.0.0.1:{port}", timeout=2)
+    assert not hub_reachable(f"http://127.0.0.1:{port}", timeout=2)
