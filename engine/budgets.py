@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from engine.runtime import Engine
 
 SPEND_EVERY = 10.0
+# In every reason a budget gives for a pause, so that a resumed run knows its own pauses.
+BUDGET_WORDS = "budget is spent"
 # Kinds that change what is spent: the guard looks again when one is committed.
 _SPENDING = frozenset({"usage", "experiment_finished", "agent_added", "budget"})
 _BUSY = (AgentState.RUNNING, AgentState.WAITING, AgentState.PAUSING)

@@ -67,6 +67,14 @@ async def resume_engine(
 ) -> Engine:
     """Open the run in `target` (a run directory or a run's name) ready for `Engine.run`."""
     run_dir = find_run_dir(target)
+    from engine.api.files import read_info
+
+    info = read_info(run_dir)
+    if info is not None and info.alive():
+        raise ResumeError(
+            f"the run in {run_dir} is running (engine pid {info.pid}): attach to it"
+            f" (aar attach {run_dir}) instead of resuming it"
+        )
     store = await Store.open(run_dir / "store.sqlite")
     try:
         row = await store.fetchone("SELECT id, config FROM runs ORDER BY created LIMIT 1")
@@ -222,6 +230,7 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
                 sandbox=box,
                 active_seconds=active,
                 gpu_seconds=gpu,
+                pause_reason=info.state_reason,
             )
         )
     for box in boxes.values():  # sandboxes of agents that ended: not needed any more

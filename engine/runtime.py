@@ -25,7 +25,7 @@ from engine import enginelog
 from engine.agent import Agent
 from engine.brain import Brain
 from engine.brains import make_brain, preflight
-from engine.budgets import BudgetGuard
+from engine.budgets import BUDGET_WORDS, BudgetGuard
 from engine.commands import Command, CommandResult, SetBudget
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
@@ -104,6 +104,7 @@ class RestoredAgent:
     sandbox: Sandbox | None
     active_seconds: float = 0.0
     gpu_seconds: float = 0.0
+    pause_reason: str = ""
 
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
@@ -466,6 +467,8 @@ class Engine:
                 log.warning("agent %s: brain state not restored: %s", agent.id, exc)
         if restored.paused:
             agent._pause = "soft"
+            if BUDGET_WORDS in restored.pause_reason:  # raising the limit resumes it, as before
+                agent.budget_reason = restored.pause_reason
         self._tg.create_task(agent.run(), name=f"agent-{agent.id}")
         return agent
 
