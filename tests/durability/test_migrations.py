@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import StoreVersionError
+from engine.errors import EngineError, StoreVersionError
 from engine.eventlog import EventLog
 from engine.events import ErrorPayload
 from engine.migrations import SCHEMA_VERSION
@@ -89,3 +89,23 @@ def test_resuming_a_newer_run_says_so_without_a_traceback(tmp_path, aar_env):
     )
     assert done.returncode == 1
     assert "written by a newer aar" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_a_run_whose_engine_is_alive_is_not_resumed_or_removed(tmp_path):
+    import os
+
+    from engine.api.files import ApiInfo, write_info
+    from engine.errors import ResumeError
+    from engine.resume import resume_engine
+    from engine.runs import remove_run, summarise
+
+    run_dir = tmp_path / "run"
+    _old_run(run_dir)
+    write_info(run_dir, ApiInfo(run_id="old", pid=os.getpid(), socket=None))
+    with pytest.raises(ResumeError, match="is running"):
+        await resume_engine(run_dir)
+    summary = summarise(run_dir)
+    assert summary.state == "running"
+    with pytest.raises(EngineError, match="is running"):
+        remove_run(summary)
+    assert (run_dir / "store.sqlite").exists()
