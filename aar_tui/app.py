@@ -12,17 +12,22 @@ import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from aar_tui.bindings import APP_BINDINGS
 from aar_tui.commands import AarCommands
 from aar_tui.keymap import load_keymap
 from aar_tui.model import Changes, RunModel
 from aar_tui.screens.base import RunScreen
+from aar_tui.screens.events import EventsScreen
+from aar_tui.screens.forum import ForumScreen
+from aar_tui.screens.leaderboard import LeaderboardScreen
+from aar_tui.screens.swarm import SwarmScreen
 from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes
 from aar_tui.widgets.header import RunHeader
 from engine.commands import (
@@ -60,6 +65,14 @@ class AarApp(App[None]):
     BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
     COMMANDS = App.COMMANDS | {AarCommands}
     ENABLE_COMMAND_PALETTE = True
+    # One mode per area, each with its own screen stack (an agent screen opens over the swarm).
+    MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
+        "swarm": SwarmScreen,
+        "forum": ForumScreen,
+        "leaderboard": LeaderboardScreen,
+        "events": EventsScreen,
+    }
+    DEFAULT_MODE: ClassVar[str] = "swarm"
 
     def __init__(
         self,
@@ -91,17 +104,7 @@ class AarApp(App[None]):
 
     # ---- start-up -----------------------------------------------------------------
 
-    def get_default_screen(self) -> RunScreen:
-        from aar_tui.screens.swarm import SwarmScreen
-
-        return SwarmScreen()
-
     def on_mount(self) -> None:
-        from aar_tui.screens.events import EventsScreen
-        from aar_tui.screens.forum import ForumScreen
-        from aar_tui.screens.leaderboard import LeaderboardScreen
-        from aar_tui.screens.swarm import SwarmScreen
-
         for theme in self.themes.themes.values():
             self.register_theme(theme)
         self.theme = self._wanted_theme
@@ -111,11 +114,6 @@ class AarApp(App[None]):
             self.set_keymap(self.user_keymap)
         for problem in [*self.themes.problems, *self.keymap_problems]:
             self.notify(problem, severity="warning", title="Ignored", timeout=10)
-        self.add_mode("swarm", SwarmScreen)
-        self.add_mode("forum", ForumScreen)
-        self.add_mode("leaderboard", LeaderboardScreen)
-        self.add_mode("events", EventsScreen)
-        self.switch_mode("swarm")
         self._gc_before = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
         self.set_interval(1 / self.frame_rate, self._frame)
