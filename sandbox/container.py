@@ -2,7 +2,10 @@
 
 Defaults: no network, a non-root user, every capability dropped, no-new-privileges, a
 read-only root with a private /tmp, memory, CPU and process limits, the bundle bind-mounted
-read-only and the workspace bind-mounted read-write. Every SDK call runs in a thread.
+read-only. The workspace is a bind mount on a local engine and a volume of the engine's own
+machine (labelled like the container, removed with it) on a remote one, whose files are
+then reached through the container itself (`sandbox.containerfiles`). Every SDK call runs
+in a thread.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from sandbox import dockerexec
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
+from sandbox.containerfiles import ContainerFiles
 from sandbox.dockerhost import docker_client, is_local
 from sandbox.errors import BackendUnavailable, SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
@@ -31,6 +35,17 @@ LABEL_RUN = "aar.run"
 LABEL_AGENT = "aar.agent"
 LABEL_SPEC = "aar.spec"
 TMP_SIZE = "1g"
+# How file access goes: through host paths (local engines only) or through the container.
+FILES_MODES = ("host", "container")
+
+
+def workspace_volume(spec: SandboxSpec) -> str | None:
+    """The name of the workspace's volume when the engine is remote, else None (bind mount)."""
+    return None if is_local(spec.docker_host) else f"{container_name(spec)}-workspace"
+
+
+def labels(spec: SandboxSpec) -> dict[str, str]:
+    return {LABEL_RUN: spec.run_id, LABEL_AGENT: spec.agent_id}
 
 
 def container_name(spec: SandboxSpec) -> str:
@@ -41,7 +56,11 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
     """The keyword arguments of `containers.create` for a spec (the request that is sent)."""
     from docker.types import DeviceRequest, Mount
 
-    mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
+    volume = workspace_volume(spec)
+    if volume is None:
+        mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
+    else:
+        mounts = [Mount(WORKSPACE, volume, type="volume", read_only=False, no_copy=True)]
     mounts += [Mount(t, str(s), type="bind", read_only=True) for t, s in spec.mounts.items()]
     env = base_env()
     del env["PATH"]  # an image keeps its own PATH (conda's python, say)
@@ -62,11 +81,7 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
         "command": ["sleep", "infinity"],
         "name": container_name(spec),
         "hostname": "sandbox",
-        "labels": {
-            LABEL_RUN: spec.run_id,
-            LABEL_AGENT: spec.agent_id,
-            LABEL_SPEC: json.dumps(spec.to_dict()),
-        },
+        "labels": {**labels(spec), LABEL_SPEC: json.dumps(spec.to_dict())},
         # init and its keep-alive run as root without any capability: the sandbox's user,
         # who runs every command, can neither kill them nor take the container down.
         "user": "0:0",
@@ -101,12 +116,17 @@ class DockerSandbox(Sandbox):
     backend = "docker"
     isolated = True
 
-    def __init__(self, spec: SandboxSpec, client: Any, container: Any) -> None:
+    def __init__(
+        self, spec: SandboxSpec, client: Any, container: Any, files: str | None = None
+    ) -> None:
         super().__init__(container_name(spec), spec)
         self._client = client
         self._container = container
         self._last_cpu: tuple[float, int] | None = None
         self.limits = _limits(spec)
+        self.files_mode = _files_mode(spec, files)
+        if self.files_mode == "container":
+            self._files = ContainerFiles(client.api, container.id, spec.mounts, _user(), self.id)
 
     @property
     def container_id(self) -> str:
@@ -164,6 +184,9 @@ class DockerSandbox(Sandbox):
 
         with contextlib.suppress(docker.errors.NotFound):
             await asyncio.to_thread(self._container.remove, force=True, v=True)
+        volume = workspace_volume(self.spec)
+        if volume is not None:
+            await asyncio.to_thread(_remove_volume, self._client, volume)
         self._removed = True
 
     async def stats(self) -> SandboxStats:
@@ -216,6 +239,26 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"sandbox {self.id}: {exc.explanation or exc}") from None
 
 
+def _remove_volume(client: Any, name: str) -> None:
+    import docker
+
+    with contextlib.suppress(docker.errors.NotFound):
+        client.volumes.get(name).remove(force=True)
+
+
+def _files_mode(spec: SandboxSpec, files: str | None) -> str:
+    if files is None:
+        return "host" if is_local(spec.docker_host) else "container"
+    if files not in FILES_MODES:
+        raise SpecError(f"files {files!r} is unknown: allowed are {', '.join(FILES_MODES)}")
+    if files == "host" and not is_local(spec.docker_host):
+        raise SpecError(
+            f"docker_host {spec.docker_host} is remote: its sandboxes' files can only be"
+            " reached through the container (files='container')"
+        )
+    return files
+
+
 def _user() -> str:
     uid, gid = sandbox_user()
     return f"{uid}:{gid}"
@@ -234,17 +277,30 @@ def _limits(spec: SandboxSpec) -> dict[str, str]:
     return limits
 
 
-def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
+def _create_blocking(
+    spec: SandboxSpec, client: Any | None, files: str | None, host_runtime: bool
+) -> DockerSandbox:
     import docker
 
-    if spec.image is None and not is_local(spec.docker_host):
+    remote = not is_local(spec.docker_host)
+    if spec.image is None and remote and not host_runtime:
         raise SpecError(
             f"docker_host {spec.docker_host} is remote: give an image built from"
             " sandbox/Dockerfile, since the host's runtime cannot be mounted there"
         )
+    _files_mode(spec, files)
     client = client or docker_client(spec.docker_host)
     image = spec.image or ensure_host_runtime_image(client)
-    hand_over_workspace(spec.workspace)
+    volume = workspace_volume(spec)
+    if volume is None:
+        hand_over_workspace(spec.workspace)
+    else:
+        try:
+            client.volumes.create(name=volume, labels=labels(spec))
+        except docker.errors.APIError as exc:
+            raise SandboxError(
+                f"the workspace volume {volume} could not be made: {exc.explanation or exc}"
+            ) from None
     config = container_config(spec, image, host_runtime_mounts=spec.image is None)
     try:
         container = client.containers.create(**config)
@@ -263,24 +319,57 @@ def _create_blocking(spec: SandboxSpec, client: Any | None) -> DockerSandbox:
     try:
         container.start()
         container.reload()
-    except docker.errors.APIError as exc:
+        if volume is not None:
+            _hand_over_volume(client, container)
+    except (docker.errors.APIError, SandboxError) as exc:
         container.remove(force=True, v=True)
+        if volume is not None:
+            _remove_volume(client, volume)
+        detail = exc.explanation if isinstance(exc, docker.errors.APIError) else exc
+        raise SandboxError(f"the sandbox's container would not start: {detail}") from None
+    return DockerSandbox(spec, client, container, files)
+
+
+def _hand_over_volume(client: Any, container: Any) -> None:
+    """Give a fresh workspace volume to the sandbox's user.
+
+    The container's own root has no capability at all, so this one exec alone is given
+    them; it runs before any command of the sandbox does.
+    """
+    api = client.api
+    exec_id = api.exec_create(
+        container.id, ["chown", _user(), WORKSPACE], user="0:0", privileged=True
+    )["Id"]
+    output = api.exec_start(exec_id)
+    if api.exec_inspect(exec_id).get("ExitCode") != 0:
         raise SandboxError(
-            f"the sandbox's container would not start: {exc.explanation or exc}"
-        ) from None
-    return DockerSandbox(spec, client, container)
+            f"the workspace volume could not be handed to the sandbox's user: {output!r}"
+        )
 
 
 async def create_container(
-    spec: SandboxSpec, *, client: Any | None = None, docker_host: str | None = None
+    spec: SandboxSpec,
+    *,
+    client: Any | None = None,
+    docker_host: str | None = None,
+    files: str | None = None,
+    host_runtime: bool = False,
 ) -> DockerSandbox:
-    """Make and start the container; `docker_host` is used when the spec names none."""
+    """Make and start the container; `docker_host` is used when the spec names none.
+
+    `files` picks how files are reached ("host" or "container"; by default "host" on a
+    local engine, "container" on a remote one). `host_runtime` lets a remote engine run the
+    image of this machine's runtime, for a machine that has the same files at the same
+    paths (and the tests, whose "remote" engine is this machine reached over ssh).
+    """
     if spec.docker_host is None and docker_host is not None:
         spec = dataclasses.replace(spec, docker_host=docker_host)
-    return await asyncio.to_thread(_create_blocking, spec, client)
+    return await asyncio.to_thread(_create_blocking, spec, client, files, host_runtime)
 
 
-def _find_blocking(run_id: str, docker_host: str | None, client: Any | None) -> list[DockerSandbox]:
+def _find_blocking(
+    run_id: str, docker_host: str | None, client: Any | None, files: str | None
+) -> list[DockerSandbox]:
     client = client or docker_client(docker_host)
     found = client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"})
     boxes = []
@@ -289,22 +378,50 @@ def _find_blocking(run_id: str, docker_host: str | None, client: Any | None) -> 
             spec = SandboxSpec.from_dict(json.loads(container.labels[LABEL_SPEC]))
         except (KeyError, ValueError, SandboxError):
             continue
-        boxes.append(DockerSandbox(spec, client, container))
+        boxes.append(DockerSandbox(spec, client, container, files))
     return sorted(boxes, key=lambda b: b.id)
 
 
 async def reattach(
-    run_id: str, *, docker_host: str | None = None, client: Any | None = None
+    run_id: str,
+    *,
+    docker_host: str | None = None,
+    client: Any | None = None,
+    files: str | None = None,
+    host_runtime: bool = False,
 ) -> list[DockerSandbox]:
-    return await asyncio.to_thread(_find_blocking, run_id, docker_host, client)
+    """The run's containers on the host; `host_runtime` is accepted as `create` takes it."""
+    return await asyncio.to_thread(_find_blocking, run_id, docker_host, client, files)
 
 
 async def remove_orphans(
-    run_id: str, keep: set[str], *, docker_host: str | None = None, client: Any | None = None
+    run_id: str,
+    keep: set[str],
+    *,
+    docker_host: str | None = None,
+    client: Any | None = None,
+    files: str | None = None,
+    host_runtime: bool = False,
 ) -> int:
     removed = 0
-    for box in await reattach(run_id, docker_host=docker_host, client=client):
+    for box in await reattach(run_id, docker_host=docker_host, client=client, files=files):
         if box.id not in keep and box.spec.agent_id not in keep:
             await box.remove()
             removed += 1
+    # A workspace volume whose container is gone (an engine stopped between the two).
+    await asyncio.to_thread(_remove_orphan_volumes, run_id, keep, docker_host, client)
     return removed
+
+
+def _remove_orphan_volumes(
+    run_id: str, keep: set[str], docker_host: str | None, client: Any | None
+) -> None:
+    import docker
+
+    client = client or docker_client(docker_host)
+    for volume in client.volumes.list(filters={"label": f"{LABEL_RUN}={run_id}"}):
+        agent = (volume.attrs.get("Labels") or {}).get(LABEL_AGENT)
+        if agent in keep or f"aar-{run_id}-{agent}" in keep:
+            continue
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            volume.remove(force=True)

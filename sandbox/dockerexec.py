@@ -55,7 +55,7 @@ def _run_blocking(
     try:
         if stdin is not None:
             raw.sendall(stdin)
-            raw.shutdown(socket.SHUT_WR)
+            close_stdin(raw)
         for stream, data in frames_iter(sock, tty=False):
             (err if stream == STDERR else out).feed(data)
     finally:
@@ -112,6 +112,16 @@ async def run(
         timed_out=timed_out,
         truncated=out.truncated or err.truncated,
     )
+
+
+def close_stdin(raw: Any) -> None:
+    """Half-close a command's stdin: a socket shuts down its writing side, and the pipe to
+    an `ssh` transport (which has no socket to shut down) is closed."""
+    proc = getattr(raw, "proc", None)
+    if proc is not None and proc.stdin is not None:
+        proc.stdin.close()
+        return
+    raw.shutdown(socket.SHUT_WR)
 
 
 def kill_all(api: Any, container_id: str, user: str) -> None:

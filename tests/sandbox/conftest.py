@@ -35,6 +35,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def swap_reads() -> int:
+    """How many reads race a symlink swapper; fewer where each read is an exec."""
+    return 400
+
+
+@pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     path = tmp_path / "bundle"
     path.mkdir()

@@ -1,0 +1,157 @@
+"""A sandbox's files read and written from inside its own container, for remote engines.
+
+When the Docker engine runs on another machine, the workspace is a volume there and no
+host path exists here. Each call then runs a short Python program in the container, as
+the sandbox's user, that applies the very same race-free walk as local access
+(`sandbox.paths.ConfinedFiles`: one component at a time, `O_NOFOLLOW`, symlinks resolved
+by hand and refused when they lead out of /workspace or a read-only mount). The program is
+sent with the sources of the modules it needs, so any image with Python serves, and it
+answers with raw bytes on stdout or a JSON error on stderr that is raised here as the same
+error class local access raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sandbox import errors
+from sandbox.errors import SandboxError, SandboxGone
+from sandbox.paths import DEFAULT_MAX_READ
+from sandbox.results import DirEntry
+
+# The modules the walk needs, all of them standard-library only.
+_MODULES = ("errors", "results", "spec", "paths")
+# Exit status of the program when it refuses or fails with a sandbox error.
+REFUSED_EXIT = 3
+
+# Runs inside: installs the shipped modules as the `sandbox` package, then does one call.
+# The request is argv[1]; a write's data follows on stdin, its length given in the request
+# so that no end-of-file is needed (an ssh transport cannot half-close).
+_PROGRAM = r"""
+import json, sys, types
+req = json.loads(sys.argv[1])
+pkg = types.ModuleType("sandbox"); pkg.__path__ = []; sys.modules["sandbox"] = pkg
+for name in req["order"]:
+    mod = types.ModuleType("sandbox." + name)
+    sys.modules[mod.__name__] = mod
+    setattr(pkg, name, mod)
+    exec(compile(req["sources"][name], "sandbox/" + name + ".py", "exec"), mod.__dict__)
+from pathlib import Path
+from sandbox.errors import SandboxError
+from sandbox.paths import ConfinedFiles
+files = ConfinedFiles(Path("/workspace"), {t: Path(t) for t in req["mounts"]})
+try:
+    if req["op"] == "read":
+        sys.stdout.buffer.write(files.read(req["path"], req["max_bytes"]))
+    elif req["op"] == "write":
+        data, size = bytearray(), req["size"]
+        while len(data) < size:
+            chunk = sys.stdin.buffer.read1(size - len(data))
+            if not chunk:
+                raise SandboxError("the data to write ended early")
+            data += chunk
+        files.write(req["path"], bytes(data))
+    else:
+        out = [[e.name, e.kind, e.size] for e in files.list(req["path"])]
+        sys.stdout.write(json.dumps(out))
+except SandboxError as exc:
+    sys.stderr.write(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+    sys.exit(3)
+"""
+
+
+@cache
+def _sources() -> dict[str, str]:
+    here = Path(__file__).parent
+    return {name: (here / f"{name}.py").read_text() for name in _MODULES}
+
+
+class ContainerFiles:
+    """The files of one sandbox, reached through execs in its container (blocking calls)."""
+
+    def __init__(
+        self, api: Any, container_id: str, mounts: Mapping[str, Path], user: str, name: str
+    ) -> None:
+        self._api = api
+        self._container_id = container_id
+        self._mounts = sorted(mounts)
+        self._user = user
+        self._name = name
+
+    def read(self, path: str, max_bytes: int = DEFAULT_MAX_READ) -> bytes:
+        return self._call({"op": "read", "path": path, "max_bytes": max_bytes})
+
+    def write(self, path: str, data: bytes) -> None:
+        self._call({"op": "write", "path": path, "size": len(data)}, stdin=data)
+
+    def list(self, path: str) -> list[DirEntry]:
+        rows = json.loads(self._call({"op": "list", "path": path}))
+        return [DirEntry(name, kind, size) for name, kind, size in rows]
+
+    def _call(self, request: dict[str, Any], stdin: bytes | None = None) -> bytes:
+        if not isinstance(request["path"], str):
+            raise errors.PathRefused(f"{request['path']!r} is not a path")
+        request = {**request, "mounts": self._mounts, "order": _MODULES, "sources": _sources()}
+        argv = ["python", "-S", "-c", _PROGRAM, json.dumps(request)]
+        import docker
+
+        try:
+            code, out, err = _exec_bytes(self._api, self._container_id, argv, self._user, stdin)
+        except docker.errors.NotFound:
+            raise SandboxGone(f"the container of sandbox {self._name} is gone") from None
+        except docker.errors.APIError as exc:
+            explanation = str(exc.explanation or exc)
+            if "paused" in explanation:
+                raise SandboxError(
+                    f"sandbox {self._name} is paused and its engine is remote: its files"
+                    " can be reached once it is resumed"
+                ) from None
+            raise SandboxError(
+                f"the files of sandbox {self._name} cannot be reached: {explanation}"
+            ) from None
+        if code == 0:
+            return out
+        raise _error_from(err, code, self._name)
+
+
+def _error_from(err: bytes, code: int, name: str) -> SandboxError:
+    try:
+        answer = json.loads(err)
+        kind = getattr(errors, answer["error"], SandboxError)
+        if isinstance(kind, type) and issubclass(kind, SandboxError):
+            return kind(answer["message"])
+    except (ValueError, KeyError, TypeError):
+        pass
+    text = err.decode(errors="replace").strip()[-500:]
+    return SandboxError(
+        f"file access inside sandbox {name} failed (exit {code}); is python on its PATH? {text}"
+    )
+
+
+def _exec_bytes(
+    api: Any, container_id: str, argv: list[str], user: str, stdin: bytes | None
+) -> tuple[int, bytes, bytes]:
+    """Run argv in the container and return its exit status, stdout and stderr as bytes."""
+    from docker.utils.socket import STDERR, frames_iter
+
+    exec_id = api.exec_create(container_id, argv, stdin=stdin is not None, user=user)["Id"]
+    out, err = bytearray(), bytearray()
+    if stdin is None:
+        stdout, stderr = api.exec_start(exec_id, demux=True)
+        out += stdout or b""
+        err += stderr or b""
+    else:
+        sock = api.exec_start(exec_id, socket=True)
+        try:
+            raw = getattr(sock, "_sock", sock)
+            raw.sendall(stdin)
+            for stream, data in frames_iter(sock, tty=False):
+                (err if stream == STDERR else out).extend(data)
+        finally:
+            sock.close()
+    code = api.exec_inspect(exec_id).get("ExitCode")
+    return (code if code is not None else -1), bytes(out), bytes(err)
