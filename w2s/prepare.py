@@ -87,8 +87,8 @@ def prepare(
         raise TaskError(f"seeds must be at least 1, got {seeds}")
     spec = get_task(task)
     secret = seed if seed is not None else secrets.randbits(128)
-    instance = spec.build(secret, data)
     cache = Cache(cache_dir)
+    instance = spec.build(secret, data, cache_dir=cache.root)
     key = instance_key(spec, data, secret)
     bases = [seed_baseline(spec, instance, key, s, cache) for s in range(seeds)]
     test_y = instance.test.y

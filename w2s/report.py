@@ -43,7 +43,7 @@ def baseline_report(
         loss: {"accuracy": [], "pgr": [], "seconds": []} for loss in LOSSES
     }
     for seed in range(seeds):
-        instance = task.build(seed, data)
+        instance = task.build(seed, data, cache_dir=cache.root if cache is not None else None)
         base = seed_baseline(task, instance, instance_key(task, data, seed), seed, cache)
         y = instance.test.y
         weak_acc, ceiling_acc = accuracy(base.weak_test, y), accuracy(base.ceiling_test, y)

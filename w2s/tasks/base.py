@@ -1,10 +1,12 @@
 """The shapes every task shares: splits of (weak features, strong features, labels), and a Task.
 
-A task is data plus the two models that act on it. Its `build` turns a data seed (and,
-for tasks backed by a dataset, a data source) into `TaskData`; its `weak` factory gives
-an untrained weak supervisor; its `strong` spec builds the torch module that the shared
-training core trains as the ceiling and as the student. Losses, methods, training, PGR,
-the bundle and the grader are shared by every task and never look inside a task.
+A task is data plus the two models that act on it. Its `build(seed, data, *, cache_dir=None)`
+turns a data seed (and, for tasks backed by a dataset, a data source) into `TaskData`, keeping
+whatever it computes once (e.g. text features) under `cache_dir` (None: the default cache);
+its `weak` factory gives an untrained weak supervisor; its `strong` spec builds the torch
+module that the shared training core trains as the ceiling and as the student. Losses,
+methods, training, PGR, the bundle and the grader are shared by every task and
+never look inside a task.
 
 Extension points for a new task (e.g. a text task with TF-IDF weak features and sentence
 embeddings as strong features):
@@ -27,6 +29,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -105,13 +108,22 @@ class StrongSpec:
     weight_decay: float = 0.0
 
 
+class TaskBuilder(Protocol):
+    """`build(seed, data, *, cache_dir=None)`: the splits of one data seed; a task backed by a
+    dataset keeps what it computes once (features) under `cache_dir`."""
+
+    def __call__(
+        self, seed: int, data: str | None, *, cache_dir: Path | None = None
+    ) -> TaskData: ...
+
+
 @dataclass(frozen=True)
 class Task:
     """A versioned task: `id` is `name-vN`; a change of data or models is a new version."""
 
     id: str
     description: str
-    build: Callable[[int, str | None], TaskData]
+    build: TaskBuilder
     weak: Callable[[], WeakSupervisor]
     strong: StrongSpec
     config: Mapping[str, Any] = field(default_factory=dict)

@@ -15,6 +15,7 @@ prepared task the code cannot regenerate its labels.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -55,8 +56,9 @@ def _sample(rng: np.random.Generator, n: int, rotation: np.ndarray) -> Split:
     return Split(weak_x.astype(np.float32), strong_x.astype(np.float32), (c > 0).astype(np.int64))
 
 
-def build(seed: int, data: str | None) -> TaskData:
-    """The three splits of one toy instance, all drawn from `seed`."""
+def build(seed: int, data: str | None, *, cache_dir: Path | None = None) -> TaskData:
+    """The three splits of one toy instance, all drawn from `seed` (nothing is cached: it is
+    generated faster than it is read)."""
     if data is not None:
         raise TaskError("the toy task is generated from its seed; it takes no data source")
     rng = np.random.default_rng(seed)

@@ -9,6 +9,7 @@ the AAR release, read from the hub: weak Qwen1.5-0.5B-Chat, strong Qwen3-4B-Base
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from w2s.models import linear_probe
@@ -33,10 +34,10 @@ def text_task(
 ) -> Task:
     """A core `Task` for a text config (not registered: pass it to `register_task`)."""
 
-    def build(seed: int, data: str | None) -> TaskData:
+    def build(seed: int, data: str | None, *, cache_dir: Path | None = None) -> TaskData:
         from w2s.text.build import build_text_data
 
-        return build_text_data(config, seed, data)
+        return build_text_data(config, seed, data, cache_dir=cache_dir)
 
     return Task(
         id=task_id,

@@ -147,3 +147,28 @@ def test_a_missing_data_file_is_a_clean_command_line_error(tmp_path: Path) -> No
     assert result.exit_code != 0
     assert "absent.jsonl.gz: no such file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cache_dir_of_the_commands_holds_the_features(
+    tmp_path: Path, hh_pairs: list[dict], minilm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small file of its own: its features are encoded cold, into the chosen cache.
+    small = write_jsonl_gz(tmp_path / "small.jsonl.gz", hh_pairs[:80])
+    default, chosen = tmp_path / "default-cache", tmp_path / "chosen-cache"
+    monkeypatch.setenv("AAR_CACHE_DIR", str(default))
+    data = ["--task", "hh-rlhf", "--data", str(small), "--seeds", "1"]
+    cache = ["--cache-dir", str(chosen)]
+    prepared = CliRunner().invoke(
+        cli, ["w2s", "prepare", *data, *cache, "--out", str(tmp_path / "out"), "--json"]
+    )
+    assert prepared.exit_code == 0, prepared.output
+    assert list((chosen / "features").glob("*.npz")), "features not kept in --cache-dir"
+    assert not (default / "features").exists()
+
+    def refuse(self: TransformerEncoder, texts: list[str]) -> np.ndarray:
+        raise AssertionError("the features in --cache-dir should have answered")
+
+    monkeypatch.setattr(TransformerEncoder, "encode", refuse)
+    report = CliRunner().invoke(cli, ["w2s", "baseline", *data, *cache, "--json"])
+    assert report.exit_code == 0, report.output
+    assert not (default / "features").exists()
