@@ -33,3 +33,28 @@ def mean_se(values: Sequence[float | None]) -> tuple[float | None, float | None]
         return mean, None
     var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
     return mean, math.sqrt(var / len(xs))
+
+
+def pgr_of_means(
+    transfer: Sequence[float], weak: Sequence[float], ceiling: Sequence[float]
+) -> tuple[float | None, float | None]:
+    """PGR of the mean accuracies over seeds, with its delta-method standard error.
+
+    The mean of per-seed PGRs is a mean of ratios: a seed whose gap is near zero gives a huge
+    PGR of either sign and swamps the rest. The ratio of means weighs each seed by its gap.
+    Its standard error linearises the ratio around the means and uses the seeds' paired
+    spread, so seeds where transfer, weak and ceiling move together add little. None (PGR)
+    when the mean ceiling is not above the mean weak accuracy; None (se) under two seeds.
+    """
+    t, w, c = (np.asarray(v, dtype=np.float64) for v in (transfer, weak, ceiling))
+    if not (len(t) == len(w) == len(c)) or len(t) == 0:
+        raise ValueError("transfer, weak and ceiling need one accuracy per seed each")
+    gap = c.mean() - w.mean()
+    if not gap > 0:
+        return None, None
+    value = (t.mean() - w.mean()) / gap
+    if len(t) < 2:
+        return float(value), None
+    influence = ((t - t.mean()) - value * (c - c.mean()) + (value - 1) * (w - w.mean())) / gap
+    se = math.sqrt(float((influence**2).sum()) / (len(t) - 1) / len(t))
+    return float(value), se

@@ -62,6 +62,7 @@ def baseline(
         click.echo(f"{name:10}{_pm(report[name]['accuracy']):>18}")
     for loss, row in report["transfer"].items():
         click.echo(f"{loss:10}{_pm(row['accuracy']):>18}{_pm(row['pgr']):>18}")
+    click.echo("PGR of the mean accuracies, s.e. by the delta method (per-seed mean in --json)")
 
 
 @w2s.command()

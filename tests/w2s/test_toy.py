@@ -48,3 +48,16 @@ def test_weak_supervisor_mistakes_are_structured_by_the_cue() -> None:
     # Nearly every mistake is a row where the cue points the wrong way.
     assert wrong.sum() > 0
     assert cue_sign_disagrees[wrong].mean() > 0.8
+
+
+def test_the_headline_pgr_is_that_of_the_mean_accuracies(report: dict) -> None:
+    weak = report["per_seed"]["weak"]
+    ceiling = report["per_seed"]["ceiling"]
+    for loss, row in report["transfer"].items():
+        accs_mean = row["accuracy"]["mean"]
+        gap = np.mean(ceiling) - np.mean(weak)
+        assert row["pgr"]["mean"] == pytest.approx((accs_mean - np.mean(weak)) / gap), loss
+        assert row["pgr"]["se"] is not None and row["pgr"]["se"] >= 0
+        # The mean of per-seed PGRs stays in the report, beside the per-seed values.
+        assert row["pgr_seed_mean"]["mean"] == pytest.approx(np.mean(report["per_seed"][loss]))
+    assert "delta method" in report["pgr_method"]
