@@ -26,6 +26,17 @@ def _acknowledged(db) -> dict[str, object]:
     }
 
 
+def _open_calls(db) -> list[str]:
+    """Tool calls committed without a result: in flight."""
+    rows = query(
+        db,
+        "SELECT json_extract(payload, '$.call_id') FROM events WHERE kind = 'tool_call'"
+        " AND json_extract(payload, '$.call_id') NOT IN (SELECT json_extract(payload,"
+        " '$.call_id') FROM events WHERE kind = 'tool_result')",
+    )
+    return [r[0] for r in rows]
+
+
 def _last_steps(db) -> dict[str, int]:
     rows = query(
         db,
@@ -49,14 +60,16 @@ def test_kill_9_then_resume_loses_nothing_and_goes_on(tmp_path, aar_env, sandbox
                 query(db, "SELECT COUNT(*) FROM submissions WHERE scored = 1")[0][0] >= 1
                 and query(db, "SELECT COUNT(*) FROM posts")[0][0] >= 2
                 and query(db, "SELECT COUNT(*) FROM agent_state")[0][0] >= 2
+                and bool(_open_calls(db))
             ),
             timeout=120,
-            what="a scored submission, posts and saved agent states",
+            what="a scored submission, posts, saved agent states and a call in flight",
             proc=first,
         )
     finally:
         first.kill()  # SIGKILL: no handler runs, nothing is flushed
         first.wait(10)
+    cut_off = _open_calls(db)
     before = _acknowledged(db)
     steps_before = _last_steps(db)
     last_seq = before["events"][-1][0]
@@ -101,13 +114,17 @@ def test_kill_9_then_resume_loses_nothing_and_goes_on(tmp_path, aar_env, sandbox
     assert not added_after
     assert set(_last_steps(db)) == set(steps_before)
     # A tool call cut off by the kill is answered as interrupted; every call has an answer.
-    unanswered = query(
-        db,
-        "SELECT COUNT(*) FROM events WHERE kind = 'tool_call' AND json_extract(payload,"
-        " '$.call_id') NOT IN (SELECT json_extract(payload, '$.call_id') FROM events"
-        " WHERE kind = 'tool_result')",
-    )[0][0]
-    assert unanswered == 0
+    assert not _open_calls(db)
+    answers = dict(
+        query(
+            db,
+            "SELECT json_extract(payload, '$.call_id'), json_extract(payload, '$.error')"
+            " FROM events WHERE kind = 'tool_result' AND seq > ?",
+            (last_seq,),
+        )
+    )
+    for call_id in cut_off:
+        assert answers[call_id].startswith("interrupted"), call_id
     assert not query(db, "SELECT id FROM experiments WHERE status = 'running'")
     # SIGTERM stopped and removed every sandbox (the fixture checks the state folder).
     # The engine's own log, apart from the event log, tells the story for a maintainer.
