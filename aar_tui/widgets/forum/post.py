@@ -15,7 +15,7 @@ def post_markdown(post: ForumPost, start: float | None) -> str:
         meta.append(f"reply to #{post.parent_id}")
     if post.submission_id is not None:
         meta.append(f"submission #{post.submission_id}")
-    lines = [f"# {post.title}", "", " · ".join(meta)]
+    lines = [f"## {post.title}", "", " · ".join(meta)]
     if post.tags:
         lines += ["", "tags: " + ", ".join(f"`{t}`" for t in post.tags)]
     if post.metrics:
