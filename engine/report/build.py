@@ -165,6 +165,8 @@ def _baselines(data: RunData) -> list[str]:
     b = data.hidden_baselines
     if not b:
         base = data.snapshot.run.baselines
+        if not base:
+            return ["## Baselines", "", "Not recorded for this run.", ""]
         return [
             "## Baselines",
             "",

@@ -109,3 +109,14 @@ async def test_a_run_whose_engine_is_alive_is_not_resumed_or_removed(tmp_path):
     with pytest.raises(EngineError, match="is running"):
         remove_run(summary)
     assert (run_dir / "store.sqlite").exists()
+
+
+async def test_an_old_run_directory_still_gets_a_report(tmp_path):
+    from engine.report import write_report
+
+    run_dir = tmp_path / "run"
+    _old_run(run_dir)
+    files = await write_report(run_dir)
+    text = files.markdown.read_text()
+    assert "isolation not recorded" in text and "No method was re-run" in text
+    assert files.plot.exists() and files.csv.read_text().startswith("rank,")
