@@ -16,22 +16,35 @@ BACKUPS = 3
 LOGGERS = ("engine", "sandbox")
 
 
-def attach(run_dir: Path) -> logging.Handler:
-    """Send the engine's and the sandboxes' loggers to `run_dir/engine.log`, rotating."""
+def attach(run_dir: Path) -> list[logging.Handler]:
+    """Send the engine's and the sandboxes' loggers to `run_dir/engine.log`, rotating.
+
+    Warnings still reach stderr as well, as they did before a handler was attached (Python
+    prints them there only while no handler is), so a user still sees, e.g., that local
+    sandboxes are not isolated.
+    """
     handler = RotatingFileHandler(
         Path(run_dir) / LOG_NAME, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
+    handlers: list[logging.Handler] = [handler]
+    if not logging.getLogger().handlers:
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        handlers.append(console)
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET or logger.level > logging.INFO:
             logger.setLevel(logging.INFO)
-        logger.addHandler(handler)
-    return handler
+        for h in handlers:
+            logger.addHandler(h)
+    return handlers
 
 
-def detach(handler: logging.Handler) -> None:
+def detach(handlers: list[logging.Handler]) -> None:
     for name in LOGGERS:
-        logging.getLogger(name).removeHandler(handler)
-    handler.close()
+        for h in handlers:
+            logging.getLogger(name).removeHandler(h)
+    for h in handlers:
+        h.close()
