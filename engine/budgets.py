@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SPEND_EVERY = 10.0
 # In every reason a budget gives for a pause, so that a resumed run knows its own pauses.
 BUDGET_WORDS = "budget is spent"
+# How the run_experiment tool words its refusal past the agent's experiment budget.
+REFUSED_EXPERIMENT = "experiment budget spent"
 # Kinds that change what is spent: the guard looks again when one is committed.
 _SPENDING = frozenset({"usage", "experiment_finished", "agent_added", "budget"})
 _BUSY = (AgentState.RUNNING, AgentState.WAITING, AgentState.PAUSING)
@@ -35,6 +37,9 @@ class BudgetGuard:
         self.engine = engine
         self.gpu_seconds: dict[str, float] = {}
         self.active_seconds: dict[str, float] = {}  # working time, paused time left out
+        # Agents that asked for an experiment past their budget: the tool refused it. Only
+        # then does the experiment budget pause them, so the last one can still be submitted.
+        self.wants_more: set[str] = set()
         self.run_reason = ""
         # GPU-hours a resumed run had used before this engine started counting.
         self._before = 0.0
@@ -43,8 +48,13 @@ class BudgetGuard:
         self._published: dict[str, object] = {}
 
     def on_commit(self, batch: list[Event]) -> None:
-        if any(e.kind in _SPENDING for e in batch):
-            self._wake.set()
+        for e in batch:
+            p = e.payload
+            if p.kind == "tool_result" and (p.error or "").startswith(REFUSED_EXPERIMENT):
+                self.wants_more.add(e.agent_id or "")
+                self._wake.set()
+            elif e.kind in _SPENDING:
+                self._wake.set()
 
     # ---- what is spent --------------------------------------------------------------
 
@@ -82,7 +92,11 @@ class BudgetGuard:
                 f"the agent's cost budget is spent (${c.cost_usd:.2f} of"
                 f" ${b.cost_usd_per_agent:.2f})"
             )
-        if b.experiments_per_agent is not None and c.experiments >= b.experiments_per_agent:
+        if (
+            b.experiments_per_agent is not None
+            and c.experiments >= b.experiments_per_agent
+            and agent_id in self.wants_more
+        ):
             return (
                 f"the agent's experiment budget is spent ({c.experiments} of"
                 f" {b.experiments_per_agent})"
@@ -186,6 +200,7 @@ class BudgetGuard:
         for agent in list(self.engine.agents.values()):
             if agent.budget_reason and not (self.run_reason or self.agent_over(agent.id)):
                 await agent.resume()
+                self.wants_more.discard(agent.id)
                 if agent.attention == "budget":
                     agent.attend("")
                 log.info("agent %s resumed: its budget was raised", agent.id)

@@ -99,3 +99,23 @@ async def test_the_runs_token_budget_counts_every_agent(open_engine, sandbox_sta
         )
         # Together they crossed 600; neither came near an agent's own share of it.
         assert sum(engine.agents[a].steps for a in ("a1", "a2")) <= 9
+
+
+async def test_the_experiment_budget_pauses_an_agent_that_asks_for_one_more(
+    open_engine, sandbox_state
+):
+    # The offline researcher, real experiments in a real sandbox.
+    engine = await open_engine(None, agents={"count": 1}, budget={"experiments_per_agent": 1})
+    async with running(engine):
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "experiment budget is spent"),
+            timeout=90,
+            what="a pause once it asked for a second experiment",
+        )
+        assert engine.projection.agents["a1"].counters.experiments == 1
+        await engine.command(SetBudget(experiments_per_agent=2))
+        await until(
+            lambda: engine.projection.agents["a1"].counters.experiments == 2,
+            timeout=90,
+            what="a second experiment after the raise",
+        )
