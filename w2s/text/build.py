@@ -133,12 +133,19 @@ def build_text_data(
     def embedding_rows(matrix: np.ndarray) -> dict[str, np.ndarray]:
         return standardise(rows(matrix), TRAIN_SPLITS, centre=config.mode == "binary")
 
-    strong_pool = encoded(config.strong)
-    strong = embedding_rows(strong_pool)
+    if config.strong_training == "finetune":
+        from w2s.text.strong import token_rows, tokenize_pool
+
+        ids = tokenize_pool(config.strong, pool, config.max_length)
+        strong = {name: token_rows(ids, idx) for name, idx in index.items()}
+    else:
+        strong_pool = encoded(config.strong)
+        strong = embedding_rows(strong_pool)
     if config.weak == "tfidf":
         # TF-IDF rows are already on one scale; their sparsity is what the weak model reads.
         fit_texts = [t for ex in examples["train_label"] for t in ex.texts]
         weak = rows(tfidf_matrix(fit_texts, pool, config.tfidf_features, config.tfidf_ngrams))
     else:
-        weak = embedding_rows(strong_pool if config.weak == config.strong else encoded(config.weak))
+        same = config.weak == config.strong and config.strong_training == "probe"
+        weak = embedding_rows(strong_pool if same else encoded(config.weak))
     return TaskData(**{name: Split(weak[name], strong[name], labels[name]) for name in SPLITS})

@@ -12,6 +12,7 @@ from w2s.text.examples import MODES
 from w2s.text.formats import FORMATS, VIEWS
 
 WEAK_KINDS = ("tfidf",)  # besides any encoder name: see `weak`
+STRONG_TRAINING = ("probe", "finetune")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class TextTaskConfig:
       reply alone; the sides of a preference pair differ only there).
     - `weak`: `tfidf` (TF-IDF + logistic regression) or an encoder whose frozen features
       feed a logistic regression: `minilm-2l`, `minilm`, a hub id or a local folder.
-    - `strong`: the encoder whose frozen, mean-pooled features the strong probe reads.
+    - `strong`: the strong model: the encoder whose frozen, mean-pooled features the strong
+      probe reads, or (with `strong_training: finetune`) the sequence classifier fine-tuned.
+    - `strong_training`: `probe` (a linear probe on frozen features) or `finetune` (the whole
+      transformer trained by every loss and method; its rows are token ids, see
+      `w2s.text.strong`; slow without a GPU).
     - `max_length`: tokens kept per text (the end of a long text is kept).
     - `tfidf_features`, `tfidf_ngrams`: vocabulary size of the TF-IDF weak model, and the
       longest word n-grams in it (1: single words).
@@ -41,6 +46,7 @@ class TextTaskConfig:
     view: str = "conversation"
     weak: str = "tfidf"
     strong: str = "minilm"
+    strong_training: str = "probe"
     max_length: int = 256
     tfidf_features: int = 256
     tfidf_ngrams: int = 1
@@ -70,6 +76,11 @@ class TextTaskConfig:
         for name in ("weak", "strong"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name):
                 raise TextTaskError(f"{name} must name a model, e.g. 'minilm'")
+        if self.strong_training not in STRONG_TRAINING:
+            raise TextTaskError(
+                f"strong_training {self.strong_training!r} is not known; allowed: "
+                f"{', '.join(STRONG_TRAINING)}"
+            )
         if self.strong in WEAK_KINDS:
             raise TextTaskError("strong must be an encoder (e.g. 'minilm'), not 'tfidf'")
         for name, low in (("max_length", 8), ("tfidf_features", 16), ("tfidf_ngrams", 1)):
@@ -96,4 +107,9 @@ class TextTaskConfig:
         return cls(**obj)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.strong_training == "probe":
+            # The default is left out so the digests of the tasks made before it stay as
+            # they were, and their cached baselines keep serving.
+            del out["strong_training"]
+        return out

@@ -59,44 +59,58 @@ class FineTuneReport:
     dtype: str = "float32"
 
 
+def load_classifier(settings: FineTuneSettings, *, seed: int | None = 0) -> tuple[Any, Any]:
+    """(model, tokenizer): the sequence classifier with a fresh one-logit head (its initial
+    weights drawn from `seed`; None: from torch's current random state), on the CPU, with a
+    pad token and left truncation set."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    quiet_transformers()
+    where, layers, local_only = resolve_model(settings.model)
+    if seed is not None:
+        torch.manual_seed(seed)  # the new head's initial weights
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            # A checkpoint with another head (or none) gets a fresh one-logit head.
+            where,
+            num_labels=1,
+            local_files_only=local_only,
+            ignore_mismatched_sizes=True,
+        )
+    except OSError as exc:
+        raise TextTaskError(
+            f"could not load model {settings.model!r} from {where}: {exc}".splitlines()[0]
+        ) from exc
+    if layers is not None:
+        model.base_model.encoder.layer = model.base_model.encoder.layer[:layers]
+        model.config.num_hidden_layers = layers
+    tokenizer.truncation_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def autocast_dtype(device: str, bf16: bool) -> Any:
+    """bf16 on a CUDA device that supports it (when asked), else None: full precision."""
+    import torch
+
+    if device.startswith("cuda") and bf16 and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return None
+
+
 class SequenceScorer:
     """A sequence classifier with one output: the score of a text."""
 
     def __init__(self, settings: FineTuneSettings, *, seed: int = 0) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        quiet_transformers()
         self.settings = settings
         self.device = pick_device(settings.device)
-        where, layers, local_only = resolve_model(settings.model)
-        torch.manual_seed(seed)  # the new head's initial weights
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                # A checkpoint with another head (or none) gets a fresh one-logit head.
-                where,
-                num_labels=1,
-                local_files_only=local_only,
-                ignore_mismatched_sizes=True,
-            )
-        except OSError as exc:
-            raise TextTaskError(
-                f"could not load model {settings.model!r} from {where}: {exc}".splitlines()[0]
-            ) from exc
-        if layers is not None:
-            model.base_model.encoder.layer = model.base_model.encoder.layer[:layers]
-            model.config.num_hidden_layers = layers
-        self.tokenizer.truncation_side = "left"
-        if self.tokenizer.pad_token is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
-        model.config.pad_token_id = self.tokenizer.pad_token_id
+        model, self.tokenizer = load_classifier(settings, seed=seed)
         self.model = model.to(self.device)
-        self.autocast_dtype = (
-            torch.bfloat16
-            if self.device.startswith("cuda") and settings.bf16 and torch.cuda.is_bf16_supported()
-            else None
-        )
+        self.autocast_dtype = autocast_dtype(self.device, settings.bf16)
 
     def _scores(self, texts: Sequence[str]) -> Any:
         import torch

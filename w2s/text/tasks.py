@@ -2,13 +2,17 @@
 
 CPU tasks (run anywhere, no hub access needed with `--data FILE`): weak = TF-IDF +
 logistic regression (or MiniLM cut to two layers), strong = a linear probe on frozen,
-mean-pooled all-MiniLM-L6-v2 features. The GPU task `hh-rlhf-qwen` uses the models of
-the AAR release, read from the hub: weak Qwen1.5-0.5B-Chat, strong Qwen3-4B-Base.
+mean-pooled all-MiniLM-L6-v2 features. The GPU tasks use the models of the AAR release,
+read from the hub: weak Qwen1.5-0.5B-Chat, strong Qwen3-4B-Base, as a probe on its frozen
+features (`hh-rlhf-qwen`) or fully fine-tuned by every loss and method
+(`hh-rlhf-qwen-finetune`; fp32 weights and Adam state of a 4B model need about 64 GB, so an
+H200-class GPU).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +21,13 @@ from w2s.tasks.base import StrongSpec, Task, TaskData
 from w2s.tasks.registry import register_task
 from w2s.text.config import TextTaskConfig
 from w2s.text.features import FEATURES_VERSION
+from w2s.text.finetune import FineTuneSettings
 from w2s.text.supervisors import LogisticSupervisor
 
 # The probe's training schedule: a few hundred Adam steps on some hundreds of rows.
 PROBE = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "weight_decay": 1e-2}
+# Fine-tuning a whole transformer: few passes, a small learning rate.
+FINETUNE = {"epochs": 2, "lr": 1e-5, "batch_size": 32, "weight_decay": 0.0}
 WEAK_C = 1.0
 
 
@@ -29,10 +36,17 @@ def text_task(
     description: str,
     config: TextTaskConfig,
     *,
-    probe: Mapping[str, Any] = PROBE,
+    probe: Mapping[str, Any] | None = None,
     weak_c: float = WEAK_C,
 ) -> Task:
-    """A core `Task` for a text config (not registered: pass it to `register_task`)."""
+    """A core `Task` for a text config (not registered: pass it to `register_task`).
+
+    `probe` is the strong model's schedule (epochs, lr, batch_size, weight_decay), for the
+    ceiling and as the student's defaults; None: `PROBE`, or `FINETUNE` when the config
+    fine-tunes the strong model.
+    """
+    finetune = config.strong_training == "finetune"
+    schedule = dict(probe if probe is not None else FINETUNE if finetune else PROBE)
 
     def build(seed: int, data: str | None, *, cache_dir: Path | None = None) -> TaskData:
         from w2s.text.build import build_text_data
@@ -44,16 +58,29 @@ def text_task(
         description=description,
         build=build,
         weak=lambda: LogisticSupervisor(c=weak_c),
-        strong=StrongSpec(build=linear_probe(), **probe),
+        strong=StrongSpec(build=_strong_builder(config), **schedule),
         # The student trains like the ceiling unless a method config says otherwise.
-        method_defaults=dict(probe),
+        method_defaults=schedule,
         config={
             "text": config.to_dict(),
-            "probe": dict(probe),
+            "probe": schedule,
             "weak_c": weak_c,
             "features_version": FEATURES_VERSION,
         },
     )
+
+
+def _strong_builder(config: TextTaskConfig) -> Any:
+    if config.strong_training == "probe":
+        return linear_probe()
+    settings = FineTuneSettings(model=config.strong, max_length=config.max_length)
+
+    def build(in_features: int) -> Any:
+        from w2s.text.strong import finetune_builder
+
+        return finetune_builder(settings)(in_features)
+
+    return build
 
 
 # CPU defaults read at most this many train pairs from the hub: encoding is the slow part.
@@ -97,6 +124,12 @@ TASKS = [
         f"{HH} from the hub, binary, whole conversations; weak: Qwen1.5-0.5B-Chat, strong: "
         "Qwen3-4B-Base probe (the GPU setting).",
         QWEN_CONFIG,
+    ),
+    text_task(
+        "hh-rlhf-qwen-finetune-v1",
+        f"{HH} from the hub, binary, whole conversations; weak: Qwen1.5-0.5B-Chat, strong: "
+        "Qwen3-4B-Base fully fine-tuned (the GPU setting of the AAR release).",
+        replace(QWEN_CONFIG, strong_training="finetune"),
     ),
     *(
         text_task(

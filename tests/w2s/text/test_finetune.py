@@ -8,28 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from w2s.text.encoders import minilm_path
 from w2s.text.errors import TextTaskError
 from w2s.text.finetune import FineTuneSettings, SequenceScorer
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory, minilm: None) -> Path:
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertForSequenceClassification(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 def sentiment(n: int) -> tuple[list[tuple[str, ...]], np.ndarray]:
