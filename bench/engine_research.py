@@ -16,10 +16,15 @@ import asyncio
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+# bench/ leads sys.path when a script runs from it, and bench/sandbox.py would shadow the
+# sandbox package that the engine imports: put the repository first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.brains.offline.space import Constraints, random_config
 from engine.config import load

@@ -13,9 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+# bench/ leads sys.path when a script runs from it, and bench/sandbox.py would shadow the
+# sandbox package that the engine imports: put the repository first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.brain import StepContext, StepOutcome
 from engine.brains.scripted import ScriptedBrain
