@@ -242,7 +242,8 @@ class DockerSandbox(Sandbox):
 def _remove_volume(client: Any, name: str) -> None:
     import docker
 
-    with contextlib.suppress(docker.errors.NotFound):
+    # APIError: still in use by a container that is not this sandbox's (a name clash).
+    with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
         client.volumes.get(name).remove(force=True)
 
 
@@ -301,8 +302,23 @@ def _create_blocking(
             raise SandboxError(
                 f"the workspace volume {volume} could not be made: {exc.explanation or exc}"
             ) from None
+    try:
+        return _start(spec, client, image, volume, files)
+    except BaseException:
+        if volume is not None:
+            _remove_volume(client, volume)
+        raise
+
+
+def _start(
+    spec: SandboxSpec, client: Any, image: str, volume: str | None, files: str | None
+) -> DockerSandbox:
+    import docker
+
     config = container_config(spec, image, host_runtime_mounts=spec.image is None)
     try:
+        if volume is not None:
+            _hand_over_volume(client, config)
         container = client.containers.create(**config)
     except docker.errors.ImageNotFound:
         raise BackendUnavailable(
@@ -319,32 +335,37 @@ def _create_blocking(
     try:
         container.start()
         container.reload()
-        if volume is not None:
-            _hand_over_volume(client, container)
-    except (docker.errors.APIError, SandboxError) as exc:
+    except docker.errors.APIError as exc:
         container.remove(force=True, v=True)
-        if volume is not None:
-            _remove_volume(client, volume)
-        detail = exc.explanation if isinstance(exc, docker.errors.APIError) else exc
-        raise SandboxError(f"the sandbox's container would not start: {detail}") from None
+        raise SandboxError(
+            f"the sandbox's container would not start: {exc.explanation or exc}"
+        ) from None
     return DockerSandbox(spec, client, container, files)
 
 
-def _hand_over_volume(client: Any, container: Any) -> None:
+def _hand_over_volume(client: Any, config: dict[str, Any]) -> None:
     """Give a fresh workspace volume to the sandbox's user.
 
-    The container's own root has no capability at all, so this one exec alone is given
-    them; it runs before any command of the sandbox does.
+    The sandbox's container has no capability at all (and no-new-privileges forbids one
+    for an exec), so a short-lived twin of it, allowed only CAP_CHOWN, does it once.
     """
-    api = client.api
-    exec_id = api.exec_create(
-        container.id, ["chown", _user(), WORKSPACE], user="0:0", privileged=True
-    )["Id"]
-    output = api.exec_start(exec_id)
-    if api.exec_inspect(exec_id).get("ExitCode") != 0:
+    import docker
+
+    twin = {
+        **config,
+        "name": f"{config['name']}-chown",
+        "command": ["chown", _user(), WORKSPACE],
+        "labels": {},
+        "cap_add": ["CHOWN"],
+        "network_mode": "none",
+        "init": False,
+    }
+    try:
+        client.containers.run(**twin, detach=False, remove=True)
+    except docker.errors.ContainerError as exc:
         raise SandboxError(
-            f"the workspace volume could not be handed to the sandbox's user: {output!r}"
-        )
+            f"the workspace volume could not be handed to the sandbox's user: {exc}"
+        ) from None
 
 
 async def create_container(

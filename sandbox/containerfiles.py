@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import errors
+from sandbox.dockerexec import close_socket
 from sandbox.errors import SandboxError, SandboxGone
 from sandbox.paths import DEFAULT_MAX_READ
 from sandbox.results import DirEntry
@@ -140,18 +141,15 @@ def _exec_bytes(
 
     exec_id = api.exec_create(container_id, argv, stdin=stdin is not None, user=user)["Id"]
     out, err = bytearray(), bytearray()
-    if stdin is None:
-        stdout, stderr = api.exec_start(exec_id, demux=True)
-        out += stdout or b""
-        err += stderr or b""
-    else:
-        sock = api.exec_start(exec_id, socket=True)
-        try:
-            raw = getattr(sock, "_sock", sock)
-            raw.sendall(stdin)
-            for stream, data in frames_iter(sock, tty=False):
-                (err if stream == STDERR else out).extend(data)
-        finally:
-            sock.close()
+    # Always through the raw socket: the SDK's own reading closes an ssh transport in a
+    # way that raises once the far side has ended.
+    sock = api.exec_start(exec_id, socket=True)
+    try:
+        if stdin is not None:
+            getattr(sock, "_sock", sock).sendall(stdin)
+        for stream, data in frames_iter(sock, tty=False):
+            (err if stream == STDERR else out).extend(data)
+    finally:
+        close_socket(sock)
     code = api.exec_inspect(exec_id).get("ExitCode")
     return (code if code is not None else -1), bytes(out), bytes(err)

@@ -8,6 +8,7 @@ in the container, which reaches `setsid` children too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
 import time
@@ -59,7 +60,7 @@ def _run_blocking(
         for stream, data in frames_iter(sock, tty=False):
             (err if stream == STDERR else out).feed(data)
     finally:
-        sock.close()
+        close_socket(sock)
     out.close()
     err.close()
     code = api.exec_inspect(exec_id).get("ExitCode")
@@ -114,6 +115,17 @@ async def run(
     )
 
 
+def close_socket(sock: Any) -> None:
+    """Close an exec's socket; the ssh transport's raises when its ssh has already ended."""
+    try:
+        sock.close()
+    except OSError:
+        proc = getattr(getattr(sock, "_sock", sock), "proc", None)
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.terminate()
+
+
 def close_stdin(raw: Any) -> None:
     """Half-close a command's stdin: a socket shuts down its writing side, and the pipe to
     an `ssh` transport (which has no socket to shut down) is closed."""
@@ -126,5 +138,12 @@ def close_stdin(raw: Any) -> None:
 
 def kill_all(api: Any, container_id: str, user: str) -> None:
     """SIGKILL every process of the sandbox's user in the container, init excepted."""
+    from docker.utils.socket import read
+
     exec_id = api.exec_create(container_id, KILL_ALL, user=user)["Id"]
-    api.exec_start(exec_id)
+    sock = api.exec_start(exec_id, socket=True)
+    try:
+        while read(sock, 4096):
+            pass  # the kill is done when its (empty) output ends
+    finally:
+        close_socket(sock)

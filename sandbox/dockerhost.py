@@ -7,6 +7,7 @@ several GPU machines.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import Any
@@ -40,6 +41,31 @@ def is_local(docker_host: str | None) -> bool:
     return (docker_host or default_host()).startswith("unix://")
 
 
+def _tolerate_ended_ssh() -> None:
+    """Let the SDK's ssh transport close once its `ssh` has ended.
+
+    Its close writes to the ssh's stdin first, which raises BrokenPipeError when the far
+    side already hung up (an exec's stream ended, the host went away): the error would
+    surface from unrelated calls and at exit. Closing then only needs the process gone.
+    """
+    from docker.transport import sshconn
+
+    original = sshconn.SSHSocket.close
+    if getattr(original, "tolerant", False):
+        return
+
+    def close(self: Any) -> None:
+        try:
+            original(self)
+        except OSError:
+            if self.proc is not None:
+                with contextlib.suppress(OSError):
+                    self.proc.terminate()
+
+    close.tolerant = True  # type: ignore[attr-defined]
+    sshconn.SSHSocket.close = close  # type: ignore[method-assign]
+
+
 def docker_client(docker_host: str | None) -> Any:
     """A connected client for the host (cached); blocking, so call it off the event loop."""
     import docker
@@ -49,6 +75,8 @@ def docker_client(docker_host: str | None) -> Any:
         client = _clients.get(url)
         if client is not None:
             return client
+        if url.startswith("ssh://"):
+            _tolerate_ended_ssh()
         try:
             client = docker.DockerClient(**client_options(url))
             client.ping()
@@ -59,3 +87,12 @@ def docker_client(docker_host: str | None) -> Any:
             ) from None
         _clients[url] = client
         return client
+
+
+def close_client(docker_host: str) -> None:
+    """Close and forget the cached client of a host (its pooled connections, its ssh)."""
+    with _lock:
+        client = _clients.pop(docker_host, None)
+    if client is not None:
+        with contextlib.suppress(OSError):
+            client.close()

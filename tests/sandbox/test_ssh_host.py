@@ -1,0 +1,121 @@
+"""End to end over ssh: a sandbox on a Docker engine reached as `ssh://user@127.0.0.1:PORT`.
+
+The "remote" machine is this one, through a real sshd: the Docker SDK runs the system's
+`ssh`, which runs `docker system dial-stdio` on the far side. A small `ssh` first on PATH
+adds the test server's key and known_hosts, and gives the far side's command the address
+of the test engine (a remote machine's login would find its engine at the default socket).
+Everything the remote path needs is exercised: the workspace is a volume of that engine,
+and files go through the container.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sandbox
+from sandbox.dockerhost import close_client
+from tests.services.docker import DockerEngine
+from tests.services.sshd import SshServer, sshd  # noqa: F401  (a session fixture)
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def ssh_host(
+    sshd: SshServer,  # noqa: F811
+    docker_engine: DockerEngine,
+    docker_image: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    keys = sshd.config.parent
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host 127.0.0.1\n  IdentityFile {keys / 'client_key'}\n  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {keys / 'known_hosts'}\n  StrictHostKeyChecking yes\n"
+        "  BatchMode yes\n  LogLevel ERROR\n"
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "ssh"
+    wrapper.write_text(
+        "#!/bin/bash\n"
+        '# The last argument is the command to run on the far side.\nargs=("$@")\n'
+        'last=${args[-1]}\nunset "args[-1]"\n'
+        f'exec {shutil.which("ssh")} -F {config} "${{args[@]}}"'
+        f' "DOCKER_HOST={docker_engine.host} $last"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    url = f"ssh://{sshd.user}@127.0.0.1:{sshd.port}"
+    yield url
+    close_client(url)  # before the session's sshd goes
+
+
+async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
+    ssh_host: str, docker_engine: DockerEngine, bundle: Path, tmp_path: Path
+) -> None:
+    run_id = f"ssh{os.getpid()}"
+    workspace = tmp_path / "unused-workspace"
+    workspace.mkdir()
+    spec = sandbox.SandboxSpec(
+        run_id=run_id,
+        agent_id="a1",
+        workspace=workspace,
+        mounts={"/bundle": bundle},
+        docker_host=ssh_host,
+        memory_mb=512,
+    )
+    options = {"host_runtime": True}
+    box = await sandbox.create("docker", spec, **options)
+    try:
+        assert box.files_mode == "container"
+        volume = docker_engine.client.volumes.get(f"aar-{run_id}-a1-workspace")
+        assert volume.attrs["Labels"] == {"aar.run": run_id, "aar.agent": "a1"}
+
+        result = await box.exec("id -u; pwd; cat /bundle/README.txt; python -c 'import w2s'")
+        assert result.exit_code == 0, result.stderr
+        uid, cwd, text = result.stdout.splitlines()
+        assert uid != "0" and cwd == "/workspace" and text == "the task bundle"
+        assert (await box.exec(["cat"], stdin=b"over ssh")).stdout == "over ssh"
+
+        await box.write_file("cfg/run.json", b'{"epochs": 1}')
+        made = await box.exec("cat cfg/run.json; echo out > made.txt; ln -s /etc/passwd out")
+        assert made.stdout == '{"epochs": 1}'
+        assert await box.read_file("made.txt") == b"out\n"
+        kinds = {e.name: e.kind for e in await box.list_dir("/workspace")}
+        assert kinds == {"cfg": "dir", "made.txt": "file", "out": "symlink"}
+        with pytest.raises(sandbox.PathRefused):
+            await box.read_file("out")
+        assert list(workspace.iterdir()) == []  # nothing went through the local path
+
+        await box.pause()
+        assert await box.status() == "paused"
+        await box.resume()
+        assert await box.status() == "running"
+        assert (await box.exec("cat made.txt")).stdout == "out\n"
+
+        (again,) = await sandbox.reattach("docker", run_id, docker_host=ssh_host)
+        assert again.id == box.id and await again.read_file("made.txt") == b"out\n"
+    finally:
+        await box.remove()
+    assert await box.status() == "removed"
+    assert await sandbox.reattach("docker", run_id, docker_host=ssh_host) == []
+    assert docker_engine.client.volumes.list(filters={"label": f"aar.run={run_id}"}) == []
+
+
+def test_a_remote_host_without_an_image_is_refused_clearly(tmp_path: Path) -> None:
+    spec = sandbox.SandboxSpec(
+        run_id="r1", agent_id="a1", workspace=tmp_path, docker_host="ssh://gpu1.example"
+    )
+    from sandbox.container import _create_blocking
+
+    with pytest.raises(sandbox.SpecError, match="give an image"):
+        _create_blocking(spec, None, None, host_runtime=False)
+    with pytest.raises(sandbox.SpecError, match="files='container'"):
+        _create_blocking(spec, None, "host", host_runtime=True)
