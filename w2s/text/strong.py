@@ -13,6 +13,7 @@ Token ids are stored as float32, exact for ids below 2**24 (every tokenizer in u
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -59,15 +60,9 @@ def token_rows(pool: np.ndarray, index: np.ndarray) -> np.ndarray:
     return pool[index].reshape(len(index), -1).astype(np.float32)
 
 
-class _Forward:
-    """Holds the torch-dependent class, built on first use so importing stays cheap."""
-
-    cls: Any = None
-
-
+@functools.cache
 def _module_class() -> Any:
-    if _Forward.cls is not None:
-        return _Forward.cls
+    """The module class, defined on first use so that importing this module needs no torch."""
     import torch
 
     class FineTunedModel(torch.nn.Module):
@@ -111,7 +106,6 @@ def _module_class() -> Any:
                 ]
             )
 
-    _Forward.cls = FineTunedModel
     return FineTunedModel
 
 

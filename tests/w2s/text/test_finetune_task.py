@@ -117,3 +117,20 @@ def test_the_runner_fine_tunes_on_a_prepared_bundle(
 def test_a_bad_strong_training_is_named_with_what_is_allowed() -> None:
     with pytest.raises(TextTaskError, match=r"strong_training 'lora'.*probe, finetune"):
         TextTaskConfig(strong_training="lora")
+
+
+def test_a_pair_scores_the_difference_and_a_bad_width_is_refused(tiny_model: Path) -> None:
+    import torch
+
+    from w2s.text.finetune import FineTuneSettings
+    from w2s.text.strong import finetune_builder, token_rows, tokenize_pool
+
+    settings = FineTuneSettings(str(tiny_model), max_length=MAX_LENGTH)
+    ids = tokenize_pool(str(tiny_model), ["a kind reply", "a rude and useless reply"], MAX_LENGTH)
+    rows = token_rows(ids, np.array([[0, 1], [1, 0]]))
+    model = finetune_builder(settings)(rows.shape[1]).eval()
+    with torch.no_grad():
+        forward, backward = model(torch.from_numpy(rows)).tolist()
+    assert forward == pytest.approx(-backward, abs=1e-5) and forward != 0
+    with pytest.raises(TextTaskError, match="one or two texts of 24 token ids, got 72 columns"):
+        finetune_builder(settings)(3 * MAX_LENGTH)
