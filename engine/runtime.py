@@ -518,8 +518,10 @@ class Engine:
 
         sb = self.config.sandbox
         workspace = self.run_dir / "workspaces" / agent_id
-        workspace.mkdir(parents=True, exist_ok=True)
         index = int(agent_id[1:]) - 1
+        docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
+        if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
+            workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
         return SandboxSpec(
             run_id=self.run_id,
             agent_id=agent_id,
@@ -532,7 +534,7 @@ class Engine:
             gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
             network=sb.network,
             image=sb.image,
-            docker_host=sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None,
+            docker_host=docker_host,
         )
 
     def _make_toolbox(self, agent: Agent, sandbox: Sandbox) -> Toolbox:

@@ -24,7 +24,7 @@ from pathlib import Path
 from sandbox import cgroups, procs
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv
-from sandbox.errors import SandboxError, SandboxGone
+from sandbox.errors import SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
 from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
 from sandbox.output import OutputCallback
@@ -95,6 +95,11 @@ class LocalSandbox(Sandbox):
         `outlive_engine`: keep the sandbox's processes running when the engine exits, for a
         later `reattach` (by default they end with it; reattach still works, with the
         workspace, but not the background jobs, kept)."""
+        if not spec.workspace.is_dir():
+            raise SpecError(
+                f"workspace {str(spec.workspace)!r} must be an existing directory for a local"
+                " sandbox (only a remote Docker host keeps its own)"
+            )
         home = state_root(state_dir) / spec.run_id / spec.agent_id
         if (home / "spec.json").exists():
             raise SandboxError(

@@ -38,9 +38,12 @@ _RESERVED = (
 class SandboxSpec:
     """One agent's sandbox: its workspace, read-only mounts, environment and limits.
 
-    `env` is all the environment a command sees besides PATH/HOME/PYTHONPATH: nothing is
-    inherited from the engine. `image=None` on Docker means the host's own Python runtime
-    mounted read-only into a minimal image (local Docker engines only).
+    `workspace` is a directory of this machine, except on a remote Docker host (`tcp://`,
+    `ssh://`), where the sandbox's workspace is a volume of that host and the path is kept
+    only as a record. `env` is all the environment a command sees besides
+    PATH/HOME/PYTHONPATH: nothing is inherited from the engine. `image=None` on Docker
+    means the host's own Python runtime mounted read-only into a minimal image (local
+    Docker engines only).
     """
 
     run_id: str
@@ -68,7 +71,9 @@ class SandboxSpec:
                     " starting with a letter or digit"
                 )
         workspace = Path(self.workspace)
-        if not workspace.is_absolute() or not workspace.is_dir():
+        # On a remote Docker host the workspace is a volume there: the path only names it.
+        remote = self.docker_host is not None and not self.docker_host.startswith("unix://")
+        if not workspace.is_absolute() or not (remote or workspace.is_dir()):
             raise SpecError(f"workspace {str(workspace)!r} must be an existing absolute directory")
         object.__setattr__(self, "workspace", workspace)
         object.__setattr__(self, "mounts", _checked_mounts(self.mounts))

@@ -49,3 +49,15 @@ def test_a_spec_survives_the_round_trip_through_its_dict(tmp_path: Path) -> None
         output_limit=4096,
     )
     assert SandboxSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_a_remote_docker_host_keeps_the_workspace_so_the_path_need_not_exist(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "not-made"
+    spec = _spec(tmp_path, workspace=missing, docker_host="ssh://gpu1.example")
+    assert spec.workspace == missing
+    with pytest.raises(SpecError, match="existing absolute directory"):
+        _spec(tmp_path, workspace=missing, docker_host="unix:///run/docker.sock")
+    with pytest.raises(SpecError, match="existing absolute directory"):
+        _spec(tmp_path, workspace=missing)
