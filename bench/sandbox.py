@@ -6,8 +6,10 @@ Prints: time to create; a trivial exec (median of 50) against a bare `bwrap ... 
 the same namespaces and mounts, or a bare SDK `exec_run`, the two alternated; as root also a
 bare nsenter into the sandbox, the least a command of a held local sandbox can cost; exec
 throughput with 8 sandboxes at once; pause + resume latency with a busy process inside,
-against a bare SDK pause + unpause. Target: our exec within 1.5x of the bare tool. A Docker
-engine is started for the run when none answers.
+against a bare SDK pause + unpause; file access (read, write, list; median of 30) through
+host paths and, on Docker, through the container as on a remote engine, beside a bare SDK
+`exec_run` of `cat`. Target: our exec within 1.5x of the bare tool. A Docker engine is
+started for the run when none answers.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sandbox.bwrap import bwrap_argv, bwrap_path
 EXECS = 50
 PARALLEL = 8
 EXECS_EACH = 20
+FILE_CALLS = 30
 
 
 def median_ms(samples: list[float]) -> float:
@@ -117,8 +120,15 @@ async def bench_backend(backend: str, root: Path, options: dict) -> None:
         else:
             row("pause + resume (median of 10)", median_ms(pauses))
         await busy
+        await bench_files(box, "host paths")
     finally:
         await box.remove()
+    if backend == "docker":
+        remote_style = await sandbox.create(backend, spec("files"), **options, files="container")
+        try:
+            await bench_files(remote_style, "through the container")
+        finally:
+            await remote_style.remove()
     boxes = [await sandbox.create(backend, spec(f"p{i}"), **options) for i in range(PARALLEL)]
     try:
         started = time.perf_counter()
@@ -134,6 +144,24 @@ async def bench_backend(backend: str, root: Path, options: dict) -> None:
     finally:
         for b in boxes:
             await b.remove()
+
+
+async def bench_files(box: sandbox.Sandbox, how: str) -> None:
+    data = b"x" * 4096
+    await box.write_file("bench.txt", data)
+    reads = await timed(lambda: box.read_file("bench.txt"), FILE_CALLS)
+    writes = await timed(lambda: box.write_file("bench.txt", data), FILE_CALLS)
+    lists = await timed(lambda: box.list_dir("/workspace"), FILE_CALLS)
+    if box.backend == "docker":
+        container = box._container
+        bare = timed_blocking(
+            lambda: container.exec_run(["cat", "/workspace/bench.txt"]), FILE_CALLS
+        )
+        row(f"read 4 KiB, {how}", median_ms(reads), median_ms(bare), "bare exec_run cat")
+    else:
+        row(f"read 4 KiB, {how}", median_ms(reads))
+    row(f"write 4 KiB, {how}", median_ms(writes))
+    row(f"list /workspace, {how}", median_ms(lists))
 
 
 async def run_many(box: sandbox.Sandbox, n: int) -> None:
