@@ -153,10 +153,11 @@ async def main(args: argparse.Namespace) -> None:
             sent = await produce(view, agents, rate, args.seconds, memory)
             await wait_drained(view, probe, sent, timeout=30)
             took = time.perf_counter() - start
+            rss = rss_mib()  # before the quantiles, whose sort would count against the app
             print(
                 f"{rate:>10.0f} {probe.events / took:>11.0f} {probe.frames / took:>5.1f} "
                 f"{quantile(probe.lags, 0.5) * 1000:>7.1f}ms "
-                f"{quantile(probe.lags, 0.99) * 1000:>7.1f}ms {rss_mib():>8.1f}"
+                f"{quantile(probe.lags, 0.99) * 1000:>7.1f}ms {rss:>8.1f}"
             )
             print(f"{'':>10} RSS MiB along the way: {' '.join(f'{m:.0f}' for m in memory)}")
         if args.burst:
