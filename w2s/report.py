@@ -25,7 +25,8 @@ from w2s.tasks import get_task
 
 PGR_METHOD = (
     "pgr: PGR of the mean accuracies over seeds, s.e. by the delta method; "
-    "pgr_seed_mean: mean and s.e. of the per-seed PGRs"
+    "pgr_seed_mean: mean and s.e. of the per-seed PGRs, over the seeds whose ceiling is "
+    "above weak (the others have no PGR)"
 )
 
 
