@@ -1,11 +1,10 @@
 """The Docker backend: one container per agent, labelled with its run and agent.
 
 Defaults: no network, a non-root user, every capability dropped, no-new-privileges, a
-read-only root with a private /tmp, memory, CPU and process limits, the bundle bind-mounted
-read-only. The workspace is a bind mount on a local engine and a volume of the engine's own
-machine (labelled like the container, removed with it) on a remote one, whose files are
-then reached through the container itself (`sandbox.containerfiles`). Every SDK call runs
-in a thread.
+read-only root with a private /tmp, memory, CPU and process limits. On a local engine the
+bundle is bind-mounted read-only and the workspace read-write; on a remote one both are
+volumes of the engine's own machine (`sandbox.volumes`), and files are reached through the
+container itself (`sandbox.containerfiles`). Every SDK call runs in a thread.
 """
 
 from __future__ import annotations
@@ -30,22 +29,21 @@ from sandbox.results import ExecResult, SandboxStats
 from sandbox.runtime import base_env, etc_entries, host_runtime, system_dirs
 from sandbox.spec import WORKSPACE, SandboxSpec
 from sandbox.users import hand_over_workspace, sandbox_user
+from sandbox.volumes import (
+    LABEL_RUN,
+    create_volumes,
+    fill_volumes,
+    labels,
+    mount_volumes,
+    remove_orphan_volumes,
+    remove_volumes,
+    workspace_volume,
+)
 
-LABEL_RUN = "aar.run"
-LABEL_AGENT = "aar.agent"
 LABEL_SPEC = "aar.spec"
 TMP_SIZE = "1g"
 # How file access goes: through host paths (local engines only) or through the container.
 FILES_MODES = ("host", "container")
-
-
-def workspace_volume(spec: SandboxSpec) -> str | None:
-    """The name of the workspace's volume when the engine is remote, else None (bind mount)."""
-    return None if is_local(spec.docker_host) else f"{container_name(spec)}-workspace"
-
-
-def labels(spec: SandboxSpec) -> dict[str, str]:
-    return {LABEL_RUN: spec.run_id, LABEL_AGENT: spec.agent_id}
 
 
 def container_name(spec: SandboxSpec) -> str:
@@ -61,7 +59,13 @@ def container_config(spec: SandboxSpec, image: str, host_runtime_mounts: bool) -
         mounts = [Mount(WORKSPACE, str(spec.workspace), type="bind", read_only=False)]
     else:
         mounts = [Mount(WORKSPACE, volume, type="volume", read_only=False, no_copy=True)]
-    mounts += [Mount(t, str(s), type="bind", read_only=True) for t, s in spec.mounts.items()]
+    remote_mounts = mount_volumes(spec)
+    mounts += [
+        Mount(t, remote_mounts[t], type="volume", read_only=True, no_copy=True)
+        if remote_mounts
+        else Mount(t, str(s), type="bind", read_only=True)
+        for t, s in spec.mounts.items()
+    ]
     env = base_env()
     del env["PATH"]  # an image keeps its own PATH (conda's python, say)
     if host_runtime_mounts:
@@ -184,9 +188,7 @@ class DockerSandbox(Sandbox):
 
         with contextlib.suppress(docker.errors.NotFound):
             await asyncio.to_thread(self._container.remove, force=True, v=True)
-        volume = workspace_volume(self.spec)
-        if volume is not None:
-            await asyncio.to_thread(_remove_volume, self._client, volume)
+        await asyncio.to_thread(remove_volumes, self._client, self.spec)
         self._removed = True
 
     async def stats(self) -> SandboxStats:
@@ -239,14 +241,6 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"sandbox {self.id}: {exc.explanation or exc}") from None
 
 
-def _remove_volume(client: Any, name: str) -> None:
-    import docker
-
-    # APIError: still in use by a container that is not this sandbox's (a name clash).
-    with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-        client.volumes.get(name).remove(force=True)
-
-
 def _files_mode(spec: SandboxSpec, files: str | None) -> str:
     if files is None:
         return "host" if is_local(spec.docker_host) else "container"
@@ -281,7 +275,6 @@ def _limits(spec: SandboxSpec) -> dict[str, str]:
 def _create_blocking(
     spec: SandboxSpec, client: Any | None, files: str | None, host_runtime: bool
 ) -> DockerSandbox:
-    import docker
 
     remote = not is_local(spec.docker_host)
     if spec.image is None and remote and not host_runtime:
@@ -296,17 +289,11 @@ def _create_blocking(
     if volume is None:
         hand_over_workspace(spec.workspace)
     else:
-        try:
-            client.volumes.create(name=volume, labels=labels(spec))
-        except docker.errors.APIError as exc:
-            raise SandboxError(
-                f"the workspace volume {volume} could not be made: {exc.explanation or exc}"
-            ) from None
+        create_volumes(client, spec)
     try:
         return _start(spec, client, image, volume, files)
     except BaseException:
-        if volume is not None:
-            _remove_volume(client, volume)
+        remove_volumes(client, spec)
         raise
 
 
@@ -318,7 +305,7 @@ def _start(
     config = container_config(spec, image, host_runtime_mounts=spec.image is None)
     try:
         if volume is not None:
-            _hand_over_volume(client, config)
+            fill_volumes(client, spec, config, _user())
         container = client.containers.create(**config)
     except docker.errors.ImageNotFound:
         raise BackendUnavailable(
@@ -341,31 +328,6 @@ def _start(
             f"the sandbox's container would not start: {exc.explanation or exc}"
         ) from None
     return DockerSandbox(spec, client, container, files)
-
-
-def _hand_over_volume(client: Any, config: dict[str, Any]) -> None:
-    """Give a fresh workspace volume to the sandbox's user.
-
-    The sandbox's container has no capability at all (and no-new-privileges forbids one
-    for an exec), so a short-lived twin of it, allowed only CAP_CHOWN, does it once.
-    """
-    import docker
-
-    twin = {
-        **config,
-        "name": f"{config['name']}-chown",
-        "command": ["chown", _user(), WORKSPACE],
-        "labels": {},
-        "cap_add": ["CHOWN"],
-        "network_mode": "none",
-        "init": False,
-    }
-    try:
-        client.containers.run(**twin, detach=False, remove=True)
-    except docker.errors.ContainerError as exc:
-        raise SandboxError(
-            f"the workspace volume could not be handed to the sandbox's user: {exc}"
-        ) from None
 
 
 async def create_container(
@@ -430,19 +392,5 @@ async def remove_orphans(
             await box.remove()
             removed += 1
     # A workspace volume whose container is gone (an engine stopped between the two).
-    await asyncio.to_thread(_remove_orphan_volumes, run_id, keep, docker_host, client)
+    await asyncio.to_thread(remove_orphan_volumes, run_id, keep, docker_host, client)
     return removed
-
-
-def _remove_orphan_volumes(
-    run_id: str, keep: set[str], docker_host: str | None, client: Any | None
-) -> None:
-    import docker
-
-    client = client or docker_client(docker_host)
-    for volume in client.volumes.list(filters={"label": f"{LABEL_RUN}={run_id}"}):
-        agent = (volume.attrs.get("Labels") or {}).get(LABEL_AGENT)
-        if agent in keep or f"aar-{run_id}-{agent}" in keep:
-            continue
-        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            volume.remove(force=True)

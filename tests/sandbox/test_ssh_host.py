@@ -4,8 +4,8 @@ The "remote" machine is this one, through a real sshd: the Docker SDK runs the s
 `ssh`, which runs `docker system dial-stdio` on the far side. A small `ssh` first on PATH
 adds the test server's key and known_hosts, and gives the far side's command the address
 of the test engine (a remote machine's login would find its engine at the default socket).
-Everything the remote path needs is exercised: the workspace is a volume of that engine,
-and files go through the container.
+Everything the remote path needs is exercised: the workspace and the bundle are volumes
+of that engine, and files go through the container.
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
     box = await sandbox.create("docker", spec, **options)
     try:
         assert box.files_mode == "container"
-        volume = docker_engine.client.volumes.get(f"aar-{run_id}-a1-workspace")
-        assert volume.attrs["Labels"] == {"aar.run": run_id, "aar.agent": "a1"}
+        for name in ("workspace", "mount-bundle"):
+            volume = docker_engine.client.volumes.get(f"aar-{run_id}-a1-{name}")
+            assert volume.attrs["Labels"] == {"aar.run": run_id, "aar.agent": "a1"}
+        assert await box.read_file("/bundle/README.txt") == b"the task bundle\n"
 
         result = await box.exec("id -u; pwd; cat /bundle/README.txt; python -c 'import w2s'")
         assert result.exit_code == 0, result.stderr
@@ -91,6 +93,8 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
         assert kinds == {"cfg": "dir", "made.txt": "file", "out": "symlink"}
         with pytest.raises(sandbox.PathRefused):
             await box.read_file("out")
+        bundle_write = await box.exec("echo x > /bundle/new")
+        assert bundle_write.exit_code != 0
         assert not workspace.exists()  # nothing went through a local path
 
         await box.pause()
@@ -118,3 +122,19 @@ def test_a_remote_host_without_an_image_is_refused_clearly(tmp_path: Path) -> No
         _create_blocking(spec, None, None, host_runtime=False)
     with pytest.raises(sandbox.SpecError, match="files='container'"):
         _create_blocking(spec, None, "host", host_runtime=True)
+
+
+def test_a_remote_host_takes_directory_mounts_only(tmp_path: Path) -> None:
+    from sandbox.volumes import create_volumes
+
+    single = tmp_path / "labels.txt"
+    single.write_text("x")
+    spec = sandbox.SandboxSpec(
+        run_id="r1",
+        agent_id="a1",
+        workspace=tmp_path,
+        mounts={"/data": single},
+        docker_host="ssh://gpu1.example",
+    )
+    with pytest.raises(sandbox.SpecError, match="directory mounts only"):
+        create_volumes(None, spec)
