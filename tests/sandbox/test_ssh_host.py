@@ -84,6 +84,13 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
         uid, cwd, text = result.stdout.splitlines()
         assert uid != "0" and cwd == "/workspace" and text == "the task bundle"
         assert (await box.exec(["cat"], stdin=b"over ssh")).stdout == "over ssh"
+        lines: list[str] = []
+        streamed = await box.exec(
+            "echo one; echo two", on_output=lambda _, line: lines.append(line)
+        )
+        assert streamed.stdout == "one\ntwo\n" and lines == ["one", "two"]
+        stuck = await box.exec("sleep 60", timeout=1)
+        assert stuck.timed_out and stuck.exit_code == 124
 
         await box.write_file("cfg/run.json", b'{"epochs": 1}')
         made = await box.exec("cat cfg/run.json; echo out > made.txt; ln -s /etc/passwd out")
