@@ -7,7 +7,8 @@ the sandbox's user, that applies the very same race-free walk as local access
 by hand and refused when they lead out of /workspace or a read-only mount). The program is
 sent with the sources of the modules it needs, so any image with Python serves, and it
 answers with raw bytes on stdout or a JSON error on stderr that is raised here as the same
-error class local access raises.
+error class local access raises. A paused container takes no exec: reads and listings then
+run in a one-off twin container with the same mounts; writes wait for the resume.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sandbox.dockerexec import close_socket
 from sandbox.errors import SandboxError, SandboxGone
 from sandbox.paths import DEFAULT_MAX_READ
 from sandbox.results import DirEntry
+from sandbox.spec import WORKSPACE
 
 # The modules the walk needs, all of them standard-library only.
 _MODULES = ("errors", "results", "spec", "paths")
@@ -101,18 +103,22 @@ class ContainerFiles:
         import docker
 
         try:
-            code, out, err = _exec_bytes(self._api, self._container_id, argv, self._user, stdin)
+            try:
+                code, out, err = _exec_bytes(self._api, self._container_id, argv, self._user, stdin)
+            except docker.errors.APIError as exc:
+                if "paused" not in str(exc.explanation or exc):
+                    raise
+                if stdin is not None:
+                    raise SandboxError(
+                        f"sandbox {self._name} is paused: files are written into it once it"
+                        " is resumed"
+                    ) from None
+                code, out, err = _run_beside(self._api, self._container_id, argv, self._user)
         except docker.errors.NotFound:
             raise SandboxGone(f"the container of sandbox {self._name} is gone") from None
         except docker.errors.APIError as exc:
-            explanation = str(exc.explanation or exc)
-            if "paused" in explanation:
-                raise SandboxError(
-                    f"sandbox {self._name} is paused and its engine is remote: its files"
-                    " can be reached once it is resumed"
-                ) from None
             raise SandboxError(
-                f"the files of sandbox {self._name} cannot be reached: {explanation}"
+                f"the files of sandbox {self._name} cannot be reached: {exc.explanation or exc}"
             ) from None
         if code == 0:
             return out
@@ -131,6 +137,51 @@ def _error_from(err: bytes, code: int, name: str) -> SandboxError:
     return SandboxError(
         f"file access inside sandbox {name} failed (exit {code}); is python on its PATH? {text}"
     )
+
+
+def _run_beside(
+    api: Any, container_id: str, argv: list[str], user: str
+) -> tuple[int, bytes, bytes]:
+    """Run argv in a one-off twin of a paused container: same image, mounts and user.
+
+    A paused container takes no exec, yet its files stay readable: the twin sees the same
+    workspace and read-only mounts, and nothing more (no network, no capability).
+    """
+    from docker.utils.socket import STDERR, frames_iter
+
+    info = api.inspect_container(container_id)
+    host = info["HostConfig"]
+    host_config = api.create_host_config(
+        mounts=host.get("Mounts") or [],
+        binds=host.get("Binds") or None,
+        tmpfs=host.get("Tmpfs") or None,
+        network_mode="none",
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        read_only=True,
+    )
+    twin = api.create_container(
+        info["Config"]["Image"],
+        argv,
+        user=user,
+        environment=info["Config"].get("Env"),
+        working_dir=WORKSPACE,
+        host_config=host_config,
+    )["Id"]
+    out, err = bytearray(), bytearray()
+    try:
+        # Attached before it starts, so that no byte is missed; raw frames keep binary data.
+        sock = api.attach_socket(twin, params={"stdout": 1, "stderr": 1, "stream": 1})
+        try:
+            api.start(twin)
+            for stream, data in frames_iter(sock, tty=False):
+                (err if stream == STDERR else out).extend(data)
+        finally:
+            close_socket(sock)
+        code = api.wait(twin).get("StatusCode", -1)
+    finally:
+        api.remove_container(twin, force=True)
+    return code, bytes(out), bytes(err)
 
 
 def _exec_bytes(

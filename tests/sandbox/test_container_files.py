@@ -16,6 +16,7 @@ from tests.sandbox.test_contract import (  # noqa: F401  (collected again with t
     test_bundle_is_read_only,
     test_engine_written_files_belong_to_the_sandbox_user,
     test_file_access_is_confined_to_workspace_and_mounts,
+    test_pause_freezes_every_process_and_resume_continues,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -51,11 +52,17 @@ async def test_files_go_through_the_container_and_round_trip(make_box) -> None:
             await box.read_file(bad)
 
 
-async def test_a_paused_sandbox_says_its_files_wait_for_resume(make_box) -> None:
+async def test_a_paused_sandbox_is_read_beside_and_written_after_resume(make_box) -> None:
     box = await make_box()
-    await box.write_file("note", b"kept")
+    await box.write_file("note", bytes(range(256)))
     await box.pause()
+    assert await box.read_file("note") == bytes(range(256))
+    assert [e.name for e in await box.list_dir(".")] == ["note"]
+    with pytest.raises(PathRefused):
+        await box.read_file("../etc/passwd")
     with pytest.raises(SandboxError, match="paused"):
-        await box.read_file("note")
+        await box.write_file("note", b"later")
+    assert await box.status() == "paused"
     await box.resume()
-    assert await box.read_file("note") == b"kept"
+    await box.write_file("note", b"later")
+    assert await box.read_file("note") == b"later"

@@ -106,6 +106,7 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
 
         await box.pause()
         assert await box.status() == "paused"
+        assert await box.read_file("made.txt") == b"out\n"  # read beside the frozen one
         await box.resume()
         assert await box.status() == "running"
         assert (await box.exec("cat made.txt")).stdout == "out\n"
