@@ -162,6 +162,13 @@ async def bench_files(box: sandbox.Sandbox, how: str) -> None:
         row(f"read 4 KiB, {how}", median_ms(reads))
     row(f"write 4 KiB, {how}", median_ms(writes))
     row(f"list /workspace, {how}", median_ms(lists))
+    if getattr(box, "files_mode", "host") == "container":
+        await box.pause()
+        try:
+            paused = await timed(lambda: box.read_file("bench.txt"), 5)
+        finally:
+            await box.resume()
+        row("read 4 KiB, paused (twin, of 5)", median_ms(paused))
 
 
 async def run_many(box: sandbox.Sandbox, n: int) -> None:
