@@ -56,7 +56,9 @@ async def create(backend: Backend, spec: SandboxSpec, **backend_options: Any) ->
     """Make and start a sandbox.
 
     Options: local `state_dir`, `use_cgroups`, `outlive_engine`; docker `docker_host` (when
-    the spec names none), `client`.
+    the spec names none), `client`, `files` ("host" or "container": how files are reached;
+    a remote host takes "container" only, the default there), `host_runtime` (a remote
+    host runs this machine's runtime image, having the same files at the same paths).
     """
     _check_backend(backend)
     if backend == "local":
