@@ -246,22 +246,14 @@ class AarApp(App[None]):
         return result
 
     def post(self, text: str, parent_id: int | None = None) -> None:
-        """A supervisor post: first line the title, the rest the body.
-
-        A view that can post (the remote client's `forum_post`) gets a real, threaded post;
-        any other view gets a broadcast, which the engine posts and sends to every agent.
-        """
+        """A supervisor post (a reply with `parent_id`): first line the title, the rest the body."""
         title, _, body = text.partition("\n")
-        if callable(getattr(self.view, "forum_post", None)):
-            self._post(title.strip()[:200], body.strip(), parent_id)
-        else:
-            prefix = f"Re #{parent_id}: " if parent_id is not None else ""
-            self.send(Broadcast(text=prefix + text), "Posted, and sent to every agent.")
+        self._post(title.strip()[:200], body.strip(), parent_id)
 
     @work(group="commands")
     async def _post(self, title: str, body: str, parent_id: int | None) -> None:
         try:
-            post = await self.view.forum_post(title, body, parent_id=parent_id)  # type: ignore[attr-defined]
+            post = await self.view.forum_post(title, body, parent_id=parent_id)
         except Exception as exc:  # refused or unreachable: the supervisor must know
             self.notify(f"Post failed: {exc}", severity="error", title="Forum")
             return

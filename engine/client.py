@@ -220,7 +220,7 @@ class RemoteView:
         tags: tuple[str, ...] = (),
         parent_id: int | None = None,
     ) -> ForumPost:
-        """A supervisor post on the forum (not part of `EngineView`: the API's own extra)."""
+        """A supervisor post on the forum, through the API's `POST /v1/forum`."""
         payload = {
             "title": title,
             "body": body,

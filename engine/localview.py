@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from engine.commands import Command, CommandResult
 from engine.events import TRANSCRIPT_KINDS, Event, ForumPost
+from engine.forum import SUPERVISOR
 from engine.view import ConnectionState, ExperimentRecord, LeaderboardEntry, Snapshot
 
 if TYPE_CHECKING:
@@ -51,6 +52,19 @@ class LocalView:
 
     async def forum_search(self, query: str, limit: int = 20) -> list[ForumPost]:
         return await self._engine.forum.search(query, limit=limit)
+
+    async def forum_post(
+        self,
+        title: str,
+        body: str = "",
+        *,
+        kind: str = "note",
+        tags: tuple[str, ...] = (),
+        parent_id: int | None = None,
+    ) -> ForumPost:
+        return await self._engine.forum.post(
+            SUPERVISOR, kind, title, body, tags=tags, parent_id=parent_id
+        )
 
     async def leaderboard(self) -> list[LeaderboardEntry]:
         return self._engine.projection.leaderboard()

@@ -11,6 +11,7 @@ and, later, a remote client over HTTP. A client:
 3. reads on demand: `transcript(agent_id, after_seq, limit)` (an agent's events),
    `forum_list` / `forum_thread` / `forum_search` (FTS5 full-text query), `leaderboard()`,
    `experiments()`;
+   writes as the supervisor with `forum_post(title, body, kind=, tags=, parent_id=)`;
 4. steers with `command(cmd)` (records of `engine.commands`), which answers
    applied / pending / refused(reason).
 
@@ -180,6 +181,18 @@ class EngineView(Protocol):
     async def forum_thread(self, post_id: int) -> list[ForumPost]: ...
 
     async def forum_search(self, query: str, limit: int = 20) -> list[ForumPost]: ...
+
+    async def forum_post(
+        self,
+        title: str,
+        body: str = "",
+        *,
+        kind: str = "note",
+        tags: tuple[str, ...] = (),
+        parent_id: int | None = None,
+    ) -> ForumPost:
+        """A post (or, with `parent_id`, a reply) by the supervisor, which every agent reads."""
+        ...
 
     async def leaderboard(self) -> list[LeaderboardEntry]: ...
 

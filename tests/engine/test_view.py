@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from engine.commands import Broadcast
+from engine.errors import ForumError
 from engine.view import EngineView
 from tests.engine.brains import ControlledBrain
 from tests.engine.harness import running, until
@@ -32,3 +35,14 @@ async def test_a_client_loads_a_snapshot_then_follows_from_its_seq(open_engine):
         assert post.author == "supervisor" and post.title == "hello swarm"
         assert [p.id for p in await view.forum_thread(post.id)] == [post.id]
         assert (await view.forum_list(author="supervisor"))[0].id == post.id
+
+
+async def test_the_supervisor_posts_and_replies_through_the_view(open_engine):
+    engine = await open_engine(lambda *_: ControlledBrain(), agents={"count": 1})
+    view = engine.view()
+    post = await view.forum_post("try five seeds", "single seeds mislead", tags=("Method",))
+    reply = await view.forum_post("agreed", parent_id=post.id)
+    assert (post.author, post.kind, post.tags) == ("supervisor", "note", ("method",))
+    assert [p.id for p in await view.forum_thread(post.id)] == [post.id, reply.id]
+    with pytest.raises(ForumError, match="no post 999"):
+        await view.forum_post("orphan", parent_id=999)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from engine.commands import Command, CommandResult
+from engine.errors import EngineError
 from engine.events import (
     AgentStatePayload,
     CommandOutputPayload,
@@ -213,6 +214,8 @@ class FakeView:
         self.answers: dict[str, CommandResult] = {}
         self.connection_state: ConnectionState = "connected"
         self.searches: list[str] = []
+        self.posts: list[tuple[str, str, int | None]] = []
+        self.refuse_posts: str | None = None
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._seq = self.snap.seq
 
@@ -269,6 +272,28 @@ class FakeView:
         return [p for p in POSTS if all(w in (p.title + " " + p.body).lower() for w in words)][
             :limit
         ]
+
+    async def forum_post(
+        self,
+        title: str,
+        body: str = "",
+        *,
+        kind: str = "note",
+        tags: tuple[str, ...] = (),
+        parent_id: int | None = None,
+    ) -> ForumPost:
+        if self.refuse_posts:
+            raise EngineError(self.refuse_posts)
+        self.posts.append((title, body, parent_id))
+        return ForumPost(
+            id=99,
+            author="supervisor",
+            kind=kind,
+            title=title,
+            body=body,
+            parent_id=parent_id,
+            ts=NOW,
+        )
 
     async def leaderboard(self) -> list[LeaderboardEntry]:
         return list(self.snap.leaderboard)

@@ -21,9 +21,9 @@ from engine.commands import (
     Stop,
     VoidSubmission,
 )
-from engine.events import AgentStatePayload, ForumPost
+from engine.events import AgentStatePayload
 from tests.tui.conftest import commands_done, make_app, settle, wait_until
-from tests.tui.fake_view import NOW, FakeView
+from tests.tui.fake_view import FakeView
 from tests.tui.screen_text import screen_text
 
 
@@ -71,7 +71,6 @@ async def _run(
         (["3", "ctrl+r", "y"], RevealPrivate()),
         (["enter", "p"], Pause(agent_id="a1")),
         (["enter", "i", "type:stop", "ctrl+s"], Redirect(agent_id="a1", text="stop")),
-        (["2", "w", "type:hello", "ctrl+s"], Broadcast(text="hello")),
     ],
 )
 async def test_key_sends_the_command(keys: list[str], expected: object) -> None:
@@ -166,44 +165,26 @@ async def test_copy_uses_the_clipboard() -> None:
         assert app.clipboard == "acc 0.86"
 
 
-class PostingView(FakeView):
-    """A view that can post on the forum itself, as the remote client can."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.posts: list[tuple[str, str, int | None]] = []
-
-    async def forum_post(
-        self,
-        title: str,
-        body: str = "",
-        *,
-        kind: str = "note",
-        tags: tuple[str, ...] = (),
-        parent_id: int | None = None,
-    ) -> ForumPost:
-        self.posts.append((title, body, parent_id))
-        return ForumPost(
-            id=99,
-            author="supervisor",
-            kind="note",
-            title=title,
-            body=body,
-            parent_id=parent_id,
-            ts=NOW,
-        )
+async def test_forum_write_is_a_supervisor_post() -> None:
+    view = FakeView()
+    await _run(["2", "w", "type:hello", "ctrl+s"], view)
+    assert view.commands == []
+    assert view.posts == [("hello", "", None)]
 
 
-async def test_reply_is_a_threaded_post_when_the_view_can_post() -> None:
-    view = PostingView()
+async def test_reply_is_a_threaded_supervisor_post() -> None:
+    view = FakeView()
     await _run(["2", "e", "type:Agreed", "enter", "type:run five seeds", "ctrl+s"], view)
     assert view.commands == []
     assert view.posts == [("Agreed", "run five seeds", 4)]
 
 
-async def test_reply_is_a_broadcast_naming_the_post_otherwise() -> None:
-    _, view, _ = await _run(["2", "e", "type:Agreed", "ctrl+s"])
-    assert view.commands == [Broadcast(text="Re #4: Agreed")]
+async def test_a_refused_post_shows_why() -> None:
+    view = FakeView()
+    view.refuse_posts = "there is no post 4 to reply to"
+    _, _, text = await _run(["2", "e", "type:Agreed", "ctrl+s"], view)
+    assert view.posts == []
+    assert "there is no post 4" in text
 
 
 @pytest.mark.parametrize(
