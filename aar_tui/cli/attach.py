@@ -37,4 +37,4 @@ async def _attach(target: str | None, ssh_options: tuple[str, ...], theme: str |
     async with open_view(target, ssh_options=ssh_options) as view:
         await view.snapshot()  # a wrong target or token fails here, before the screen opens
         app = AarApp(view, theme=theme, where=view.where)
-        await app.run_async()
+        await app.run_async(mouse=False)  # the terminal keeps the mouse: selection works over SSH

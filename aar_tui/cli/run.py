@@ -193,7 +193,8 @@ async def run_with_app(
         )
     runner = asyncio.create_task(engine.run(minutes))
     try:
-        await app.run_async()
+        # The app is keyboard-first; leaving the mouse to the terminal keeps text selectable.
+        await app.run_async(mouse=False)
     finally:
         if not runner.done():
             await engine.command(FinishRun(reason="the supervisor closed the app"))
