@@ -51,13 +51,7 @@ class RunModel:
         for agent_id in self.agents:
             self.activity.setdefault(agent_id, ActivityBuffer())
         self.submissions = {e.submission_id: SubmissionRow.from_entry(e) for e in snap.leaderboard}
-        self.best_history = []
-        best: float | None = None
-        for row in sorted(self.submissions.values(), key=lambda r: r.ts):
-            pgr = row.public.pgr if row.ranked and row.public else None
-            if pgr is not None and (best is None or pgr > best):
-                best = pgr
-                self.best_history.append((row.ts, pgr))
+        self._recompute_best()
 
     def prefill(self, agent_id: str, events: Iterable[Event]) -> None:
         """Fill an agent's pane with its recent past (events up to the snapshot's seq).
