@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sandbox.output import OutputCallback, StreamCapture
+from sandbox.output import OutputCallback, StreamCapture, captured_result
 from sandbox.results import TIMEOUT_EXIT, ExecResult
 
 # Run as the sandbox's user: kills every process of that user but the killing shell. The
@@ -105,14 +105,7 @@ async def run(
         await asyncio.to_thread(kill_all, api, container_id, user)
         await asyncio.wait({task}, timeout=DRAIN_S)
     code = TIMEOUT_EXIT if timed_out else await task
-    return ExecResult(
-        exit_code=code,
-        stdout=out.text(),
-        stderr=err.text(),
-        duration=time.monotonic() - started,
-        timed_out=timed_out,
-        truncated=out.truncated or err.truncated,
-    )
+    return captured_result(code, out, err, started=started, timed_out=timed_out)
 
 
 def close_socket(sock: Any) -> None:

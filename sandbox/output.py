@@ -6,7 +6,10 @@ ones that matter) and says in the text how many bytes were cut in between.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+
+from sandbox.results import ExecResult
 
 OutputCallback = Callable[[str, str], None]
 # A line without an end is handed to the callback in pieces of this size.
@@ -67,3 +70,17 @@ class StreamCapture:
             if overflow > 0:
                 self._cut += overflow
                 del self._tail[:overflow]
+
+
+def captured_result(
+    exit_code: int, out: StreamCapture, err: StreamCapture, *, started: float, timed_out: bool
+) -> ExecResult:
+    """The result of a command whose streams went to `out` and `err`, begun at `started`."""
+    return ExecResult(
+        exit_code=exit_code,
+        stdout=out.text(),
+        stderr=err.text(),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        truncated=out.truncated or err.truncated,
+    )

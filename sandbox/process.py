@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 
-from sandbox.output import OutputCallback, StreamCapture
+from sandbox.output import OutputCallback, StreamCapture, captured_result
 from sandbox.results import TIMEOUT_EXIT, ExecResult
 
 # A background job may keep the pipes open after the command exits: its output is taken
@@ -59,14 +58,7 @@ async def collect(
     out.close()
     err.close()
     code = TIMEOUT_EXIT if timed_out else proc.returncode
-    return ExecResult(
-        exit_code=code,
-        stdout=out.text(),
-        stderr=err.text(),
-        duration=time.monotonic() - started,
-        timed_out=timed_out,
-        truncated=out.truncated or err.truncated,
-    )
+    return captured_result(code, out, err, started=started, timed_out=timed_out)
 
 
 async def _exit_or_eof(proc: asyncio.subprocess.Process, pumps: list[asyncio.Task]) -> None:
