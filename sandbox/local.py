@@ -344,6 +344,11 @@ class LocalSandbox(Sandbox):
         gpu = await asyncio.to_thread(gpu_usage, self.spec.gpus)
         if self._cgroup is not None:
             cpu, memory, count = await asyncio.to_thread(self._cgroup.usage)
+            if memory is None:
+                # No memory controller reaches the cgroup (cgroup v2 in a container whose
+                # controllers cannot be handed down): add up what its processes hold.
+                pids = set(await asyncio.to_thread(self._cgroup.pids))
+                memory = await asyncio.to_thread(procs.memory_bytes, pids)
             return SandboxStats(cpu, memory, count, gpu)
         pids = await asyncio.to_thread(procs.descendants, set(self._running))
         return SandboxStats(None, procs.memory_bytes(pids), len(pids), gpu)

@@ -52,6 +52,7 @@ def signal_tree(roots: set[int], sig: signal.Signals) -> set[int]:
 
 
 def memory_bytes(pids: set[int]) -> int:
+    """The resident memory of the given processes (a page two of them share counts twice)."""
     page = os.sysconf("SC_PAGE_SIZE")
     total = 0
     for pid in pids:

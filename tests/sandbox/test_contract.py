@@ -246,6 +246,47 @@ async def test_stats_return_numbers(make_box) -> None:
     assert isinstance(stats.pids, int) and stats.pids >= 1
 
 
+_HOG = (
+    "import pathlib, time\n"
+    "held = b'x' * (200 << 20)\n"  # written, so every page is resident
+    "pathlib.Path('/workspace/{name}').write_text('ready')\n"
+    "end = time.monotonic() + 1.5\n"
+    "while time.monotonic() < end:\n"
+    "    pass\n"  # busy, so that the sandbox's CPU figure moves
+    "time.sleep(30)\n"
+)
+
+
+async def _wait_for_file(box, name: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while name not in {e.name for e in await box.list_dir(".")}:
+        assert time.monotonic() < deadline, f"{name} never appeared"
+        await asyncio.sleep(0.05)
+
+
+async def test_stats_count_every_process_of_the_sandbox_background_jobs_too(make_box) -> None:
+    box = await make_box()
+    idle = await box.stats()
+    assert idle.memory_bytes is not None and idle.memory_bytes < 100 << 20
+    # One job left running in the background, one inside a command still running.
+    await box.write_file("hog.py", _HOG.format(name="bg").encode())
+    await box.exec("nohup python hog.py > /dev/null 2>&1 &", timeout=20)
+    await _wait_for_file(box, "bg")
+    alone = await box.stats()
+    await box.write_file("fg.py", _HOG.format(name="fg").encode())
+    running = asyncio.create_task(box.exec("python fg.py", timeout=60))
+    try:
+        await _wait_for_file(box, "fg")
+        both = await box.stats()
+    finally:
+        running.cancel()
+    assert alone.memory_bytes is not None and alone.memory_bytes >= idle.memory_bytes + (200 << 20)
+    assert both.memory_bytes is not None and both.memory_bytes >= idle.memory_bytes + (400 << 20)
+    assert alone.pids is not None and idle.pids is not None and alone.pids > idle.pids
+    assert both.pids is not None and both.pids > alone.pids
+    assert both.cpu_percent is not None and both.cpu_percent > 10
+
+
 async def test_reattach_finds_the_sandbox_after_the_object_is_dropped(
     make_box, backend, backend_options
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -124,5 +125,44 @@ async def test_a_held_sandbox_ends_with_the_engine_unless_asked_to_outlive_it(
         # the holder's three processes and the job, or nothing at all
         assert count >= 4 if outlive else count == 0
         assert (await box.exec("echo usable")).stdout == "usable\n"
+    finally:
+        await box.remove()
+
+
+HOG = """import pathlib, time
+held = b'x' * (200 << 20)
+pathlib.Path('/workspace/ready').write_text('yes')
+time.sleep(30)
+"""
+
+
+async def test_on_cgroup_v2_stats_count_a_background_job_even_without_the_memory_controller(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Where cgroup v1 holds the controllers (as here), or in a container on cgroup v2 that
+    cannot hand them down, the sandbox's v2 cgroup holds its processes but has no
+    memory.current."""
+    from sandbox.cgroups2 import unified_root
+
+    root = unified_root()
+    require(
+        bwrap_path() is not None and root is not None and os.access(root, os.W_OK),
+        "bubblewrap and a writable cgroup v2 hierarchy (root)",
+    )
+    monkeypatch.setattr(cgroups, "v1_available", lambda: False)
+    box = await sandbox.create(
+        "local", _spec(tmp_path), state_dir=tmp_path / "state", use_cgroups=True
+    )
+    try:
+        (tmp_path / "ws" / "hog.py").write_text(HOG)
+        await box.exec("nohup python hog.py > /dev/null 2>&1 &", timeout=20)
+        for _ in range(600):
+            if (tmp_path / "ws" / "ready").exists():
+                break
+            await asyncio.sleep(0.05)
+        stats = await box.stats()
+        assert stats.memory_bytes is not None and stats.memory_bytes >= 200 << 20
+        assert stats.pids is not None and stats.pids >= 4  # the holder's three and the job
+        assert stats.cpu_percent is not None
     finally:
         await box.remove()
