@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from engine.events import Record
 
@@ -139,15 +139,6 @@ Command = Annotated[
     | FinishRun,
     Field(discriminator="command"),
 ]
-
-COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
-
-
-def parse_command(obj: dict | str | bytes) -> Command:
-    """A command from its wire form (a dict or JSON); raises pydantic's ValidationError."""
-    if isinstance(obj, dict):
-        return COMMAND_ADAPTER.validate_python(obj)
-    return COMMAND_ADAPTER.validate_json(obj)
 
 
 class CommandResult(Record):

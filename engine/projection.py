@@ -212,14 +212,7 @@ class Projection:
             s: Score = e.public
             return (-(s.pgr if s.pgr is not None else -1e9), -s.accuracy, e.ts)
 
-        ranked = sorted(
-            (
-                e
-                for e in self.entries.values()
-                if not e.voided and not UNRANKED_FLAGS & set(e.flags)
-            ),
-            key=key,
-        )
+        ranked = sorted((e for e in self.entries.values() if _rankable(e)), key=key)
         for i, e in enumerate(ranked, start=1):
             if e.rank != i:
                 self.entries[e.submission_id] = e.model_copy(update={"rank": i})
