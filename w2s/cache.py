@@ -1,4 +1,4 @@
-"""The engine-side cache of baselines and prepared tasks, keyed by digest.
+"""The engine-side cache of baselines and text features, keyed by digest.
 
 It may hold labels, so it lives outside every run directory and is never mounted into a
 sandbox. Writes go to a temporary file first and are renamed into place, so a reader
@@ -31,7 +31,7 @@ def digest(obj: Any) -> str:
 
 
 class Cache:
-    """Arrays and JSON records under `root/KIND/KEY.{npz,json}`."""
+    """Arrays under `root/KIND/KEY.npz`."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else default_cache_dir()
@@ -56,19 +56,6 @@ class Cache:
     def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
         path = self._path(kind, key, ".npz")
         self._atomic_write(path, lambda f: np.savez(f, **arrays))
-
-    def get_json(self, kind: str, key: str) -> Any | None:
-        try:
-            value = json.loads(self._path(kind, key, ".json").read_text())
-        except (OSError, ValueError):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return value
-
-    def put_json(self, kind: str, key: str, value: Any) -> None:
-        blob = json.dumps(value, sort_keys=True).encode()
-        self._atomic_write(self._path(kind, key, ".json"), lambda f: f.write(blob))
 
     @staticmethod
     def _atomic_write(path: Path, write) -> None:
