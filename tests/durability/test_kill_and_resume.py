@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,16 @@ def _last_steps(db) -> dict[str, int]:
         " WHERE kind = 'tool_call' GROUP BY agent_id",
     )
     return dict(rows)
+
+
+def _wait_for_a_tool_call(run_dir: Path, proc: subprocess.Popen) -> None:
+    db = run_dir / "store.sqlite"
+    wait_for(
+        lambda: query(db, "SELECT COUNT(*) FROM events WHERE kind = 'tool_call'")[0][0] >= 1,
+        timeout=120,
+        what="the agent's first tool call",
+        proc=proc,
+    )
 
 
 def test_kill_9_then_resume_loses_nothing_and_goes_on(tmp_path, aar_env, sandbox_state):
@@ -153,17 +164,7 @@ def test_sigint_ends_a_run_with_exit_0_and_no_sandboxes(tmp_path, aar_env, sandb
         tmp_path / "run.log",
     )
     try:
-        wait_for(
-            lambda: (
-                query(
-                    run_dir / "store.sqlite", "SELECT COUNT(*) FROM events WHERE kind = 'tool_call'"
-                )[0][0]
-                >= 1
-            ),
-            timeout=120,
-            what="the agent's first tool call",
-            proc=proc,
-        )
+        _wait_for_a_tool_call(run_dir, proc)
         assert list(sandbox_state.rglob("spec.json"))
         os.kill(proc.pid, signal.SIGINT)
         assert proc.wait(60) == 0
@@ -189,17 +190,7 @@ def test_keep_sandboxes_leaves_them_for_a_later_look(tmp_path, aar_env, sandbox_
         tmp_path / "run.log",
     )
     try:
-        wait_for(
-            lambda: (
-                query(
-                    run_dir / "store.sqlite", "SELECT COUNT(*) FROM events WHERE kind = 'tool_call'"
-                )[0][0]
-                >= 1
-            ),
-            timeout=120,
-            what="the agent's first tool call",
-            proc=proc,
-        )
+        _wait_for_a_tool_call(run_dir, proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
     finally:
