@@ -7,21 +7,19 @@ from typing import ClassVar
 from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from aar_tui.modals.budget_fields import BudgetField, budget_fields, explain
 from engine.commands import SetBudget
 from engine.view import Budgets
 
-# (field of SetBudget, label, parse)
-FIELDS: tuple[tuple[str, str, type], ...] = (
-    ("minutes", "run length, minutes", float),
-    ("cost_usd", "spend limit, USD", float),
-    ("tokens_per_agent", "tokens per agent", int),
-    ("experiments_per_agent", "experiments per agent", int),
-    ("submissions_per_hour", "submissions per agent per hour", int),
-)
+
+def _shown(value: float | int | None) -> str:
+    if value is None:
+        return "no limit"
+    return f"now {value:,}" if isinstance(value, int) else f"now {value:,.6g}"
 
 
 class BudgetModal(ModalScreen[SetBudget | None]):
@@ -30,13 +28,15 @@ class BudgetModal(ModalScreen[SetBudget | None]):
     DEFAULT_CSS = """
     BudgetModal { align: center middle; }
     BudgetModal > Vertical {
-        width: 64; max-width: 98%; height: auto; max-height: 100%; padding: 0 1;
+        width: 66; max-width: 98%; height: auto; max-height: 100%; padding: 0 1;
         border: thick $primary; background: $surface;
     }
     BudgetModal .title { text-style: bold; }
     BudgetModal .keys { color: $text-muted; }
     BudgetModal .error { color: $error; }
-    BudgetModal Input { margin: 0; }
+    BudgetModal .row { height: 1; }
+    BudgetModal .row Label { width: 32; }
+    BudgetModal Input { margin: 0; width: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -47,14 +47,16 @@ class BudgetModal(ModalScreen[SetBudget | None]):
     def __init__(self, current: Budgets) -> None:
         super().__init__()
         self.current = current
+        self.fields: tuple[BudgetField, ...] = budget_fields()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Raise a budget (blank: unchanged)", classes="title")
-            for name, label, _ in FIELDS:
-                now = getattr(self.current, name, None)
-                shown = "no limit" if now is None else f"now {now:g}"
-                yield Input(placeholder=f"{label} ({shown})", id=name, compact=True)
+            yield Label("Change a limit (blank: unchanged)", classes="title")
+            for field in self.fields:
+                with Horizontal(classes="row"):
+                    yield Label(field.label)
+                    now = _shown(getattr(self.current, field.name, None))
+                    yield Input(placeholder=now, id=field.name, compact=True)
             yield Label("enter or ctrl+s apply · escape cancel", classes="keys")
             yield Label("", classes="error", id="error")
 
@@ -65,27 +67,34 @@ class BudgetModal(ModalScreen[SetBudget | None]):
         event.stop()
         self.action_submit()
 
+    def _refuse(self, message: str, name: str | None = None) -> None:
+        self.query_one("#error", Label).update(message)
+        if name is not None:
+            self.query_one(f"#{name}", Input).focus()
+
     def action_submit(self) -> None:
-        error = self.query_one("#error", Label)
         values: dict[str, float | int] = {}
-        for name, label, parse in FIELDS:
-            raw = self.query_one(f"#{name}", Input).value.strip()
+        typed: dict[str, str] = {}
+        for field in self.fields:
+            raw = self.query_one(f"#{field.name}", Input).value.strip()
             if not raw:
                 continue
+            typed[field.name] = raw
             try:
-                values[name] = parse(raw)
-            except ValueError:
-                kind = "a whole number" if parse is int else "a number"
-                error.update(f"{label}: {raw!r} is not {kind}.")
+                values[field.name] = field.parse(raw)
+            except ValueError as exc:
+                self._refuse(str(exc), field.name)
                 return
         if not values:
-            error.update("Fill at least one field, or press escape to cancel.")
+            self._refuse("Fill at least one field, or press escape to cancel.")
             return
         try:
             command = SetBudget(**values)
         except ValidationError as exc:
             first = exc.errors()[0]
-            error.update(f"{first['loc'][0]}: {first['msg']}.")
+            name = str(first["loc"][0])
+            label = next((f.label for f in self.fields if f.name == name), name)
+            self._refuse(f"{label}: {explain(dict(first))}, not {typed.get(name)}.", name)
             return
         self.dismiss(command)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aar_tui.app import AarApp
+from aar_tui.modals.budget_fields import NOT_LIMITS, BudgetField, budget_fields
 from engine.commands import (
     Broadcast,
     CommandResult,
@@ -129,6 +130,62 @@ async def test_budget_dialog_names_a_bad_figure() -> None:
     _, view, text = await _run(["dollar_sign", "type:lots", "enter"])
     assert view.commands == []
     assert "'lots' is not a number" in text
+
+
+def test_budget_dialog_offers_every_limit_of_the_command() -> None:
+    offered = [f.name for f in budget_fields()]
+    assert sorted(offered) == sorted(set(SetBudget.model_fields) - NOT_LIMITS)
+    assert len(set(offered)) == len(offered)
+
+
+def _budget_keys(name: str, typed: str) -> list[str]:
+    """Open the dialog, tab to the field `name`, type, apply."""
+    place = [f.name for f in budget_fields()].index(name)
+    return ["dollar_sign", *["tab"] * place, f"type:{typed}", "enter"]
+
+
+@pytest.mark.parametrize("field", budget_fields(), ids=lambda f: f.name)
+async def test_budget_dialog_sets_each_limit(field: BudgetField) -> None:
+    typed, value = ("3", 3) if field.whole else ("2.5", 2.5)
+    _, view, _ = await _run(_budget_keys(field.name, typed))
+    assert view.commands == [SetBudget(**{field.name: value})]
+    assert type(getattr(view.commands[0], field.name)) is type(value)
+
+
+async def test_budget_dialog_shows_every_limit_and_its_value_on_a_small_terminal() -> None:
+    _, _, text = await _run(["dollar_sign"], size=(80, 24))
+    for field in budget_fields():
+        assert field.label in text
+    assert "now 200,000" in text and "now 5" in text and "no limit" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "expected"),
+    [("tokens", "1e6", 1_000_000), ("tokens_per_agent", "250,000", 250_000)],
+)
+async def test_budget_dialog_reads_grouped_and_exponent_counts(
+    name: str, typed: str, expected: int
+) -> None:
+    _, view, _ = await _run(_budget_keys(name, typed))
+    assert view.commands == [SetBudget(**{name: expected})]
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "message"),
+    [
+        ("tokens", "2.5", "tokens (whole run): '2.5' is not a whole number."),
+        ("experiments_per_agent", "-1", "experiments per agent: must be 0 or more, not -1."),
+        ("minutes_per_agent", "0", "minutes per agent: must be more than 0, not 0."),
+        ("gpu_hours", "inf", "GPU hours (whole run): 'inf' is not a finite number."),
+        ("cost_usd_per_agent", "$3", "spend per agent, USD: '$3' is not a number."),
+    ],
+)
+async def test_budget_dialog_refuses_a_bad_figure_naming_the_field(
+    name: str, typed: str, message: str
+) -> None:
+    _, view, text = await _run(_budget_keys(name, typed))
+    assert view.commands == []
+    assert message in text
 
 
 async def test_help_lists_every_binding_id() -> None:
