@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.api import ApiServer, StreamLimits, serve_api
@@ -48,6 +49,15 @@ def serve(open_engine):  # noqa: F811
 def client(api: ApiServer, **kwargs) -> RemoteView:
     kwargs.setdefault("retry_for", 5.0)
     return RemoteView(api.token, socket=api.socket, **kwargs)
+
+
+def raw_http(api: ApiServer) -> httpx.AsyncClient:
+    """A plain HTTP client on the API's socket that sends the run's token, for raw requests."""
+    return httpx.AsyncClient(
+        transport=httpx.AsyncHTTPTransport(uds=str(api.socket)),
+        base_url="http://aar",
+        headers={"authorization": f"Bearer {api.token}"},
+    )
 
 
 async def collect(view, after_seq: int, count: int, timeout: float = 30.0) -> list[Event]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from engine.api import serve_api
-from tests.api.conftest import client
+from tests.api.conftest import client, raw_http
 
 
 def _requests(schema: dict) -> list[tuple[str, str]]:
@@ -72,13 +72,8 @@ async def test_no_wrong_or_foreign_token_gets_401_everywhere_and_learns_nothing(
 
 
 async def test_the_right_token_gets_in_and_the_schema_declares_bearer_auth(serve):
-    async with serve() as (_, api):
-        transport = httpx.AsyncHTTPTransport(uds=str(api.socket))
-        headers = {"authorization": f"Bearer {api.token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://aar", headers=headers
-        ) as http:
-            schema = (await http.get("/v1/openapi.json")).json()
-            assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-            assert (await http.get("/v1/run")).status_code == 200
-            assert (await http.get("/v1/nowhere")).status_code == 404
+    async with serve() as (_, api), raw_http(api) as http:
+        schema = (await http.get("/v1/openapi.json")).json()
+        assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        assert (await http.get("/v1/run")).status_code == 200
+        assert (await http.get("/v1/nowhere")).status_code == 404

@@ -6,7 +6,7 @@ import asyncio
 
 from engine.client import RemoteView, client_identity
 from engine.commands import Pause, Resume, SetBudget, Spawn, VoidSubmission
-from tests.api.conftest import client
+from tests.api.conftest import client, raw_http
 from tests.engine.harness import running, until
 
 
@@ -71,15 +71,9 @@ async def test_refused_and_applied_commands_come_back_as_results(serve):
 
 
 async def test_a_command_that_names_no_one_is_recorded_with_where_it_came_from(serve):
-    import httpx
-
     async with serve() as (engine, api):
-        transport = httpx.AsyncHTTPTransport(uds=str(api.socket))
-        headers = {"authorization": f"Bearer {api.token}"}
-        async with httpx.AsyncClient(transport=transport, base_url="http://aar") as http:
-            response = await http.post(
-                "/v1/commands", json={"command": "pause", "agent_id": "a1"}, headers=headers
-            )
+        async with raw_http(api) as http:
+            response = await http.post("/v1/commands", json={"command": "pause", "agent_id": "a1"})
             assert response.status_code == 409  # the run has not started: no agent a1
         async with RemoteView(api.token, base_url=api.url) as view:
             await view.command(Resume(agent_id="a1", issued_by="cron"))

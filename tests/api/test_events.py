@@ -12,7 +12,7 @@ import httpx
 from engine.api import StreamLimits
 from engine.client import RemoteView
 from engine.events import ErrorPayload
-from tests.api.conftest import client, collect
+from tests.api.conftest import client, collect, raw_http
 
 
 class CuttableProxy:
@@ -138,21 +138,16 @@ async def test_the_stream_ends_when_the_run_finishes(serve):
 
 
 async def test_a_bad_payload_in_a_request_is_a_4xx_with_a_message(serve):
-    async with serve() as (_, api):
-        transport = httpx.AsyncHTTPTransport(uds=str(api.socket))
-        headers = {"authorization": f"Bearer {api.token}"}
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://aar", headers=headers
-        ) as http:
-            for body in (
-                {"command": "pause"},
-                {"command": "nope"},
-                [1, 2],
-                "x",
-                {"command": "set_budget", "minutes": -1},
-            ):
-                response = await http.post("/v1/commands", content=json.dumps(body))
-                assert response.status_code == 422, body
-                assert response.json()["detail"]
-            too_long = await http.post("/v1/forum", json={"title": "t" * 500})
-            assert too_long.status_code == 422
+    async with serve() as (_, api), raw_http(api) as http:
+        for body in (
+            {"command": "pause"},
+            {"command": "nope"},
+            [1, 2],
+            "x",
+            {"command": "set_budget", "minutes": -1},
+        ):
+            response = await http.post("/v1/commands", content=json.dumps(body))
+            assert response.status_code == 422, body
+            assert response.json()["detail"]
+        too_long = await http.post("/v1/forum", json={"title": "t" * 500})
+        assert too_long.status_code == 422
