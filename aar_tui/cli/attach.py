@@ -27,6 +27,11 @@ ssh_option = click.option(
 @click.option("--theme", help="The colour theme (see the app's theme list).")
 def attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:
     """Open the supervisor app on a running run, here or over ssh."""
+    if theme is not None:
+        # Checked before connecting, so a typo costs no ssh round trip or password prompt.
+        from aar_tui.themes import check_theme_name, load_themes
+
+        check_theme_name(theme, load_themes())
     asyncio.run(_attach(target, ssh_options, theme))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,34 @@ def test_aar_run_refuses_an_unknown_theme_before_preparing_anything() -> None:
     assert "unknown theme 'nope'" in result.output
     assert "Traceback" not in result.output
     assert "preparing" not in result.output
+
+
+def test_aar_attach_refuses_an_unknown_theme_before_connecting() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    knocks: list[object] = []
+
+    def answer() -> None:  # a run's API that hangs up on whoever connects, noting them
+        while True:
+            try:
+                conn, peer = server.accept()
+            except OSError:
+                return
+            knocks.append(peer)
+            conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        result = CliRunner().invoke(
+            cli, ["attach", "--theme", "nope", url], env={"AAR_TOKEN": "t" * 32}
+        )
+    finally:
+        server.shutdown(socket.SHUT_RDWR)
+        server.close()
+    assert result.exit_code != 0
+    assert "unknown theme 'nope'" in result.output and "aar-dark" in result.output
+    assert "Traceback" not in result.output
+    assert knocks == []
 
 
 async def test_switching_theme_redraws_with_the_new_colours() -> None:
