@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from engine.brains.offline.knowledge import Knowledge, Trial
-from engine.brains.offline.space import Constraints, mutate, random_config
+from engine.brains.offline.space import Constraints, apply_constraints, mutate, random_config
 from engine.brains.offline.understanding import understand
 from engine.directions import DIRECTIONS, directions_for
 
@@ -63,3 +63,14 @@ def test_crossover_carries_another_familys_finding_into_mine():
     children = [crossover(mine, other, rng, c)[0] for _ in range(50)]
     assert all(ch["loss"] == "logconf" for ch in children)
     assert any(ch["method"] == "self_training" for ch in children)
+
+
+def test_a_narrowed_field_left_out_of_a_config_is_set_inside_its_range():
+    # Left out, lr would take w2s's default (3e-3), outside "small learning rates".
+    c = understand("focus on product with small learning rates").constraints
+    lo, hi = c.ranges["lr"]
+    config = apply_constraints({"method": "vanilla"}, c)
+    assert config["loss"] == "product" and lo <= config["lr"] <= hi
+    # A range on a field the config's method does not use adds nothing.
+    narrow = Constraints(fixed={"method": "vanilla"}, ranges={"rounds": (2, 3)})
+    assert "rounds" not in apply_constraints({}, narrow)

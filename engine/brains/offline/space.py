@@ -124,12 +124,22 @@ def perturb_value(dim: Dim, value: Any, rng: random.Random, c: Constraints) -> A
     return int(min(math.floor(hi), max(math.ceil(lo), v)))
 
 
+def _middle(dim: Dim, lo: float, hi: float) -> float:
+    return float(f"{math.sqrt(lo * hi):.3g}") if dim.kind == "log" and lo > 0 else (lo + hi) / 2
+
+
 def apply_constraints(config: dict[str, Any], c: Constraints) -> dict[str, Any]:
     out = {**config, **c.fixed}
     for name, (lo, hi) in c.ranges.items():
-        if name in out and isinstance(out[name], int | float) and not isinstance(out[name], bool):
+        dim = DIMS[name]
+        if name not in out:
+            # Left out, the field would take w2s's default, which may lie outside the range.
+            if not dim.applies(out):
+                continue
+            out[name] = _middle(dim, lo, hi)
+        if isinstance(out[name], int | float) and not isinstance(out[name], bool):
             value = min(hi, max(lo, out[name]))
-            out[name] = round(value) if DIMS[name].kind == "int" else value
+            out[name] = round(value) if dim.kind == "int" else value
     # Fields that do not apply to the method or loss are dropped (w2s refuses them).
     return {k: v for k, v in out.items() if k not in DIMS or DIMS[k].applies(out)}
 
