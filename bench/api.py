@@ -84,9 +84,7 @@ async def bench_attach(tmp: Path, prepared: Any, n_events: int) -> None:
         if i % 20_000 == 0:
             await engine.events.flush()
     await engine.events.flush()
-    async with serve_api(
-        engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum
-    ) as api:
+    async with serve_api(engine.view(), engine.run_dir, run_id=engine.run_id) as api:
         times = []
         for _ in range(3):
             start = time.perf_counter()

@@ -249,7 +249,7 @@ async def _main(
     try:
         # The API on the run's socket, so `aar attach` and `aar ctl` reach this run too.
         async with (
-            serve_api(engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum),
+            serve_api(engine.view(), engine.run_dir, run_id=engine.run_id),
             alerting(engine, durability.get("on_attention")),
         ):
             app = None if headless else _app_class()

@@ -108,7 +108,6 @@ async def _serve(
                 engine.view(),
                 engine.run_dir,
                 run_id=engine.run_id,
-                forum=engine.forum,
                 port=port,
                 host=host,
             ) as api,

@@ -9,7 +9,7 @@ agent or post, 409 for a command the engine refused, 400 for what the engine rej
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -48,21 +48,6 @@ class SupervisorPost(Record):
     parent_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
-class ForumWriter(Protocol):
-    """What posting needs of the engine's forum (`engine.forum.Forum.post`)."""
-
-    async def post(
-        self,
-        author: str,
-        kind: str,
-        title: str,
-        body: str,
-        *,
-        tags: tuple[str, ...] | list[str] = (),
-        parent_id: int | None = None,
-    ) -> ForumPost: ...
-
-
 class Problem(Record):
     detail: Any
 
@@ -75,10 +60,9 @@ def create_app(
     view: EngineView,
     token: str,
     *,
-    forum: ForumWriter | None = None,
     limits: StreamLimits | None = None,
 ) -> FastAPI:
-    """The API app for one run; `forum` takes supervisor posts (None: posting answers 409)."""
+    """The API app for one run, serving `view`."""
     app = FastAPI(
         title="aar engine API",
         version=API_VERSION,
@@ -165,14 +149,11 @@ def create_app(
         response_model=ForumPost,
         status_code=201,
         tags=["forum"],
-        responses={409: {"model": Problem}},
     )
     async def forum_post(post: SupervisorPost) -> ForumPost:
         """A post by the supervisor; every agent reads it on the forum."""
-        if forum is None:
-            raise HTTPException(409, "this engine does not take forum posts")
-        return await forum.post(
-            SUPERVISOR, post.kind, post.title, post.body, tags=post.tags, parent_id=post.parent_id
+        return await view.forum_post(
+            post.title, post.body, kind=post.kind, tags=post.tags, parent_id=post.parent_id
         )
 
     @app.get(f"{v1}/leaderboard", response_model=list[LeaderboardEntry], tags=["read"])

@@ -24,7 +24,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from engine.api.app import ForumWriter, create_app
+from engine.api.app import create_app
 from engine.api.files import (
     ApiInfo,
     ensure_token,
@@ -131,7 +131,6 @@ async def serve_api(
     run_dir: Path,
     *,
     run_id: str,
-    forum: ForumWriter | None = None,
     unix: bool = True,
     port: int | None = None,
     host: str | None = None,
@@ -140,15 +139,13 @@ async def serve_api(
     """Serve `view` while the body runs: on the run's socket, and on `host:port` when given.
 
     `host` defaults to 127.0.0.1 when a port is given; a non-loopback host is the caller's
-    explicit choice (the CLI warns). `forum` (the engine's `Forum`) takes supervisor posts.
+    explicit choice (the CLI warns).
     """
     run_dir = Path(run_dir)
     if port is None and host is not None:
         raise EngineError("--host needs --port: say which port to listen on")
     token = ensure_token(run_dir)
-    api = ApiServer(
-        run_dir=run_dir, token=token, app=create_app(view, token, forum=forum, limits=limits)
-    )
+    api = ApiServer(run_dir=run_dir, token=token, app=create_app(view, token, limits=limits))
     sockets: list[socket.socket] = []
     try:
         if unix:

@@ -33,7 +33,6 @@ def serve(open_engine):  # noqa: F811
                 engine.view(),
                 engine.run_dir,
                 run_id=engine.run_id,
-                forum=engine.forum,
                 port=port,
                 limits=limits,
             ) as api:
@@ -103,7 +102,7 @@ def threaded_run(tmp_path_factory, prepared_toy) -> Iterator[ThreadedRun]:  # no
         engine = await Engine.open(config, prepare=lambda _c, _d: prepared_task(prepared_toy))
         try:
             async with serve_api(
-                engine.view(), engine.run_dir, run_id=engine.run_id, forum=engine.forum, port=0
+                engine.view(), engine.run_dir, run_id=engine.run_id, port=0
             ) as api:
                 ready["run"] = ThreadedRun(api.url or "", api.token, engine.run_dir, engine.run_id)
                 started.set()
