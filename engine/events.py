@@ -307,30 +307,6 @@ Payload = Annotated[
 
 PAYLOAD_ADAPTER: TypeAdapter[Payload] = TypeAdapter(Payload)
 
-EVENT_KINDS: tuple[str, ...] = (
-    "run_state",
-    "agent_added",
-    "agent_state",
-    "agent_attention",
-    "text_delta",
-    "thinking_delta",
-    "usage",
-    "tool_call",
-    "tool_result",
-    "command_output",
-    "experiment_started",
-    "experiment_finished",
-    "forum_post",
-    "submission",
-    "submission_voided",
-    "private_revealed",
-    "command",
-    "budget",
-    "sandbox_stats",
-    "error",
-    "watch_flag",
-)
-
 # The kinds that make up an agent's transcript (what it thought, did and got back).
 TRANSCRIPT_KINDS: frozenset[str] = frozenset(
     {
