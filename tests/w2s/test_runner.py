@@ -25,20 +25,16 @@ def _w2s(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _run_config(bundle: str | Path, *, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m w2s run` on `bundle` with `cfg.json` in `cwd`, writing `p.json` there."""
+    return _w2s("run", "--bundle", str(bundle), "--config", "cfg.json", "--out", "p.json", cwd=cwd)
+
+
 def test_run_writes_predictions_and_diagnostics_that_grade(
     prepared: Prepared, tmp_path: Path
 ) -> None:
     (tmp_path / "cfg.json").write_text(json.dumps({"loss": "logconf", "epochs": 1}))
-    done = _w2s(
-        "run",
-        "--bundle",
-        str(prepared.bundle_dir),
-        "--config",
-        "cfg.json",
-        "--out",
-        "p.json",
-        cwd=tmp_path,
-    )
+    done = _run_config(prepared.bundle_dir, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     output = json.loads((tmp_path / "p.json").read_text())
     diagnostics = output["diagnostics"]
@@ -64,16 +60,7 @@ def test_bad_config_is_one_line_on_stderr_and_exit_2(
 ) -> None:
     if config is not None:
         (tmp_path / "cfg.json").write_text(config)
-    done = _w2s(
-        "run",
-        "--bundle",
-        str(prepared.bundle_dir),
-        "--config",
-        "cfg.json",
-        "--out",
-        "p.json",
-        cwd=tmp_path,
-    )
+    done = _run_config(prepared.bundle_dir, cwd=tmp_path)
     assert done.returncode == 2
     assert needle in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -83,9 +70,7 @@ def test_bad_config_is_one_line_on_stderr_and_exit_2(
 
 def test_bad_bundle_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "cfg.json").write_text("{}")
-    done = _w2s(
-        "run", "--bundle", "nowhere", "--config", "cfg.json", "--out", "p.json", cwd=tmp_path
-    )
+    done = _run_config("nowhere", cwd=tmp_path)
     assert done.returncode == 2
     assert "bundle directory nowhere does not exist" in done.stderr
     assert "Traceback" not in done.stderr
