@@ -1,7 +1,7 @@
 """`EngineView`: the one interface through which the TUI, the HTTP API and `aar ctl` see a run.
 
 Two implementations share it: the engine in the same process (`engine.Engine.view()`)
-and, later, a remote client over HTTP. A client:
+and a remote client over HTTP (`engine.client.RemoteView`). A client:
 
 1. calls `snapshot()`: the current state (run, agents, leaderboard, forum index,
    budgets) and the `seq` it is current to;
