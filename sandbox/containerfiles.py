@@ -28,8 +28,6 @@ from sandbox.spec import WORKSPACE
 
 # The modules the walk needs, all of them standard-library only.
 _MODULES = ("errors", "results", "spec", "paths")
-# Exit status of the program when it refuses or fails with a sandbox error.
-REFUSED_EXIT = 3
 
 # Runs inside: installs the shipped modules as the `sandbox` package, then does one call.
 # The request is argv[1]; a write's data follows on stdin, its length given in the request
@@ -63,7 +61,7 @@ try:
         sys.stdout.write(json.dumps(out))
 except SandboxError as exc:
     sys.stderr.write(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
-    sys.exit(3)
+    sys.exit(3)  # a refusal: the host raises the error named on stderr
 """
 
 
