@@ -16,11 +16,14 @@ import pytest
 from sandbox.cgroups2 import SandboxCgroupV2, unified_root
 from tests.conftest import require
 
-COUNTER = """import sys, time
+# The counter replaces its file whole, so a read never meets it half-written (empty).
+COUNTER = """import os, sys, time
 i = 0
 while True:
     i += 1
-    open(sys.argv[1], "w").write(str(i))
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write(str(i))
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
     time.sleep(0.01)
 """
 
@@ -57,7 +60,7 @@ async def test_a_v2_cgroup_freezes_thaws_and_kills_a_setsid_child(
         assert (tmp_path / "c").read_text() == before
         group.thaw()
         await asyncio.sleep(0.3)
-        assert int((tmp_path / "c").read_text() or 0) > int(before or 0)
+        assert int((tmp_path / "c").read_text()) > int(before)
         assert group.usage()[2] >= 2
     finally:
         group.remove()
