@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sandbox.errors import SandboxError
+from sandbox.procs import signal_listed
 
 if TYPE_CHECKING:
     from sandbox.cgroups2 import SandboxCgroupV2
@@ -154,17 +155,8 @@ class SandboxCgroup:
             time.sleep(0.01)
 
     def signal_all(self, sig: signal.Signals, spare: frozenset[int]) -> None:
-        """Send `sig` to every process but `spare`, a few passes to catch fresh forks.
-
-        It does not wait: a frozen process takes a SIGKILL when it is thawed.
-        """
-        for _ in range(5):
-            targets = [p for p in self.pids() if p not in spare]
-            if not targets:
-                return
-            for pid in targets:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
+        """Send `sig` to every process of the cgroup but `spare` (see `procs.signal_listed`)."""
+        signal_listed(self.pids, sig, spare)
 
     def remove(self) -> None:
         self.kill_all()

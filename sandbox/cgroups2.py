@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from sandbox.errors import SandboxError
+from sandbox.procs import signal_listed
 
 PARENT = "aar-sandbox"
 LIMITED = ("memory", "pids", "cpu")
@@ -120,13 +121,8 @@ class SandboxCgroupV2:
             return False
 
     def signal_all(self, sig: signal.Signals, spare: frozenset[int]) -> None:
-        for _ in range(5):
-            targets = [p for p in self.pids() if p not in spare]
-            if not targets:
-                return
-            for pid in targets:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
+        """Send `sig` to every process of the cgroup but `spare` (see `procs.signal_listed`)."""
+        signal_listed(self.pids, sig, spare)
 
     def kill_all(self, deadline: float = 10.0) -> None:
         if not self.exists():

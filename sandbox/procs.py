@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -49,6 +50,22 @@ def signal_tree(roots: set[int], sig: signal.Signals) -> set[int]:
                 os.kill(pid, sig)
         done |= pids
     return done
+
+
+def signal_listed(
+    list_pids: Callable[[], list[int]], sig: signal.Signals, spare: frozenset[int]
+) -> None:
+    """Send `sig` to every listed process but `spare`, a few passes to catch fresh forks.
+
+    It does not wait: a frozen process takes a SIGKILL when it is thawed.
+    """
+    for _ in range(5):
+        targets = [p for p in list_pids() if p not in spare]
+        if not targets:
+            return
+        for pid in targets:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
 
 
 def memory_bytes(pids: set[int]) -> int:
