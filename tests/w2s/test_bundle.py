@@ -92,7 +92,11 @@ def test_labels_cannot_be_regenerated_from_code_and_bundle(prepared: Prepared) -
     # An agent can import the task's code: it tries every small seed and the usual ones.
     for seed in [*range(64), 42, 1234, 2**31 - 1, 2**32 - 1]:
         rebuilt = task.build(seed, None)
-        assert not np.allclose(rebuilt.test.strong_x[:4], bundle.test.strong_x[:4])
+        # A seed may draw another number of latents, hence another width of strong_x.
+        same_width = rebuilt.test.strong_x.shape == bundle.test.strong_x.shape
+        assert not same_width or not np.allclose(
+            rebuilt.test.strong_x[:4], bundle.test.strong_x[:4]
+        )
         agree = np.mean(rebuilt.test.y == test_y)
         assert 0.45 < agree < 0.55, f"seed {seed} rebuilds the labels ({agree})"
 
@@ -126,7 +130,7 @@ def test_bundle_readme_and_manifest_describe_the_task(prepared: Prepared) -> Non
     readme = (prepared.bundle_dir / "README.md").read_text()
     assert "python -m w2s run" in readme and "confident_fraction" in readme
     bundle = load_bundle(prepared.bundle_dir)
-    assert bundle.task_id == "toy-v1"
+    assert bundle.task_id == "toy-v2"
     assert bundle.manifest["rows"]["test"] == len(bundle.test.strong_x)
     assert bundle.baselines["ceiling_accuracy_public"] > bundle.baselines["weak_accuracy_public"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 
 import pytest
 from hypothesis import given
@@ -77,3 +78,15 @@ def test_describe_fields_documents_every_field() -> None:
     for row in rows:
         assert row["doc"] and row["allowed"] and row["type"] in {"bool", "int", "float", "str"}
         json.dumps(row)
+
+
+def test_fields_added_later_leave_earlier_digests_alone() -> None:
+    # The digest of a config that sets neither data field is what it was before they existed.
+    before = parse_method_config({"loss": "logconf"}).to_dict()
+    for name in ("data_seed", "data_fraction"):
+        del before[name]
+    blob = json.dumps(before, sort_keys=True, separators=(",", ":"))
+    assert (
+        parse_method_config({"loss": "logconf"}).digest() == sha256(blob.encode()).hexdigest()[:16]
+    )
+    assert parse_method_config({"data_seed": 1}).digest() != parse_method_config({}).digest()

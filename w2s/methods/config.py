@@ -172,6 +172,27 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("seed", int, 0, "The first training seed.", low=0, high=2**31 - 1),
     Field(
+        "data_seed",
+        int,
+        None,
+        "Draws the data side of a run: the batch order, the rows data_fraction keeps and the "
+        "early-stopping slice (null: the training seed draws them too). Set, seed varies "
+        "the initialisation alone.",
+        low=0,
+        high=2**31 - 1,
+        nullable=True,
+    ),
+    Field(
+        "data_fraction",
+        float,
+        1.0,
+        "Train on this share of the train_unlabel rows (drawn by data_seed): a cheap first "
+        "screen of a method before it earns the full data.",
+        low=0,
+        high=1,
+        low_open=True,
+    ),
+    Field(
         "aux_coef",
         float,
         0.5,
@@ -210,6 +231,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
+LATER_FIELDS = ("data_seed", "data_fraction")
 
 
 @dataclass(frozen=True)
@@ -229,7 +251,12 @@ class MethodConfig:
 
     def digest(self) -> str:
         """Equal for equal configs, whatever the key order and whichever defaults were spelled."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        values = self.to_dict()
+        # Fields added later count only when set, so configs recorded before keep their digest.
+        for name in LATER_FIELDS:
+            if values[name] == FIELD_BY_NAME[name].default:
+                del values[name]
+        blob = json.dumps(values, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def loss_options(self) -> dict[str, float]:
