@@ -7,7 +7,7 @@ from typing import Any
 from engine.brains.offline.knowledge import Trial
 
 # Fields worth naming when a config is described (the rest sit at their defaults).
-_SHOWN = (
+SHOWN = (
     "method",
     "loss",
     "labels",
@@ -29,7 +29,7 @@ _SHOWN = (
 
 
 def config_text(config: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_v(config[k])}" for k in _SHOWN if k in config)
+    return ", ".join(f"{k}={_v(config[k])}" for k in SHOWN if k in config)
 
 
 def _v(value: Any) -> str:
@@ -86,15 +86,21 @@ def hypothesis(
     return title, body
 
 
-def result(trial: Trial, previous_best: float | None) -> tuple[str, str]:
+def result(
+    trial: Trial, previous_best: float | None, seeds: tuple[float, float, int]
+) -> tuple[str, str]:
     gain = "" if previous_best is None else f" (up from my previous best {previous_best:.3f})"
+    mean, sd, n = seeds
     title = f"PGR {pgr_text(trial.pgr)}: {config_text(trial.config)[:150]}"
     body = (
         f"Public PGR {pgr_text(trial.pgr)}, public accuracy {trial.accuracy:.3f}{gain}.\n\n"
+        f"Reproduced over {n} seeds, each redrawing the initialisation, the data order and "
+        f"the early-stopping slice (seed and data_seed): public PGR {mean:.3f} ± {sd:.3f} "
+        "(mean ± sd).\n\n"
         f"Config: {config_text(trial.config)}.\n"
         f"Diagnostics: {diagnostics_text(trial.diagnostics)}.\n\n"
-        f"One training seed ({trial.config.get('seed', 0)}); the config is in my workspace "
-        "snapshot under experiments/, so copy it and build on it."
+        "The config is below and in my workspace snapshot under experiments/: copy it and "
+        "build on it."
     )
     return title, body
 
