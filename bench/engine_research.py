@@ -1,12 +1,18 @@
-"""Research: offline agents on a task against the default baselines and random search.
+"""Research: the offline swarm against random search and Optuna's TPE, on the same instance.
 
-    python bench/engine_research.py [--agents 4] [--minutes 10] [--repeats 3] [--task toy]
+    python bench/engine_research.py [--agents 4] [--repeats 5] [--experiments 100]
+                                    [--at 25,50,100] [--task toy] [--minutes 20]
 
-Each repeat is a fresh run (a fresh data instance and run seed). Per repeat: the swarm's
-best public PGR and the private PGR of that same submission; the default `xent` and
-`logconf` configs; and random search over the same space with as many experiments as the
-swarm ran, picking its best by public PGR and reporting that pick's private PGR. Figures
-are mean ± standard error over the repeats. `--minutes` is per repeat.
+Each repeat prepares one fresh task instance (a secret data seed) and runs on it: the swarm
+(offline agents in the engine, stopped after `--experiments` experiments, screens and
+reproductions included); random search over the same space; TPE (Optuna's default
+sampler, sequential) over the same space; and TPE told exact public scores, as an upper
+reference. Every searcher picks its best by the feedback the scorer releases (`released`)
+and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
+
+- private PGR at the same number of experiments (each `--at`), and ratios to TPE;
+- private PGR at the same training seconds (the runner's own `seconds`, for all four);
+- experiments to reach the private PGR that TPE reaches at `--experiments`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +33,112 @@ from typing import Any
 # sandbox package that the engine imports: put the repository first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.brains.offline.space import Constraints, random_config
+import optuna
+
+from engine.brains.offline.beliefs import _suggest
+from engine.brains.offline.space import DIMS, Constraints, apply_constraints, random_config
 from engine.config import load
 from engine.runtime import Engine
+from engine.scoring import _score
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def released(public: Any) -> float | None:
+    """The feedback every searcher gets for a graded submission: what the scorer releases.
+
+    Today's scorer releases the public PGR rounded to 3 decimals (engine.scoring._score);
+    a rationed release (a ladder) changes this one function for all searchers."""
+    return _score(public).pgr
+
+
+@dataclass
+class History:
+    """One searcher's history: per experiment, its training seconds and its pick's private PGR."""
+
+    seconds: list[float] = field(default_factory=list)
+    private_of_pick: list[float | None] = field(default_factory=list)
+
+    def at_count(self, k: int) -> float | None:
+        return self.private_of_pick[min(k, len(self.private_of_pick)) - 1] if self else None
+
+    def at_seconds(self, budget: float) -> float | None:
+        spent, pick = 0.0, None
+        for s, p in zip(self.seconds, self.private_of_pick, strict=True):
+            spent += s
+            if spent > budget:
+                break
+            pick = p
+        return pick
+
+    def to_reach(self, target: float) -> int | None:
+        for i, p in enumerate(self.private_of_pick, 1):
+            if p is not None and p >= target - 1e-9:
+                return i
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.private_of_pick)
 
 
 def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path) -> tuple:
-    """(public PGR, private PGR) of a config, trained in-process with the w2s runner."""
+    """(released public feedback, exact public PGR, private PGR, training seconds)."""
     from w2s.grader import grade
     from w2s.runner import run
 
     cfg, out = work / "cfg.json", work / "preds.json"
     cfg.write_text(json.dumps(config))
-    run(bundle, cfg, out)
+    result = run(bundle, cfg, out)
     g = grade(hidden, out.read_bytes())
-    return g.public.pgr, g.private.pgr
+    return released(g.public), g.public.pgr, g.private.pgr, result["diagnostics"]["seconds"]
 
 
-def _pgr(x: float | None) -> float:
-    return float("nan") if x is None else x
+def search(
+    propose, n: int, bundle: Path, hidden: Path, work: Path, *, exact: bool = False
+) -> History:
+    """Run `propose(told)` n times; `told(value)` feeds back what the searcher sees."""
+    path, best = History(), (float("-inf"), None)
+    for _ in range(n):
+        config, tell = propose()
+        feedback, public, private, seconds = grade_config(config, bundle, hidden, work)
+        seen = public if exact else feedback
+        tell(seen)
+        if seen is not None and seen > best[0]:
+            best = (seen, private)
+        path.seconds.append(seconds)
+        path.private_of_pick.append(best[1])
+    return path
 
 
-async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, Any]:
+def random_search(seed: int):
+    rng = random.Random(seed)
+    return lambda: (random_config({}, rng, Constraints()), lambda _v: None)
+
+
+def tpe_search(seed: int):
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+
+    def propose():
+        trial = study.ask()
+        config: dict[str, Any] = {}
+        for dim in DIMS.values():
+            if dim.applies(config):
+                config[dim.name] = _suggest(trial, dim, Constraints())
+        config = apply_constraints(config, Constraints())
+
+        def tell(value: float | None) -> None:
+            if value is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
+
+        return config, tell
+
+    return propose
+
+
+async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History, Path, Path]:
+    per_agent = -(-args.experiments // args.agents)
     config = load(
         None,
         {
@@ -55,43 +146,60 @@ async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str
             "seed": seed,
             "run_dir": str(tmp / f"run{seed}"),
             "agents": {"count": args.agents, "brain": "offline"},
+            "budget": {"experiments_per_agent": per_agent},
         },
     )
     engine = await Engine.open(config)
-    started = time.perf_counter()
-    await engine.run(args.minutes)
-    wall = time.perf_counter() - started
-    board = [e for e in engine.projection.leaderboard() if e.rank is not None]
-    private = await engine.scorer.private_scores()
-    experiments = len(
-        {e.digest for e in await engine.registry.list(100_000) if e.status == "finished"}
+    run = asyncio.create_task(engine.run(args.minutes))
+    deadline = time.monotonic() + args.minutes * 60
+    while not run.done() and time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        done = [e for e in await engine.registry.list(5000) if e.status == "finished"]
+        if len(done) >= args.experiments:
+            break
+    engine.finish("the benchmark has its experiments")
+    await run
+    experiments = sorted(
+        (e for e in await engine.registry.list(5000) if e.status == "finished"),
+        key=lambda e: e.id,
+    )[: args.experiments]
+    rows = await engine.store.fetchall(
+        "SELECT experiment_digest, public, private, flags FROM submissions"
+        " WHERE scored = 1 AND voided = 0 ORDER BY id"
     )
     bundle, hidden = engine.task.bundle_dir, engine.task.hidden_dir
     await engine.close()
-    best = board[0] if board else None
+    order = {e.digest: i for i, e in enumerate(experiments)}
+    # Per experiment, the best released public PGR among submissions of it or of earlier ones.
+    best_by_index: dict[int, tuple[float, float]] = {}
+    for digest, public, private, flags in rows:
+        i = order.get(digest)
+        pub, priv = json.loads(public)["pgr"], json.loads(private)["pgr"]
+        if i is None or pub is None or "degenerate" in (flags or ""):
+            continue
+        if i not in best_by_index or pub > best_by_index[i][0]:
+            best_by_index[i] = (pub, priv)
+    path, best = History(), (float("-inf"), None)
+    for i, e in enumerate(experiments):
+        if i in best_by_index and best_by_index[i][0] > best[0]:
+            best = best_by_index[i]
+        path.seconds.append(float(e.diagnostics.get("seconds", 0.0)))
+        path.private_of_pick.append(best[1])
+    return path, bundle, hidden
+
+
+async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, History]:
+    swarm_path, bundle, hidden = await swarm(args, seed, tmp)
     work = tmp / f"work{seed}"
     work.mkdir()
-    xent = await asyncio.to_thread(grade_config, {"loss": "xent"}, bundle, hidden, work)
-    logconf = await asyncio.to_thread(grade_config, {"loss": "logconf"}, bundle, hidden, work)
-    rng = random.Random(seed)
-    trials = []
-    for _ in range(experiments):
-        cfg = random_config({}, rng, Constraints())
-        trials.append(await asyncio.to_thread(grade_config, cfg, bundle, hidden, work))
-    pick = max(trials, key=lambda t: _pgr(t[0])) if trials else (None, None)
+    n = args.experiments
     return {
-        "seed": seed,
-        "wall_s": round(wall, 1),
-        "experiments": experiments,
-        "submissions": len(private),
-        "swarm_public": best.public.pgr if best else None,
-        "swarm_private": private[best.submission_id].pgr if best else None,
-        "xent_public": xent[0],
-        "xent_private": xent[1],
-        "logconf_public": logconf[0],
-        "logconf_private": logconf[1],
-        "random_public": pick[0],
-        "random_private": pick[1],
+        "swarm": swarm_path,
+        "random": await asyncio.to_thread(search, random_search(seed), n, bundle, hidden, work),
+        "tpe": await asyncio.to_thread(search, tpe_search(seed), n, bundle, hidden, work),
+        "tpe_exact": await asyncio.to_thread(
+            search, tpe_search(seed), n, bundle, hidden, work, exact=True
+        ),
     }
 
 
@@ -104,34 +212,69 @@ def mean_se(values: list[float | None]) -> str:
     return f"{statistics.mean(xs):.3f} ± {statistics.stdev(xs) / len(xs) ** 0.5:.3f}"
 
 
+def _mean(values: list[float | None]) -> float | None:
+    xs = [v for v in values if v is not None]
+    return statistics.mean(xs) if xs else None
+
+
+NAMES = {
+    "swarm": "swarm",
+    "random": "random search",
+    "tpe": "TPE (released scores)",
+    "tpe_exact": "TPE (exact scores, reference)",
+}
+
+
+def table(runs: list[dict[str, History]], points: list[float], value, head: str) -> None:
+    print(f"\n{head}")
+    print("  " + f"{'':31}" + "".join(f"{p:>18g}" for p in points))
+    for key, name in NAMES.items():
+        cells = [mean_se([value(r[key], p) for r in runs]) for p in points]
+        print(f"  {name:31}" + "".join(f"{c:>18}" for c in cells))
+    for key in ("swarm", "random"):
+        ratios = []
+        for p in points:
+            a, b = (
+                _mean([value(r[key], p) for r in runs]),
+                _mean([value(r["tpe"], p) for r in runs]),
+            )
+            ratios.append("n/a" if a is None or not b else f"{a / b:.3f}")
+        print(f"  {NAMES[key] + ' / TPE':31}" + "".join(f"{c:>18}" for c in ratios))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=4)
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--experiments", type=int, default=100)
+    parser.add_argument("--at", default="25,50,100", help="experiment counts to compare at")
     parser.add_argument("--task", default="toy")
+    parser.add_argument("--minutes", type=float, default=20.0, help="cap on each swarm run")
     args = parser.parse_args()
-    rows = []
+    points = [int(p) for p in args.at.split(",") if int(p) <= args.experiments]
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.repeats):
-            row = await one_repeat(args, seed, Path(tmp))
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+            started = time.perf_counter()
+            run = await one_repeat(args, seed, Path(tmp))
+            runs.append(run)
+            line = {k: [round(p.at_count(c) or 0, 3) for c in points] for k, p in run.items()}
+            print(json.dumps({"repeat": seed, "s": round(time.perf_counter() - started)} | line))
     print(
-        f"\n{args.agents} offline agents on {args.task}, {args.minutes:g} min per run, "
-        f"{args.repeats} runs; PGR mean ± s.e. (public / private)"
+        f"\n{args.agents} offline agents vs random search vs TPE on {args.task}, "
+        f"{args.repeats} repeats; private PGR of each searcher's pick, mean ± s.e."
     )
-    exps = [r["experiments"] for r in rows]
-    print(f"  experiments per run: {mean_se(exps)}")
-    for name, label in (
-        ("swarm", "swarm's best (by public)"),
-        ("random", "random search, same count"),
-        ("logconf", "default logconf"),
-        ("xent", "default xent"),
-    ):
-        pub = mean_se([r[f"{name}_public"] for r in rows])
-        priv = mean_se([r[f"{name}_private"] for r in rows])
-        print(f"  {label:<27} {pub:>15} / {priv}")
+    table(runs, points, lambda p, k: p.at_count(int(k)), "At the same number of experiments:")
+    spent = [sum(r["swarm"].seconds) for r in runs]
+    budgets = [round(f * statistics.mean(spent), 1) for f in (0.25, 0.5, 1.0)]
+    table(runs, budgets, History.at_seconds, "At the same training seconds (runner's `seconds`):")
+    print(
+        f"\nExperiments to reach TPE's private PGR at {args.experiments} (of {args.experiments}):"
+    )
+    for key, name in NAMES.items():
+        counts = [r[key].to_reach(r["tpe"].at_count(args.experiments) or 9) for r in runs]
+        reached = [c for c in counts if c is not None]
+        print(f"  {name:31} {mean_se(reached):>14}  reached in {len(reached)}/{len(runs)} repeats")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def hypothesis(
 def result(
     trial: Trial, previous_best: float | None, seeds: tuple[float, float, int]
 ) -> tuple[str, str]:
-    gain = "" if previous_best is None else f" (up from my previous best {previous_best:.3f})"
+    gain = "" if previous_best is None else f" (up from the best known, {previous_best:.3f})"
     mean, sd, n = seeds
     title = f"PGR {pgr_text(trial.pgr)}: {config_text(trial.config)[:150]}"
     body = (

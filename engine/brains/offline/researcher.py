@@ -45,6 +45,7 @@ FIRST_INSIGHT = 2  # scored trials of its own before its first insight post
 INSIGHT_EVERY = 3  # and between two later ones
 READ_EVERY = 2  # cycles between two readings of the leaderboard and the forum
 RATE_BACKOFF = 300.0
+NEW_BEST = 0.005  # the margin over the best known score that makes a result worth posting
 # A new best is reproduced over these seeds (the first is the run itself) before it is
 # posted as a result: one lucky seed is not a method.
 REPRO_SEEDS = (0, 1, 2, 3, 4)
@@ -212,6 +213,8 @@ class OfflineResearcher(Brain):
             )
 
     def _learn(self, t: ReadTrial) -> None:
+        if float(t.config.get("data_fraction", 1.0)) < 1.0:
+            return  # another agent's screen: its score is of a cheaper fidelity
         trial = self.knowledge.add(
             Trial(
                 digest=t.key,
@@ -373,7 +376,8 @@ class OfflineResearcher(Brain):
         cur = self.current
         if cur is None or cur.trial is None:
             return False
-        best = self.knowledge.best(self.agent_id)
+        # A result is a new best of the swarm's, as far as this agent knows.
+        best = self.knowledge.best()
         pgr = await self._score(ctx, cur.trial)
         if cur.stage == "screen":
             if pgr is not None and self.beliefs.screened(cur.number, pgr):
@@ -404,7 +408,9 @@ class OfflineResearcher(Brain):
             trial.scored
             and trial.submission_id is not None
             and "degenerate" not in trial.flags
-            and (previous is None or (trial.pgr or 0) > previous + 0.002)
+            # With nothing known before it, a first score is no "best" worth five seeds.
+            and previous is not None
+            and (trial.pgr or 0) > previous + NEW_BEST
         )
         if new_best:
             await self._reproduce_and_post(ctx, cur)
@@ -444,7 +450,7 @@ class OfflineResearcher(Brain):
         if mean is None or (cur.previous_best is not None and mean <= cur.previous_best):
             ctx.say(
                 f"Over {len(got)} seeds it averages PGR {prose.pgr_text(mean)}, not above my "
-                "previous best: one lucky seed is not a method, so I post no result.\n"
+                "best known: one lucky seed is not a method, so I post no result.\n"
             )
             return
         title, body = prose.result(trial, cur.previous_best, (mean, sd, len(got)))

@@ -1,0 +1,77 @@
+"""The offline researcher spends experiments well: it reads what others found into its
+model, screens cheaply before a full run, and never posts a hypothesis that changes
+nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.engine.harness import running, until
+
+pytestmark = pytest.mark.slow
+
+OTHERS = {"loss": "logconf", "lr": 0.002, "epochs": 3}
+
+
+async def _another_agents_result(engine, tmp_path) -> int:
+    """A result of agent a9's on the forum, with a real submission behind it."""
+    from engine.brains.offline.reading import config_block
+    from w2s.runner import run
+
+    cfg, out = tmp_path / "cfg.json", tmp_path / "preds.json"
+    cfg.write_text(json.dumps(OTHERS))
+    run(engine.task.bundle_dir, cfg, out)
+    outcome = await engine.scorer.submit("a9", out.read_bytes(), method=json.dumps(OTHERS))
+    post = await engine.forum.post(
+        "a9",
+        "result",
+        f"PGR {outcome.public.pgr}: logconf",
+        "My best.\n\n" + config_block(OTHERS),
+        metrics={"pgr": outcome.public.pgr, "accuracy": outcome.public.accuracy},
+        submission_id=outcome.submission_id,
+    )
+    await engine.forum.post(
+        "a9", "insight", "epochs: 3 beats 1 (mean PGR 0.700 vs 0.500)", "From 6 experiments."
+    )
+    return post.id
+
+
+async def test_it_reads_others_results_screens_first_and_promotes_by_halving(open_engine, tmp_path):
+    engine = await open_engine(agents={"count": 1, "directions": ["logconf"]})
+    post_id = await _another_agents_result(engine, tmp_path)
+    seen: list = []
+    engine.events.on_commit.append(seen.extend)
+
+    def said() -> str:
+        return "".join(e.payload.text for e in seen if e.kind == "text_delta")
+
+    async with running(engine):
+        await until(
+            lambda: sum(e.kind == "experiment_finished" for e in seen) >= 3, 240, "experiments"
+        )
+        records = await engine.registry.list()
+    # The other agent's result became a trial of its model, and its insight a plan.
+    assert "I told my model of the space 1 scored trials of others" in said()
+    assert "epochs=3 does best; I will test it" in said()
+    started = [e.payload.config for e in seen if e.kind == "experiment_started"]
+    # Every proposal is screened on a quarter of the data with one member before any full run.
+    assert started[0]["data_fraction"] == 0.25 and started[0]["ensemble"] == 1
+
+    # The first screen has no rival at its rung, so halving promotes it: the same config in full.
+    def rest(config: dict) -> dict:
+        return {k: v for k, v in config.items() if k not in ("data_fraction", "ensemble")}
+
+    assert started[1]["data_fraction"] == 1.0 and rest(started[1]) == rest(started[0])
+    # The registry records each fidelity it ran.
+    fidelities = {r.config.get("data_fraction", 1.0) for r in records}
+    assert 0.25 in fidelities
+    for e in seen:
+        if e.kind == "forum_post" and e.payload.post.kind == "hypothesis":
+            # "epochs 1 -> 1" is not a hypothesis.
+            for before, after in re.findall(r"(\S+) -> (\S+?)[,)]", e.payload.post.title):
+                assert before != after, e.payload.post.title
+            if e.payload.post.parent_id is not None:
+                assert e.payload.post.parent_id == post_id
