@@ -4,11 +4,15 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pytest
 
+from engine.brain import StepContext, StepOutcome
+from engine.brains.offline import OfflineResearcher
+from engine.brains.offline.knowledge import Trial
 from tests.engine.harness import running, until
 
 pytestmark = pytest.mark.slow
@@ -75,3 +79,40 @@ async def test_it_reads_others_results_screens_first_and_promotes_by_halving(ope
                 assert before != after, e.payload.post.title
             if e.payload.post.parent_id is not None:
                 assert e.payload.post.parent_id == post_id
+
+
+class _Insightful(OfflineResearcher):
+    """The researcher at the moment it considers an insight, over scored trials the test
+    gives it: step 1 with one lesson known, step 2 with a second one."""
+
+    def __init__(self) -> None:
+        super().__init__(direction="tuning", seed=0)
+        for i, (loss, pgr) in enumerate((("logconf", 0.7), ("logconf", 0.7), ("xent", 0.1))):
+            self.knowledge.add(Trial(f"t{i}", {"loss": loss}, "a1", {}, pgr=pgr))
+        self.considered = 0
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        self.agent_id = ctx.agent_id
+        if self.considered == 1:
+            for i, labels in enumerate(("hard", "soft")):
+                config = {"loss": "logconf", "labels": labels}
+                self.knowledge.add(Trial(f"l{i}", config, "a1", {}, pgr=0.9 - 0.3 * i))
+        if self.considered < 2:
+            await self._post_insight(ctx)
+            self.considered += 1
+        else:
+            await asyncio.sleep(0.05)
+        return StepOutcome(progress=True)
+
+
+async def test_an_insight_the_forum_already_states_is_not_posted_again(open_engine):
+    brain = _Insightful()
+    engine = await open_engine(lambda *_: brain, agents={"count": 1})
+    await engine.forum.post(
+        "a9", "insight", "loss: logconf beats xent (mean PGR 0.700 vs 0.100)", "From 3 runs."
+    )
+    async with running(engine):
+        await until(lambda: brain.considered >= 2, 60, "two considerations")
+        mine = [p for p in await engine.forum.list(kind="insight") if p.author == "a1"]
+    # The lesson on loss was on the forum already; the one on labels was not.
+    assert [p.title.split(":")[0] for p in mine] == ["labels"]
