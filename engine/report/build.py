@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.report.data import RunData, SubmissionRow, load_run
 from engine.report.plot import draw_pgr
-from engine.report.reruns import SEEDS, TOP, Rerun, rerun_top
+from engine.report.reruns import REDRAWS, SEEDS, TOP, Rerun, rerun_top
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,8 @@ def _final(reruns: list[Rerun], seeds: tuple[int, ...]) -> list[str]:
         return [*rows, "No method was re-run (no ranked submission of a recorded experiment).", ""]
     rows += [
         f"The top {len(reruns)} methods by public PGR were re-run over {len(seeds)} seeds"
-        f" ({', '.join(map(str, seeds))}) and are ranked here by their mean private PGR:"
+        f" ({', '.join(map(str, seeds))}; each seed redraws {REDRAWS})"
+        " and are ranked here by their mean private PGR:"
         " the AAR rule for a result. One lucky seed is not a method.",
         "",
         "| rank | private PGR (mean ± sd) | public PGR (mean) | found by | submission | method |",
