@@ -26,7 +26,9 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path):
             "--agents",
             "3",
             "--minutes",
-            "1",
+            # A result is posted only once reproduced over five seeds, so it needs a run
+            # long enough for a screen, a full run and four reproductions.
+            "2",
             "--task",
             "toy",
             "--run-dir",
@@ -34,7 +36,7 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path):
         ],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         env=env,
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -60,7 +60,7 @@ class Posting:
             return False
         # A hypothesis changes something: no post for a proposal equal to its parent.
         first = not self.knowledge.mine(self.agent_id)
-        if (cur.changed and self.cycles % 3 == 0) or (first and cur.parent is None):
+        if (cur.changed and self.cycles % 3 == 0) or (first and not self.cycles):
             title, body = prose.hypothesis(
                 self.direction, cur.parent, cur.changed, cur.config, first
             )
