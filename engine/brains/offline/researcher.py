@@ -363,7 +363,7 @@ class OfflineResearcher(Brain):
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
         if public is None:
-            ctx.say("It was flagged as too close to an earlier submission; no new score.\n")
+            ctx.say(f"No new public score: {res.output}.\n")
             return True
         previous = best.pgr if best else None
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
