@@ -181,9 +181,10 @@ class Scorer:
         """What the Ladder tells the agent of `public`: (released, best released, message)."""
         best = await self.best_released(agent_id)
         if "probing" in flags:
-            return None, best, PROBING
+            also = f"; also {DEGENERATE}" if "degenerate" in flags else ""
+            return None, best, PROBING + also
         if "degenerate" in flags:
-            return None, best, DEGENERATE
+            return None, best, f"flagged {DEGENERATE}"
         if self._baselines is None:
             self._baselines = await asyncio.to_thread(_public_baselines, self.hidden_dir)
         ladder = Ladder.for_public_rows(int(public.n), self.config.step)
@@ -327,8 +328,8 @@ PROBING = (
     "submission in under 1% of the test rows, so no new score is given"
 )
 DEGENERATE = (
-    "flagged degenerate: (nearly) every prediction is the same class, so it is graded"
-    " but given no public score and never ranked"
+    "degenerate: (nearly) every prediction is the same class, so it is graded but given"
+    " no public score and never ranked"
 )
 
 
