@@ -181,3 +181,23 @@ async def test_the_most_common_answer_with_a_few_rows_changed_is_still_degenerat
     mixed = np.ones(n_test)
     mixed[: n_test // 20] = 0.0  # 5% of the other class: a real (if poor) classifier
     assert "degenerate" not in (await scorer.submit("a2", _bytes(mixed), method="m")).flags
+
+
+async def test_the_adaptive_count_and_the_ladder_survive_a_restart(
+    store, log, prepared_toy, n_test
+):
+    config = ScoringConfig(adaptive_count=3, submissions_per_hour=100)
+    base = (_preds(n_test, 12) >= 0.5).astype(float)
+
+    def variant(i: int) -> bytes:
+        v = base.copy()
+        v[60 * i : 60 * (i + 1)] = 1 - v[60 * i : 60 * (i + 1)]
+        return _bytes(v)
+
+    before = Scorer(store, log, prepared_toy.hidden_dir, config)
+    first = await before.submit("a1", _bytes(base), method="base")
+    for i in range(2):
+        assert "adaptive" not in (await before.submit("a1", variant(i), method="v")).flags
+    after = Scorer(store, log, prepared_toy.hidden_dir, config)  # the engine started again
+    out = await after.submit("a1", variant(2), method="v")
+    assert "adaptive" in out.flags and out.best == first.public

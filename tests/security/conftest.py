@@ -17,7 +17,8 @@ SECRET = 20151  # any fixed value; the attacks never learn it
 def prepared_fixed(tmp_path_factory):
     from w2s.prepare import prepare
 
-    return prepare("toy", tmp_path_factory.mktemp("toy-fixed"), seed=SECRET)
+    cache = tmp_path_factory.mktemp("cache")  # the user's cache is never read nor written
+    return prepare("toy", tmp_path_factory.mktemp("toy-fixed"), seed=SECRET, cache_dir=cache)
 
 
 @pytest.fixture
