@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +54,7 @@ from engine.store import Store, dumps
 
 HOUR = 3600.0
 DAY = 24 * HOUR
+VARIANTS = "scoring.variants"  # the meta key of each agent's count of small-block variations
 
 
 @dataclass(frozen=True)
@@ -116,24 +118,15 @@ class Scorer:
     async def _earlier_labels(self) -> np.ndarray | None:
         if self._labels is None:
             rows = await self.store.fetchall(
-                "SELECT agent_id, hard_labels FROM submissions WHERE hard_labels IS NOT NULL"
-                " ORDER BY id"
+                "SELECT hard_labels FROM submissions WHERE hard_labels IS NOT NULL ORDER BY id"
             )
             if rows:
-                self._labels = np.stack([np.frombuffer(r[1], dtype=np.uint8) for r in rows])
-                agents = [r[0] for r in rows]
-                self._variants = await asyncio.to_thread(self._count_variants, agents)
+                self._labels = np.stack([np.frombuffer(r[0], dtype=np.uint8) for r in rows])
+            # Kept beside the submissions, so a resumed run goes on counting without
+            # comparing every stored submission with every other.
+            row = await self.store.fetchone("SELECT value FROM meta WHERE key = ?", (VARIANTS,))
+            self._variants = Counter(json.loads(row[0]) if row else {})
         return self._labels
-
-    def _count_variants(self, agents: list[str]) -> Counter[str]:
-        """Each agent's small-block variations among the stored submissions (on resume)."""
-        assert self._labels is not None
-        counts: Counter[str] = Counter()
-        for i in range(1, len(agents)):
-            closest = float((self._labels[:i] != self._labels[i]).mean(axis=1).min())
-            if closest < self.config.adaptive_share:
-                counts[agents[i]] += 1
-        return counts
 
     async def recent_count(self, agent_id: str) -> int:
         row = await self.store.fetchone(
@@ -159,21 +152,24 @@ class Scorer:
         )
         return (row[0], row[1]) if row else (0, None)
 
-    def _flags(self, agent_id: str, hard: np.ndarray, earlier: np.ndarray | None) -> list[str]:
+    def _flags(
+        self, agent_id: str, hard: np.ndarray, earlier: np.ndarray | None
+    ) -> tuple[list[str], bool]:
+        """The submission's flags, and whether it is a small-block variation of an earlier one."""
         flags: list[str] = []
+        variant = False
         if earlier is not None and earlier.shape[1] == hard.shape[0] and len(hard):
             closest = float((earlier != hard).mean(axis=1).min())
             if closest < self.config.probe_threshold:
                 flags.append("probing")
-            if closest < self.config.adaptive_share:
-                self._variants[agent_id] += 1
-                if self._variants[agent_id] >= self.config.adaptive_count:
-                    flags.append("adaptive")
+            variant = closest < self.config.adaptive_share
+            if variant and self._variants[agent_id] + 1 >= self.config.adaptive_count:
+                flags.append("adaptive")
         if self.config.flag_degenerate and len(hard):
             minority = min(int(hard.sum()), len(hard) - int(hard.sum()))
             if minority < max(self.config.probe_threshold * len(hard), 1):
                 flags.append("degenerate")
-        return flags
+        return flags, variant
 
     async def _release(
         self, agent_id: str, public: Any, flags: list[str]
@@ -230,7 +226,9 @@ class Scorer:
                 raise ScoringError(f"the grader failed: {exc}") from exc
             hard = np.asarray(grade.hard_labels, dtype=np.uint8)
             earlier = await self._earlier_labels()
-            flags = self._flags(agent_id, hard, earlier)
+            flags, variant = self._flags(agent_id, hard, earlier)
+            variants = self._variants.copy()
+            variants[agent_id] += variant
             scored = "probing" not in flags
             public, best, message = await self._release(agent_id, grade.public, flags)
             private = _score(grade.private)
@@ -254,7 +252,13 @@ class Scorer:
                     ),
                 )
                 sid = cur.lastrowid
+                if variants != self._variants:
+                    await db.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        (VARIANTS, dumps(dict(variants))),
+                    )
             assert sid is not None
+            self._variants = variants
             self._labels = hard[None, :] if earlier is None else np.vstack([earlier, hard])
         self.events.append(
             agent_id,
@@ -277,7 +281,7 @@ class Scorer:
                     tool="submit",
                     what="adaptive",
                     detail=(
-                        f"{self._variants[agent_id]} submissions that each differ from an"
+                        f"{variants[agent_id]} submissions that each differ from an"
                         f" earlier one in under {self.config.adaptive_share:.1%} of the test"
                         " rows: small-block variations, the way to read labels off a score"
                     ),

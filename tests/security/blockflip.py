@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ def decode(
     return verdicts
 
 
-def _truth(hidden_dir: Path) -> Any:
+def _truth(hidden_dir: Path) -> Callable[[int], str]:
     from w2s.hidden import load_hidden
 
     hidden = load_hidden(hidden_dir)
