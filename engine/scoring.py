@@ -363,7 +363,7 @@ def _no_improvement(best: Score | None, step: float) -> str:
 
 
 def _capped(cap: int, until: float, best: Score | None) -> str:
-    when = time.strftime("%H:%M UTC", time.gmtime(until))
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until))
     return (
         f"the run has released its {cap} public scores for the last 24 hours, so no new score"
         f" is released until {when}: this submission is graded and kept for the final"
