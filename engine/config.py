@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.errors import ConfigError
 
@@ -53,6 +53,22 @@ class ScoringConfig(_Section):
     # of test rows is flagged as possible probing and gets no new score.
     probe_threshold: Annotated[float, Field(ge=0, le=0.5)] = 0.01
     flag_degenerate: bool = True
+    # The grid of released public accuracies (the Ladder's step); unset: 1/sqrt(public test
+    # rows) rounded up to 0.001, i.e. 0.023 on toy. A multiple of 0.001.
+    step: Annotated[float, Field(ge=0.001, le=0.5)] | None = None
+    # New public scores released a day (any 24 hours), the whole run together.
+    releases_per_day: Annotated[int, Field(ge=1)] = 100
+    # A submission within this share of test rows of `adaptive_count` earlier ones is part
+    # of an adaptive design (small-block variations) and is flagged `adaptive`.
+    adaptive_share: Annotated[float, Field(gt=0, le=0.5)] = 0.03
+    adaptive_count: Annotated[int, Field(ge=1)] = 8
+
+    @field_validator("step")
+    @classmethod
+    def _step_on_thousandths(cls, step: float | None) -> float | None:
+        if step is not None and abs(step * 1000 - round(step * 1000)) > 1e-6:
+            raise ValueError("the step must be a multiple of 0.001, e.g. 0.02")
+        return step
 
 
 class AttentionConfig(_Section):

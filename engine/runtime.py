@@ -114,7 +114,7 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
 
     # No data seed from us: w2s draws a secret one, so an agent that imports w2s in its
     # sandbox cannot rebuild the labels.
-    prepared = prepare(config.task, run_dir, data=config.data)
+    prepared = prepare(config.task, run_dir, data=config.data, step=config.scoring.step)
     task = get_task(config.task)
     hidden = prepared.baselines
     return PreparedTask(

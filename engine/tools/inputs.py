@@ -89,7 +89,9 @@ class CopySnapshot(ToolInput):
 
 
 class Submit(ToolInput):
-    """Submit a predictions file from your workspace; you get the public accuracy and PGR."""
+    """Submit a predictions file from your workspace. A public accuracy and PGR are released
+    only when they beat your best released ones by more than a step (rounded to it);
+    otherwise you are told it is no significant improvement on your best."""
 
     path: Path
     method: Annotated[str, Field(min_length=1, max_length=500)] = "unspecified"

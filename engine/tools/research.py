@@ -130,11 +130,13 @@ async def submit(env: ToolEnv, inp: Submit) -> ToolResult:
         if record is not None:
             method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
     outcome = await env.scorer.submit(
-        env.agent_id, preds, method=method, experiment_digest=experiment
+        env.agent_id, preds, method=method, experiment_digest=experiment, call_id=env.call_id
     )
     data = {
         "submission_id": outcome.submission_id,
+        # What the Ladder released (None: nothing new), and the best it released to you.
         "public": outcome.public.model_dump() if outcome.public else None,
+        "best": outcome.best.model_dump() if outcome.best else None,
         "flags": list(outcome.flags),
         "scored": outcome.scored,
         "experiment": experiment,

@@ -38,6 +38,8 @@ def test_flags_override_the_toml_file(tmp_path):
         ({"sandbox": {"backend": "vm"}}, "sandbox.backend: 'vm' is not allowed"),
         ({"sandbox": {"docker_hosts": ["gpu1"]}}, "sandbox.docker_hosts.0: 'gpu1' is not allowed"),
         ({"scoring": {"probe_threshold": 2}}, "less than or equal to 0.5"),
+        ({"scoring": {"step": 0.0225}}, "scoring.step: 0.0225 is not allowed: Value error, the"),
+        ({"scoring": {"releases_per_day": 0}}, "scoring.releases_per_day: 0 is not allowed"),
         ({"agnets": 3}, "agnets: unknown field"),
     ],
 )

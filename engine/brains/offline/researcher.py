@@ -362,13 +362,19 @@ class OfflineResearcher(Brain):
         public = res.data.get("public")
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
-        if public is None:
-            ctx.say("It was flagged as too close to an earlier submission; no new score.\n")
-            return True
+        released = public is not None
+        if not released:
+            ctx.say(f"No new public score: {res.output}.\n")
+            # The Ladder's score for a submission no better than my best is that best.
+            graded = res.data.get("scored") and "degenerate" not in trial.flags
+            public = res.data.get("best") if graded else None
+            if public is None:
+                return True
         previous = best.pgr if best else None
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
         self.scored_since_insight += 1
-        ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
+        if released:
+            ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
         cur.previous_best = previous
         return True
 
