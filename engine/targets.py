@@ -74,6 +74,10 @@ def parse_target(text: str | None, runs_dir: Path | None = None) -> Target:
         return _parse_ssh(text)
     if text.startswith(("http://", "https://")):
         parts = urlsplit(text)
+        try:
+            parts.port  # noqa: B018  (read for its check: urlsplit defers it)
+        except ValueError:
+            raise EngineError(f"{text!r}: the port must be a number from 1 to 65535") from None
         if not parts.hostname or parts.path not in ("", "/"):
             raise EngineError(f"{text!r} is not an API address: use http://127.0.0.1:PORT")
         return HttpTarget(text.rstrip("/"))

@@ -6,6 +6,8 @@ import asyncio
 
 import click
 
+from aar_tui.cli.checks import run_target
+
 TARGET_HELP = (
     "TARGET is a run name or directory, a socket path, http://127.0.0.1:PORT or "
     "ssh://[user@]host[:port][/run-dir-or-name]; left out, the newest running run."
@@ -22,7 +24,7 @@ ssh_option = click.option(
 
 
 @click.command(epilog=TARGET_HELP)
-@click.argument("target", required=False)
+@click.argument("target", required=False, callback=run_target)
 @ssh_option
 @click.option("--theme", help="The colour theme (see the app's theme list).")
 def attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from aar_tui.cli.attach import TARGET_HELP, ssh_option
+from aar_tui.cli.checks import run_target
 
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
 
@@ -63,7 +64,13 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 @click.group(epilog=TARGET_HELP)
-@click.option("--run", "run", metavar="TARGET", help="The run to talk to (default: the newest).")
+@click.option(
+    "--run",
+    "run",
+    metavar="TARGET",
+    callback=run_target,
+    help="The run to talk to (default: the newest).",
+)
 @ssh_option
 @click.pass_context
 def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> None:

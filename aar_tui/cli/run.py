@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from aar_tui.cli.checks import MINUTES, run_target
 from engine.commands import FinishRun
 from engine.events import Event
 from engine.view import EngineView, LeaderboardEntry
@@ -270,6 +271,7 @@ def durability_options(fn: Any) -> Any:
         click.option(
             "--resume",
             metavar="RUN_DIR",
+            callback=run_target,
             help="Go on with a run that stopped (a crash too): its directory or name;"
             " --minutes M runs it M more minutes.",
         ),
@@ -318,7 +320,7 @@ def durability_flags(
     "--headless", is_flag=True, help="No app: print progress lines and a final leaderboard."
 )
 @click.option("--agents", type=int, help="How many agents (default 3).")
-@click.option("--minutes", type=float, help="Run length in minutes (fractions allowed).")
+@click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed).")
 @click.option("--task", help="The task to work on (default toy).")
 @click.option("--data", help="Where a dataset-backed task reads its data.")
 @click.option("--brain", help="offline (default, no key needed) or claude.")

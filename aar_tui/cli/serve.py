@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from aar_tui.cli.checks import MINUTES
 from aar_tui.cli.run import durability_options
 
 
@@ -17,7 +18,7 @@ def run_options(fn: Any) -> Any:
     """The run options of `aar run`, with the same names and meaning."""
     options = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
-        click.option("--minutes", type=float, help="Run length in minutes (fractions allowed)."),
+        click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
