@@ -557,6 +557,7 @@ class Engine:
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
             normalise=normalise,
+            watch=self.watch,
         )
         return Toolbox(env)
 
