@@ -21,9 +21,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sandbox import cgroups, procs
+from sandbox import cgroups, procs, seccomp
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
-from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv
+from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv, options_in_fd
 from sandbox.errors import SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
 from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
@@ -169,9 +169,10 @@ class LocalSandbox(Sandbox):
         assert self._cgroup is not None and self._bwrap is not None
         join = ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
         bwrap, etc = self._bwrap, self._state / "etc"
+        options: list[int] = []
 
-        def argv(info_fd: int) -> list[str]:
-            return join + bwrap_argv(
+        def argv(info_fd: int) -> tuple[list[str], int]:
+            full = join + bwrap_argv(
                 bwrap,
                 self.spec,
                 self._runtime,
@@ -182,8 +183,15 @@ class LocalSandbox(Sandbox):
                 holder=True,
                 outlive_engine=self._outlive_engine,
             )
+            short, fd = options_in_fd(full, bwrap)
+            options.append(fd)
+            return short, fd
 
-        self._holder = start_holder(argv, self._state / "holder.log")
+        try:
+            self._holder = start_holder(argv, self._state / "holder.log")
+        finally:
+            for fd in options:
+                os.close(fd)
         self._holder.save(self._state / "holder.json")
 
     def _warn_if_unisolated(self) -> None:
@@ -214,6 +222,9 @@ class LocalSandbox(Sandbox):
         if self._held:
             await self._ensure_holder()
         argv, host_cwd = self._argv(command, inside_cwd(cwd))
+        options_fd = None
+        if self._bwrap is not None and self._bwrap in argv:
+            argv, options_fd = options_in_fd(argv, self._bwrap)
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -224,9 +235,13 @@ class LocalSandbox(Sandbox):
                 env=env_all,
                 cwd=host_cwd,
                 start_new_session=True,
+                pass_fds=() if options_fd is None else (options_fd,),
             )
         except OSError as exc:
             raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
+        finally:
+            if options_fd is not None:
+                os.close(options_fd)
         self._running.add(proc.pid)
         try:
             return await collect(
@@ -268,6 +283,9 @@ class LocalSandbox(Sandbox):
         elif self.spec.memory_mb is not None:
             limit = self.spec.memory_mb << 20
             prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
+        if self._bwrap is not None and engine_is_root() and seccomp.supported():
+            # bwrap as root makes no user namespace, so its --disable-userns cannot apply.
+            prefix += seccomp.launcher_argv()
         if self._held and self._holder is not None:
             return prefix + nsenter_argv(self._holder.init, cwd, command), None
         if self._bwrap is not None:
