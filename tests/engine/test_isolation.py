@@ -1,0 +1,73 @@
+"""A run's sandboxes: limits by default (this machine's share per agent), said at start,
+and no run on unisolated local sandboxes unless the supervisor asks for one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from aar_tui.cli import cli
+from engine.config import load
+from engine.errors import ConfigError
+from engine.isolation import limits_line
+from sandbox import bwrap
+from sandbox.limits import Limits, Machine, default_limits
+
+
+def test_each_agent_gets_its_share_of_the_machine():
+    machine = Machine(cores=16, memory_mb=64 * 1024)
+    four = default_limits(4, machine)
+    assert four == Limits(cpus=3.75, memory_mb=14336, pids=512)
+    # Many agents: at least a core and 1 GiB each, whatever the count.
+    assert default_limits(100, machine).cpus == 1.0
+    assert default_limits(100, machine).memory_mb == 1024
+    # One agent on one core may use that core, never more than the machine has.
+    assert default_limits(1, Machine(cores=1, memory_mb=2048)).cpus == 1.0
+
+
+async def test_a_run_that_sets_no_limits_gives_every_sandbox_limits(open_engine):
+    engine = await open_engine(agents={"count": 2})
+    spec = engine.sandbox_spec("a1")
+    share = default_limits(2)
+    assert (spec.memory_mb, spec.cpus, spec.pids) == (share.memory_mb, share.cpus, 512)
+    set_here = await open_engine(
+        agents={"count": 2},
+        sandbox={"memory_mb": 700, "cpus": 0.5},
+        run_dir=str(engine.run_dir.parent / "other"),
+    )
+    spec = set_here.sandbox_spec("a1")
+    assert (spec.memory_mb, spec.cpus) == (700, 0.5)
+    await engine.close()
+    await set_here.close()
+
+
+def test_the_start_line_says_what_each_sandbox_may_use():
+    line = limits_line(load(None, {"agents": {"count": 3}}))
+    share = default_limits(3)
+    assert "\n" not in line
+    assert line.startswith(f"sandboxes: local, each {share.memory_mb} MiB memory,")
+    assert re.search(r"\(3 agents on \d+ cores, [\d.]+ GiB\)$", line)
+
+
+async def test_without_bubblewrap_a_run_refuses_to_start(open_engine, monkeypatch):
+    monkeypatch.setattr(bwrap, "bwrap_path", lambda: None)
+    with pytest.raises(ConfigError) as refused:
+        await open_engine(agents={"count": 1})
+    message = str(refused.value)
+    assert "\n" not in message and "bubblewrap" in message and "--sandbox docker" in message
+    engine = await open_engine(agents={"count": 1}, sandbox={"allow_unisolated": True})
+    await engine.close()
+
+
+def test_aar_run_without_bubblewrap_says_the_fix_in_one_line(monkeypatch, tmp_path):
+    monkeypatch.setattr(bwrap, "bwrap_path", lambda: None)
+    result = CliRunner().invoke(
+        cli, ["run", "--headless", "--agents", "1", "--run-dir", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("Error: bubblewrap (bwrap) is not installed")
+    assert "install the package 'bubblewrap', or use --sandbox docker" in lines[-1]
+    assert not (tmp_path / "r").exists()  # refused before anything was made
