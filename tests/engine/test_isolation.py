@@ -3,7 +3,11 @@ and no run on unisolated local sandboxes unless the supervisor asks for one."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -71,3 +75,30 @@ def test_aar_run_without_bubblewrap_says_the_fix_in_one_line(monkeypatch, tmp_pa
     assert lines[-1].startswith("Error: bubblewrap (bwrap) is not installed")
     assert "install the package 'bubblewrap', or use --sandbox docker" in lines[-1]
     assert not (tmp_path / "r").exists()  # refused before anything was made
+
+
+# One test of each kind that builds local sandboxes: an engine, the API, a whole run, and
+# real `aar` processes.
+BUILDS_LOCAL_SANDBOXES = [
+    "tests/engine/test_agent.py::test_no_progress_for_a_while_raises_stuck",
+    "tests/api/test_commands.py::test_refused_and_applied_commands_come_back_as_results",
+    "tests/api/test_cli.py::test_aar_run_serves_its_socket_for_ctl",
+    "tests/e2e/test_headless_run.py::test_a_short_headless_run_leaves_a_full_record",
+    "tests/durability/test_kill_and_resume.py::test_sigint_ends_a_run_with_exit_0_and_no_sandboxes",
+]
+
+
+def test_under_ci_every_test_that_builds_local_sandboxes_requires_bubblewrap(tmp_path):
+    empty = tmp_path / "bin"  # a PATH without bwrap
+    empty.mkdir()
+    env = {**os.environ, "CI": "true", "PATH": str(empty)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--setup-only", "-q", "-p", "no:cacheprovider",
+         *BUILDS_LOCAL_SANDBOXES],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0
+    required = "bubblewrap (bwrap), for local sandboxes is required under CI=true"
+    assert done.stdout.count(required) >= len(BUILDS_LOCAL_SANDBOXES), done.stdout[-3000:]
+    assert f"{len(BUILDS_LOCAL_SANDBOXES)} error" in done.stdout, done.stdout[-3000:]
