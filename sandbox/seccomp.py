@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import struct
 import sys
 
@@ -35,12 +34,12 @@ _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 
 def supported() -> bool:
     """Whether this machine's architecture has a filter (else user namespaces stay open)."""
-    return platform.machine() in _ARCHES
+    return os.uname().machine in _ARCHES
 
 
 def program() -> bytes:
     """The filter as `struct sock_filter[]`: (code u16, jt u8, jf u8, k u32) each."""
-    arch, clone, unshare, clone3 = _ARCHES[platform.machine()]
+    arch, clone, unshare, clone3 = _ARCHES[os.uname().machine]
     refuse = _RET_ERRNO | _EPERM
     steps = [
         (_LD_W_ABS, 0, 0, 4),  # 0: seccomp_data.arch
