@@ -102,3 +102,19 @@ def test_under_ci_every_test_that_builds_local_sandboxes_requires_bubblewrap(tmp
     required = "bubblewrap (bwrap), for local sandboxes is required under CI=true"
     assert done.stdout.count(required) >= len(BUILDS_LOCAL_SANDBOXES), done.stdout[-3000:]
     assert f"{len(BUILDS_LOCAL_SANDBOXES)} error" in done.stdout, done.stdout[-3000:]
+
+
+def test_aar_run_prints_the_limits_line_at_start(tmp_path, local_sandboxes):
+    result = CliRunner().invoke(
+        cli,
+        ["run", "--headless", "--agents", "2", "--brain", "scripted", "--minutes", "0.01",
+         "--run-dir", str(tmp_path / "r")],
+        env={"AAR_CACHE_DIR": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    starts = [line for line in result.output.splitlines() if line.startswith("sandboxes: ")]
+    share = default_limits(2)
+    assert (
+        starts == [starts[0]]
+        and f"each {share.memory_mb} MiB memory, {share.cpus:g} CPU, 512 processes" in starts[0]
+    )

@@ -128,3 +128,9 @@ def test_unprivileged_bwrap_disables_user_namespaces_where_it_can(tmp_path, monk
     has_option = bwrap.can_disable_userns(path)
     assert ("--disable-userns" in argv) == has_option
     assert ("--unshare-user" in argv) == has_option
+
+
+async def test_neither_backend_lets_a_command_make_a_user_namespace(make_box) -> None:
+    box = await make_box()
+    result = await box.exec("unshare -Ur id", timeout=60)
+    assert result.exit_code != 0 and "uid=0" not in result.stdout, result.stdout
