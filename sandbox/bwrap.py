@@ -97,16 +97,15 @@ def can_disable_userns(bwrap: str) -> bool:
     return "--disable-userns" in usage.stdout
 
 
-def options_in_fd(argv: list[str], bwrap: str) -> tuple[list[str], int]:
-    """Move bwrap's options into a file it reads (`--args FD`), so that its command line,
-    which a sandbox sees as /proc/1/cmdline, names none of the host's paths. The caller
-    passes the returned fd to the child and closes it."""
-    start = argv.index(bwrap) + 1
-    end = argv.index("--", start)
+def options_in_fd(argv: list[str]) -> tuple[list[str], int]:
+    """Move the options of `argv` (from `bwrap_argv`) into a file bwrap reads (`--args FD`),
+    so that its command line, which a sandbox sees as /proc/1/cmdline, names none of the
+    host's paths. The caller passes the returned fd to the child and closes it."""
+    end = argv.index("--")
     fd = os.memfd_create("bwrap-args")
-    os.write(fd, b"".join(arg.encode() + b"\0" for arg in argv[start:end]))
+    os.write(fd, b"".join(arg.encode() + b"\0" for arg in argv[1:end]))
     os.lseek(fd, 0, os.SEEK_SET)
-    return [*argv[:start], "--args", str(fd), *argv[end:]], fd
+    return [argv[0], "--args", str(fd), *argv[end:]], fd
 
 
 def drop_to_sandbox_user() -> list[str]:

@@ -169,29 +169,24 @@ class LocalSandbox(Sandbox):
         assert self._cgroup is not None and self._bwrap is not None
         join = ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
         bwrap, etc = self._bwrap, self._state / "etc"
-        options: list[int] = []
 
         def argv(info_fd: int) -> tuple[list[str], int]:
-            full = join + bwrap_argv(
-                bwrap,
-                self.spec,
-                self._runtime,
-                etc,
-                WORKSPACE,
-                KEEP_ALIVE,
-                info_fd=info_fd,
-                holder=True,
-                outlive_engine=self._outlive_engine,
+            short, fd = options_in_fd(
+                bwrap_argv(
+                    bwrap,
+                    self.spec,
+                    self._runtime,
+                    etc,
+                    WORKSPACE,
+                    KEEP_ALIVE,
+                    info_fd=info_fd,
+                    holder=True,
+                    outlive_engine=self._outlive_engine,
+                )
             )
-            short, fd = options_in_fd(full, bwrap)
-            options.append(fd)
-            return short, fd
+            return join + short, fd
 
-        try:
-            self._holder = start_holder(argv, self._state / "holder.log")
-        finally:
-            for fd in options:
-                os.close(fd)
+        self._holder = start_holder(argv, self._state / "holder.log")
         self._holder.save(self._state / "holder.json")
 
     def _warn_if_unisolated(self) -> None:
@@ -221,10 +216,7 @@ class LocalSandbox(Sandbox):
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
         if self._held:
             await self._ensure_holder()
-        argv, host_cwd = self._argv(command, inside_cwd(cwd))
-        options_fd = None
-        if self._bwrap is not None and self._bwrap in argv:
-            argv, options_fd = options_in_fd(argv, self._bwrap)
+        argv, host_cwd, options_fd = self._argv(command, inside_cwd(cwd))
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -276,7 +268,9 @@ class LocalSandbox(Sandbox):
             env.setdefault("CUDA_VISIBLE_DEVICES", ",".join(self.spec.gpus))
         return env
 
-    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None]:
+    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None, int | None]:
+        """The command line, the host directory to start in (unisolated only), and the fd
+        of bwrap's options, which the caller passes to the command and then closes."""
         prefix: list[str] = []
         if self._cgroup is not None:
             prefix += ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
@@ -287,15 +281,16 @@ class LocalSandbox(Sandbox):
             # bwrap as root makes no user namespace, so its --disable-userns cannot apply.
             prefix += seccomp.launcher_argv()
         if self._held and self._holder is not None:
-            return prefix + nsenter_argv(self._holder.init, cwd, command), None
+            return prefix + nsenter_argv(self._holder.init, cwd, command), None, None
         if self._bwrap is not None:
-            return prefix + bwrap_argv(
-                self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command
-            ), None
+            short, fd = options_in_fd(
+                bwrap_argv(self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command)
+            )
+            return prefix + short, None, fd
         if engine_is_root():
             uid, gid = sandbox_user()
             prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-        return prefix + command, str(self._host_cwd(cwd))
+        return prefix + command, str(self._host_cwd(cwd)), None
 
     def _host_cwd(self, cwd: str) -> Path:
         """Without bwrap there is no /workspace: run in the workspace's host directory."""
