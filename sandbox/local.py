@@ -79,6 +79,11 @@ class LocalSandbox(Sandbox):
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
+        # bwrap as root makes no user namespace, so its --disable-userns cannot apply: a
+        # seccomp filter, loaded in each command's process, refuses new ones instead.
+        self._no_userns = (
+            seccomp.Loader() if self.isolated and engine_is_root() and seccomp.supported() else None
+        )
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -228,6 +233,7 @@ class LocalSandbox(Sandbox):
                 cwd=host_cwd,
                 start_new_session=True,
                 pass_fds=() if options_fd is None else (options_fd,),
+                preexec_fn=self._no_userns,
             )
         except OSError as exc:
             raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
@@ -277,9 +283,6 @@ class LocalSandbox(Sandbox):
         elif self.spec.memory_mb is not None:
             limit = self.spec.memory_mb << 20
             prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
-        if self._bwrap is not None and engine_is_root() and seccomp.supported():
-            # bwrap as root makes no user namespace, so its --disable-userns cannot apply.
-            prefix += seccomp.launcher_argv()
         if self._held and self._holder is not None:
             return prefix + nsenter_argv(self._holder.init, cwd, command), None, None
         if self._bwrap is not None:

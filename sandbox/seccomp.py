@@ -1,13 +1,12 @@
-"""A seccomp filter that refuses new user namespaces, and a tiny launcher that installs it.
+"""A seccomp filter that refuses new user namespaces, loaded into each command of a sandbox.
 
 As root, a local sandbox has no user namespace of its own (root needs none to make the
 others), so bubblewrap's `--disable-userns` cannot apply and the sandbox's user could make
 one (`unshare -Ur`), where it is root again. The filter answers EPERM to `unshare` and
 `clone` with CLONE_NEWUSER, and ENOSYS to `clone3` (whose flags a filter cannot read), which
-makes libc fall back to `clone`; every other call passes. Run as a script it installs the
-filter and execs its arguments, so that everything started below it inherits the filter:
-
-    python -I -S sandbox/seccomp.py -- nsenter ... setpriv ... COMMAND
+makes libc fall back to `clone`; every other call passes. It is loaded in the forked child
+before it execs the command line (`Loader`), so that nsenter, setpriv and the command, and
+all they start, keep it; that costs no extra process.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
-import sys
 
 CLONE_NEWUSER = 0x10000000
 _EPERM, _ENOSYS = 1, 38
@@ -29,7 +27,7 @@ _ARCHES = {
 _X32_BIT = 0x40000000
 # Classic BPF opcodes.
 _LD_W_ABS, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
-_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 
 
 def supported() -> bool:
@@ -61,39 +59,28 @@ def program() -> bytes:
     return b"".join(struct.pack("=HBBI", *step) for step in steps)
 
 
-def install() -> None:
-    """Load the filter on this process; what it execs and forks keeps it."""
-    code = program()
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    # Without CAP_SYS_ADMIN the kernel takes a filter only under no_new_privs.
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
-    prog = SockFprog(len(code) // 8, code)
-    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP)")
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def launcher_argv() -> list[str]:
-    """The words that put the filter in front of a command: `[*launcher_argv(), *command]`."""
-    return [sys.executable, "-I", "-S", os.path.abspath(__file__), "--"]
+class Loader:
+    """Loads the filter on the process that calls it: a command's `preexec_fn`.
 
+    Everything it needs is made here, in the engine, so that the forked child makes one
+    call and allocates nothing. Root has CAP_SYS_ADMIN, so the kernel takes the filter
+    without no_new_privs (setpriv sets that later, for the sandbox's user).
+    """
 
-def _main(argv: list[str]) -> None:
-    if argv[:1] == ["--"]:
-        argv = argv[1:]
-    if not argv:
-        sys.exit("usage: seccomp.py -- COMMAND [ARGS...]")
-    try:
-        install()
-        os.execvp(argv[0], argv)
-    except OSError as exc:
-        print(f"aar sandbox: cannot start {argv[0]}: {exc}", file=sys.stderr)
-        sys.exit(125)
+    def __init__(self) -> None:
+        code = program()
+        self._code = ctypes.create_string_buffer(code, len(code))
+        self._prog = _SockFprog(len(code) // 8, ctypes.addressof(self._code))
+        self._prctl = ctypes.CDLL(None, use_errno=True).prctl
+        self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p] + [
+            ctypes.c_ulong
+        ] * 2
+        self._address = ctypes.addressof(self._prog)
 
-
-if __name__ == "__main__":
-    _main(sys.argv[1:])
+    def __call__(self) -> None:
+        if self._prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, self._address, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "the seccomp filter would not load")
