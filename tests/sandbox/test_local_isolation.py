@@ -63,6 +63,12 @@ async def test_no_new_user_namespace_can_be_made_inside(local_box) -> None:
     assert threads.ok and threads.stdout.split() == ["t", "forked"], threads.stderr
 
 
+async def test_a_command_may_name_bwrap_itself(local_box) -> None:
+    box = await local_box()
+    result = await box.exec(["ls", str(bwrap_path())], timeout=30)
+    assert result.ok and result.stdout.strip() == bwrap_path(), result.stderr
+
+
 async def test_tmp_is_the_sandbox_users_to_write(local_box) -> None:
     box = await local_box()
     result = await box.exec(
