@@ -2,9 +2,11 @@
 
 A sandbox without limits can take the whole machine (a 3 GiB allocation, a fork bomb, a busy
 loop on every core) and with it the engine and every other agent. By default each of N
-agents gets an equal share of what the engine leaves: memory past an eighth kept for the
-engine, every core but one (each at least one core, since an experiment runs one torch
-thread), and a fixed number of processes.
+agents gets a share of the machine: an equal share of the memory past an eighth kept for
+the engine; twice its fair share of the cores (at least one, at most all), since an agent
+computes in bursts between steps and a quota at the fair share would leave cores idle while
+others think; and a fixed number of processes. The scheduler shares what is contended, so
+the engine keeps answering; the quota stops one agent from holding every core.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 ENGINE_MEMORY_SHARE = 1 / 8
+BURST = 2  # each agent's CPU quota, in fair shares of the cores
 MEMORY_MB_MIN = 1024  # enough to import torch and train the core's small models
 PIDS_DEFAULT = 512
 
@@ -41,8 +44,8 @@ def default_limits(agents: int, machine: Machine | None = None) -> Limits:
     """Each agent's share of this machine (or of `machine`), for `agents` agents."""
     machine = machine or Machine.here()
     agents = max(1, agents)
-    usable_cores = max(1, machine.cores - 1)
-    cpus = min(float(usable_cores), max(1.0, round(usable_cores / agents, 2)))
+    cores = max(1, machine.cores)
+    cpus = min(float(cores), max(1.0, round(BURST * cores / agents, 2)))
     usable_mb = machine.memory_mb * (1 - ENGINE_MEMORY_SHARE)
     memory_mb = max(MEMORY_MB_MIN, int(usable_mb / agents))
     return Limits(cpus=cpus, memory_mb=memory_mb, pids=PIDS_DEFAULT)

@@ -23,12 +23,13 @@ from sandbox.limits import Limits, Machine, default_limits
 def test_each_agent_gets_its_share_of_the_machine():
     machine = Machine(cores=16, memory_mb=64 * 1024)
     four = default_limits(4, machine)
-    assert four == Limits(cpus=3.75, memory_mb=14336, pids=512)
+    assert four == Limits(cpus=8.0, memory_mb=14336, pids=512)
     # Many agents: at least a core and 1 GiB each, whatever the count.
     assert default_limits(100, machine).cpus == 1.0
     assert default_limits(100, machine).memory_mb == 1024
-    # One agent on one core may use that core, never more than the machine has.
-    assert default_limits(1, Machine(cores=1, memory_mb=2048)).cpus == 1.0
+    # Never more cores than the machine has.
+    assert default_limits(1, machine).cpus == 16.0
+    assert default_limits(3, Machine(cores=2, memory_mb=2048)).cpus == 1.33
 
 
 async def test_a_run_that_sets_no_limits_gives_every_sandbox_limits(open_engine):
