@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from tests.engine.brains import ToolScript
 from tests.engine.harness import running, until
-from tests.engine.test_watch import ToolScript
 
 HOG = """
 import os, time

@@ -7,8 +7,8 @@ import base64
 
 import pytest
 
-from engine.brain import Brain, StepContext, StepOutcome
 from engine.watch import Watch, scripts_run_by
+from tests.engine.brains import ToolScript
 from tests.engine.harness import running, until
 
 
@@ -62,20 +62,6 @@ def test_the_scripts_a_command_runs_are_found():
     assert scripts_run_by("echo x | bash ./job.sh; ./run") == ["./job.sh", "./run"]
     assert scripts_run_by("FOO=1 sh /workspace/a.sh && python -c 'print(1)'") == ["/workspace/a.sh"]
     assert scripts_run_by("cat /etc/hosts; ls -la") == []
-
-
-class ToolScript(Brain):
-    """Makes the given tool calls in its first step, then is done."""
-
-    name = "tool-script"
-
-    def __init__(self, calls: list[tuple[str, dict]]) -> None:
-        self.calls = calls
-
-    async def step(self, ctx: StepContext) -> StepOutcome:
-        for tool, raw in self.calls:
-            await ctx.tools.call(tool, raw)
-        return StepOutcome(done=True)
 
 
 ATTACKS = {
