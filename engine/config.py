@@ -70,6 +70,8 @@ class SandboxConfig(_Section):
     docker_hosts: list[DockerHost] = Field(default_factory=list)
     command_timeout: Annotated[float, Field(gt=0, le=86400)] = 600.0
     experiment_timeout: Annotated[float, Field(gt=0, le=86400)] = 1800.0
+    # Without bubblewrap a local sandbox is not isolated; a run then starts only if asked to.
+    allow_unisolated: bool = False
 
 
 class ScoringConfig(_Section):

@@ -31,9 +31,10 @@ Kinds and what they carry:
 - `budget`: the run's budgets and how much of them is used.
 - `sandbox_stats`: an agent's sandbox resource use.
 - `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
-- `watch_flag`: the reward-hacking watch saw a tool call go looking for labels (a path
-  outside the workspace and bundle, the run directory, `hidden`, the network); it flags
-  the agent, and its submissions are marked `watch` on the leaderboard.
+- `watch_flag`: the reward-hacking watch saw a tool call, a file it wrote or a script it
+  ran go looking for labels (a path outside the workspace and bundle, the run directory,
+  `hidden`, the network, new namespaces); it flags the agent, and its submissions are
+  marked `watch` on the leaderboard.
 """
 
 from __future__ import annotations

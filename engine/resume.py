@@ -25,6 +25,7 @@ from engine.events import (
     RunState,
     ToolResultPayload,
 )
+from engine.isolation import refuse_unisolated
 from engine.runtime import BrainFactory, Engine, PreparedTask, RestoredAgent, prepare_task
 from engine.store import Store
 
@@ -83,6 +84,7 @@ async def resume_engine(
         run_id, config_json = row
         config = RunConfig.model_validate_json(config_json)
         config = config.model_copy(update={"run_dir": run_dir})
+        refuse_unisolated(config)
         task_row = await store.fetchone("SELECT value FROM meta WHERE key = 'task'")
     except BaseException:
         await store.close()

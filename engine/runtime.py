@@ -39,6 +39,7 @@ from engine.events import (
     now,
 )
 from engine.forum import Forum
+from engine.isolation import refuse_unisolated, sandbox_limits
 from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
@@ -264,6 +265,7 @@ class Engine:
         prepare: Callable[[RunConfig, Path], PreparedTask] = prepare_task,
         keep_sandboxes: bool = False,
     ) -> Engine:
+        refuse_unisolated(config)
         if brain_factory is None:
             preflight(config.agents.brain)
         tune_gc()
@@ -526,15 +528,16 @@ class Engine:
         docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
         if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
             workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
+        limits = sandbox_limits(self.config)
         return SandboxSpec(
             run_id=self.run_id,
             agent_id=agent_id,
             workspace=workspace,
             mounts={"/bundle": self.task.bundle_dir},
             env={},
-            cpus=sb.cpus,
-            memory_mb=sb.memory_mb,
-            pids=sb.pids,
+            cpus=limits.cpus,
+            memory_mb=limits.memory_mb,
+            pids=limits.pids,
             gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
             network=sb.network,
             image=sb.image,
@@ -561,6 +564,7 @@ class Engine:
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
             normalise=normalise,
+            watch=self.watch,
         )
         return Toolbox(env)
 

@@ -1,7 +1,8 @@
 """The checks behind `aar sandbox check`: make a sandbox, try the contract, report.
 
 What a user runs first on a new machine: it says how isolated a sandbox is, which limits
-took, whether a GPU is seen, and how long creating a sandbox and running a command take.
+took (those a run of `agents` agents gets by default), whether hogs are stopped, whether a
+GPU is seen, and how long creating a sandbox and running a command take.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sandbox import PathRefused, SandboxSpec, create, reattach
 from sandbox.base import Sandbox
+from sandbox.hogs import HOG_LIMITS, hog_probes
+from sandbox.limits import default_limits
 
 CANARY_VAR = "AAR_SANDBOX_CHECK_CANARY"
 
@@ -56,10 +59,16 @@ async def run_check(
     image: str | None = None,
     docker_host: str | None = None,
     gpus: tuple[str, ...] = (),
-    memory_mb: int = 2048,
-    cpus: float = 1.0,
-    pids: int = 512,
+    memory_mb: int | None = None,
+    cpus: float | None = None,
+    pids: int | None = None,
+    agents: int = 3,
 ) -> CheckReport:
+    """Limits left out are those each of `agents` agents' sandboxes gets by default."""
+    share = default_limits(agents)
+    memory_mb = memory_mb if memory_mb is not None else share.memory_mb
+    cpus = cpus if cpus is not None else share.cpus
+    pids = pids if pids is not None else share.pids
     report = CheckReport(backend)
     tmp = Path(tempfile.mkdtemp(prefix="aar-sandbox-check-"))
     os.chmod(tmp, 0o755)
@@ -80,17 +89,32 @@ async def run_check(
         docker_host=docker_host,
     )
     options = {"docker_host": docker_host} if backend == "docker" else {}
-    box: Sandbox | None = None
+    made: list[Sandbox] = []
     try:
         started = time.monotonic()
-        box = await create(backend, spec)  # type: ignore[arg-type]
+        made.append(await create(backend, spec))  # type: ignore[arg-type]
         report.create_s = time.monotonic() - started
+        box = made[0]
         report.isolated = box.isolated
         report.limits = dict(getattr(box, "limits", {}))
         await _run_checks(box, report)
+        (tmp / "hog").mkdir()
+        hog_spec = replace(
+            spec,
+            agent_id="hog",
+            workspace=tmp / "hog",
+            memory_mb=HOG_LIMITS.memory_mb,
+            cpus=HOG_LIMITS.cpus,
+            pids=HOG_LIMITS.pids,
+            gpus=(),
+        )
+        made.append(await create(backend, hog_spec))  # type: ignore[arg-type]
+        for name, probe in hog_probes(made[1]):
+            await _check(report, name, probe)
     finally:
-        if box is not None:
-            await box.remove()
+        if made:
+            for box in made:
+                await box.remove()
             left = await reattach(backend, run_id, **options)  # type: ignore[arg-type]
             report.checks.append(
                 Check("remove leaves nothing", not left, f"{len(left)} sandbox(es) left")
@@ -99,14 +123,17 @@ async def run_check(
     return report
 
 
-async def _run_checks(box: Sandbox, report: CheckReport) -> None:
-    async def check(name: str, probe: Callable[[], Awaitable[tuple[bool, str]]]) -> None:
-        try:
-            ok, detail = await probe()
-        except Exception as exc:  # a probe that raises has failed; the report says why
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
-        report.checks.append(Check(name, ok, detail))
+async def _check(
+    report: CheckReport, name: str, probe: Callable[[], Awaitable[tuple[bool, str]]]
+) -> None:
+    try:
+        ok, detail = await probe()
+    except Exception as exc:  # a probe that raises has failed; the report says why
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    report.checks.append(Check(name, ok, detail))
 
+
+async def _run_checks(box: Sandbox, report: CheckReport) -> None:
     async def exec_ok() -> tuple[bool, str]:
         times = []
         for _ in range(5):
@@ -193,4 +220,4 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
         ("pause and resume", pause_resume),
         ("stats", stats_numbers),
     ]:
-        await check(name, probe)
+        await _check(report, name, probe)

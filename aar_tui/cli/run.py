@@ -31,6 +31,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "data": ("data",),
         "run_dir": ("run_dir",),
         "name": ("name",),
+        "allow_unisolated": ("sandbox", "allow_unisolated"),
     }
     for flag, value in flags.items():
         if value is None:
@@ -215,13 +216,16 @@ def _app_class() -> Any | None:
 
 async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, float | None]:
     """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
+    from engine.isolation import limits_line
     from engine.runtime import Engine
 
     keep = bool(durability.get("keep_sandboxes"))
     target = durability.get("resume")
     if target is None:
         click.echo(f"preparing task {config.task} ...")
-        return await Engine.open(config, keep_sandboxes=keep), config.budget.minutes
+        engine = await Engine.open(config, keep_sandboxes=keep)
+        click.echo(limits_line(engine.config))
+        return engine, config.budget.minutes
     from engine.resume import resume_engine
 
     engine = await resume_engine(target, keep_sandboxes=keep)
@@ -236,6 +240,7 @@ async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, flo
             )
         minutes = left
     click.echo(f"resuming run {engine.run_id} at seq {engine.events.committed_seq}")
+    click.echo(limits_line(engine.config))
     return engine, minutes
 
 
@@ -326,6 +331,12 @@ def durability_flags(
 @click.option("--brain", help="offline (default, no key needed) or claude.")
 @click.option("--model", help="The model a claude brain uses.")
 @click.option("--sandbox", help="local (default) or docker.")
+@click.option(
+    "--allow-unisolated",
+    is_flag=True,
+    default=None,
+    help="Run local sandboxes even without bubblewrap (NOT isolated: agents see your files).",
+)
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run keeps its files.")
 @click.option("--name", help="The run's name (default: a timestamp).")
 @click.option(

@@ -25,6 +25,12 @@ def run_options(fn: Any) -> Any:
         click.option("--model", help="The model a claude brain uses."),
         click.option("--sandbox", help="local (default) or docker."),
         click.option(
+            "--allow-unisolated",
+            is_flag=True,
+            default=None,
+            help="Run local sandboxes even without bubblewrap (NOT isolated).",
+        ),
+        click.option(
             "--run-dir",
             type=click.Path(path_type=Path),
             help="Where the run keeps its files, token and socket.",

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from engine.registry import Registry
     from engine.scoring import Scorer
     from engine.view import LeaderboardEntry
+    from engine.watch import Watch
     from sandbox import Sandbox
 
 
@@ -40,3 +41,5 @@ class ToolEnv:
     call_id: str = ""
     # predictions-file digest -> experiment digest, to link a submission to its experiment
     predictions_of: dict[str, str] = field(default_factory=dict)
+    # Reads the scripts a command ran; None where no watch is kept (tests of one tool).
+    watch: Watch | None = None

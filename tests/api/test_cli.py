@@ -47,7 +47,7 @@ async def wait_for_socket(run_dir: Path, proc: asyncio.subprocess.Process) -> No
 
 
 @pytest.fixture
-def env(tmp_path, prepared_toy):
+def env(tmp_path, local_sandboxes, prepared_toy):
     # Its own data and runtime dirs: no other run on this machine is "the newest running run".
     (tmp_path / "rt").mkdir(mode=0o700)
     return {

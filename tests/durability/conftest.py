@@ -18,7 +18,7 @@ AAR = [sys.executable, "-m", "aar_tui"]
 
 
 @pytest.fixture
-def sandbox_state(tmp_path, monkeypatch) -> Path:
+def sandbox_state(tmp_path, monkeypatch, local_sandboxes) -> Path:
     """Local sandboxes of the test keep their state here, so nothing is left behind."""
     state = tmp_path / "sandbox-state"
     state.mkdir()
@@ -67,7 +67,7 @@ def wait_for(
 
 
 @pytest.fixture(scope="session")
-def finished_run(tmp_path_factory) -> Path:
+def finished_run(tmp_path_factory, local_sandboxes) -> Path:
     """A short headless toy run that ended by itself, for reports and run management."""
     base = tmp_path_factory.mktemp("finished")
     state = base / "sandbox-state"

@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_a_short_headless_run_leaves_a_full_record(tmp_path):
+def test_a_short_headless_run_leaves_a_full_record(tmp_path, local_sandboxes):
     run_dir = tmp_path / "run"
     env = {**os.environ, "AAR_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run(
