@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,8 +59,13 @@ PREFILL_LIMIT = 1000
 RESUBSCRIBE_DELAY = 1.0
 
 
-class AarApp(App[None]):
-    """`AarApp(view)`; `where` names the engine's place for the header ("local", a host)."""
+class AarApp(App[str | None]):
+    """`AarApp(view)`; `where` names the engine's place for the header ("local", a host).
+
+    `detachable`: the engine runs in a process of its own, so `q` offers to detach (the
+    app's result is then "detach"; "finish" after finishing the run). An unhandled error
+    saves its traceback under `crash_dir` (`crash_file` says where) and exits with code 1.
+    """
 
     TITLE = "aar"
     BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
@@ -85,9 +91,14 @@ class AarApp(App[None]):
         keymap_path: Path | None = None,
         frame_rate: float = FRAME_RATE,
         on_frame: Callable[[list[Event]], None] | None = None,
+        detachable: bool = False,
+        crash_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.view = view
+        self.detachable = detachable
+        self.crash_dir = crash_dir
+        self.crash_file: Path | None = None
         self.where = where
         self.clock = clock
         self.model = RunModel()
@@ -171,6 +182,12 @@ class AarApp(App[None]):
             return
         for agent_id, events in zip(ids, pages, strict=True):
             self.model.prefill(agent_id, events)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Keep the traceback of an error that ends the app; the run itself goes on."""
+        if self.crash_file is None and self.crash_dir is not None:
+            self.crash_file = save_traceback(self.crash_dir, error)
+        super()._handle_exception(error)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -352,7 +369,52 @@ class AarApp(App[None]):
             confirmed,
         )
 
+    def action_quit_menu(self) -> None:
+        from aar_tui.modals.quit import QuitChoice, QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            return
+
+        def chosen(choice: QuitChoice) -> None:
+            if choice == "detach":
+                self.exit("detach")
+            else:
+                self._finish_and_exit()
+
+        self.push_screen(QuitModal(self.detachable, chosen))
+
+    @work(group="commands")
+    async def _finish_and_exit(self) -> None:
+        try:
+            result = await self.view.command(FinishRun())
+        except Exception as exc:  # the engine is unreachable: stay, so the supervisor knows
+            self._stay(f"finish failed: {exc}")
+            return
+        if result.status == "refused" and self.model.run and self.model.run.state == "running":
+            self._stay(f"finish refused: {result.reason}")
+            return
+        self.exit("finish")
+
+    def _stay(self, why: str) -> None:
+        from aar_tui.modals.quit import QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            self.screen.dismiss(None)
+        self.notify(why, severity="error", title="Command")
+
     def action_next_theme(self) -> None:
         names = sorted(self.available_themes)
         self.theme = names[(names.index(self.theme) + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
+
+
+def save_traceback(folder: Path, error: BaseException) -> Path | None:
+    """Write `error`'s traceback to `folder/app-crash-TIME.txt`; None when it cannot be written."""
+    path = folder / time.strftime("app-crash-%Y%m%d-%H%M%S.txt")
+    text = "".join(traceback.format_exception(error))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError:
+        return None
+    return path

@@ -174,7 +174,7 @@ _WORDS = (
 )
 
 
-def _run_name(config: RunConfig) -> str:
+def run_name(config: RunConfig) -> str:
     """The run's name: the config's, or a readable one such as `toy-nov27-1012-heron`."""
     if config.name:
         return config.name
@@ -263,7 +263,7 @@ class Engine:
         if brain_factory is None:
             preflight(config.agents.brain)
         tune_gc()
-        run_id = _run_name(config)
+        run_id = run_name(config)
         run_dir = Path(config.run_dir or default_runs_dir() / run_id).expanduser().resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(run_dir, 0o700)
