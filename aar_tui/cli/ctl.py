@@ -32,14 +32,17 @@ def _dump(obj: Any) -> Any:
 def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
+    from engine.config import default_runs_dir
     from engine.errors import EngineError
-    from engine.targets import open_view
+    from engine.targets import newest_running, open_view
 
     target = ctx.obj or {}
 
     async def go() -> Any:
+        # Without --run, steering may reach only a run that is surely the one meant.
+        run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
-            target.get("run"),
+            run,
             ssh_options=target.get("ssh_options", ()),
             issued_by=f"ctl:{client_identity()}"[:64],
         ) as view:
@@ -63,7 +66,12 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 @click.group(epilog=TARGET_HELP)
-@click.option("--run", "run", metavar="TARGET", help="The run to talk to (default: the newest).")
+@click.option(
+    "--run",
+    "run",
+    metavar="TARGET",
+    help="The run to talk to (default: the one running run `aar runs` lists).",
+)
 @ssh_option
 @click.pass_context
 def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> None:
