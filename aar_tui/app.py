@@ -246,6 +246,7 @@ class AarApp(App[str | None]):
 
     @work(group="commands")
     async def _send(self, command: Command, done: str | None) -> CommandResult | None:
+        sent_at = self.model.seq
         try:
             result = await self.view.command(command)
         except Exception as exc:  # the engine or the connection failed: the user must know
@@ -258,7 +259,7 @@ class AarApp(App[str | None]):
                 title="Refused",
             )
             return result
-        self._show_at_once(command, result)
+        self._show_at_once(command, result, sent_at)
         self.notify(done or f"{command.command} {result.status}", title="Command")
         return result
 
@@ -276,15 +277,27 @@ class AarApp(App[str | None]):
             return
         self.notify(f"Posted #{post.id}: {post.title}", title="Forum")
 
-    def _show_at_once(self, command: Command, result: CommandResult) -> None:
-        """A pause shows as `pausing` (or `paused`) before the engine's event arrives."""
-        if not isinstance(command, Pause):
+    def _show_at_once(self, command: Command, result: CommandResult, sent_at: int) -> None:
+        """A pause shows as `pausing` (or `paused`) before the engine's event arrives.
+
+        Over a socket the answer can come after the events that followed it (the pause,
+        then a resume); then the screen already shows the truth and is left alone."""
+        if not isinstance(command, Pause) or self._state_seen(command.agent_id, sent_at):
             return
         row = self.model.agents.get(command.agent_id)
         if row is None or row.state in ("paused", "stopped", "finished", "failed"):
             return
         row.state = "paused" if result.status == "applied" else "pausing"
         self._redraw(Changes(header=True, agents={row.id}))
+
+    def _state_seen(self, agent_id: str, after: int) -> bool:
+        """Whether a state change of the agent after `after` has been applied already."""
+        for event in reversed(self.model.log):
+            if event.seq <= after:
+                return False
+            if event.agent_id == agent_id and event.kind == "agent_state":
+                return True
+        return False
 
     # ---- run-wide actions -------------------------------------------------------------
 

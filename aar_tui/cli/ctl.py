@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -138,6 +139,20 @@ def agents(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, _call(ctx, lambda v: v.agents()), _agents_text)
 
 
+def _holds_lines(holds: Any) -> list[str]:
+    """Each hold: reason, when and by whom it began, and its end (or that it holds now)."""
+
+    def when(ts: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+    lines = ["holds:"] if holds else []
+    for h in holds:
+        end = "holds now" if h.ended is None else f"lifted {when(h.ended)} by {h.ended_by}"
+        detail = f" ({h.detail})" if h.detail else ""
+        lines.append(f"  {h.reason:<10} from {when(h.started)} by {h.by}, {end}{detail}")
+    return lines
+
+
 @ctl.command()
 @click.argument("agent_id")
 @click.option(
@@ -172,6 +187,7 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
             _agents_text([a]),
             f"brain {a.brain}, sandbox {a.sandbox_backend}",
             f"reason: {a.state_reason}" if a.state_reason else "",
+            *_holds_lines(a.holds),
         ]
         for e in r["transcript"]:
             p = e.payload

@@ -67,11 +67,15 @@ class QuitModal(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#detach" if self.detachable else "#cancel", Button).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No detach key (nor its footer entry) when the engine would die with the app."""
+        return not (action == "choose" and parameters == ("detach",) and not self.detachable)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_choose("" if event.button.id == "cancel" else str(event.button.id))
 
     def action_choose(self, choice: str) -> None:
         if not choice:
             self.dismiss(None)
-        elif choice == "finish" or self.detachable:
+        else:
             self.chosen(choice)  # type: ignore[arg-type]
