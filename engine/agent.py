@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("engine.agent")
 
 BACKOFF_MAX = 30.0
+# The attention reasons that hold an agent when `[attention] hold` is on.
+HELD_FOR = ("error_streak", "stuck")
 CLEANUP_WAIT = 5.0
 IDLE_WAIT = 2.0
 
@@ -141,6 +143,14 @@ class Agent:
             self.id,
             AgentAttentionPayload(needs_attention=bool(reason), reason=reason, detail=detail),
         )
+        if reason in HELD_FOR and self.config.attention.hold and self.live:
+            # It waits for a person rather than going on failing or wandering.
+            self.hold("attention", "attention", detail)
+            if self._pause is None:
+                self._pause = "soft"
+                if self.state in (AgentState.RUNNING, AgentState.WAITING):
+                    self._set_state(AgentState.PAUSING, f"held for attention: {detail}")
+                self._wake.set()
 
     def _check_attention(self) -> None:
         if self.budget_reason:  # held by a spent budget: that stays the reason until raised
@@ -243,6 +253,10 @@ class Agent:
                 ("supervisor", "attention") if hold == "supervisor" else (hold,)
             )
             lifted = [r for r in reasons if self.lift(r, by)]
+            if "attention" in lifted:  # a person looked: the streak and the clock start again
+                self.error_streak = 0
+                self.last_progress = time.monotonic()
+                self._attend("")
             if self._pause is None:
                 if lifted:
                     return CommandResult.applied(f"lifted the {' and '.join(lifted)} hold")
@@ -396,8 +410,9 @@ class Agent:
             self.error_streak += 1
             self._error(f"{type(exc).__name__}: {exc}", "step")
             self._check_attention()
-            self._set_state(AgentState.WAITING, "backing off after an error")
-            await self._wait(min(BACKOFF_MAX, 0.5 * 2**self.error_streak))
+            if self._pause is None:  # held for attention: it pauses at once instead
+                self._set_state(AgentState.WAITING, "backing off after an error")
+                await self._wait(min(BACKOFF_MAX, 0.5 * 2**self.error_streak))
             return None
         finally:
             self._step_task = None

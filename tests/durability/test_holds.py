@@ -11,6 +11,7 @@ from engine.commands import Pause, Resume, SetBudget
 from engine.events import AgentState
 from engine.resume import resume_engine
 from tests.durability.test_budgets import _factory, _paused_by_budget
+from tests.engine.brains import ControlledBrain
 from tests.engine.harness import running, until
 
 
@@ -71,3 +72,29 @@ async def test_holds_come_back_when_the_run_is_resumed(open_engine, sandbox_stat
         assert raised.ok and again.agents["a1"].state == AgentState.PAUSED
         assert (await again.command(Resume(agent_id="a1"))).status == "applied"
         await until(lambda: again.agents["a1"].steps > steps, what="steps after the resume")
+
+
+async def test_attention_holds_a_failing_agent_until_a_person_resumes_it(
+    open_engine, sandbox_state
+):
+    engine = await open_engine(
+        lambda *_: ControlledBrain(fail=True),
+        agents={"count": 1},
+        attention={"error_streak": 2, "hold": True},
+    )
+    async with running(engine):
+        a1 = engine.agents["a1"]
+        await until(lambda: a1.state == AgentState.PAUSED, timeout=30, what="held")
+        assert _open_holds(engine, "a1") == {"attention": "attention"}
+        errors = engine.projection.agents["a1"].counters.errors
+        assert errors == 2  # held at the streak, not after more failed steps
+        assert (await engine.command(Resume(agent_id="a1", issued_by="ctl:ana@box"))).ok
+        # It goes on, fails again, and is held again for a new streak.
+        await until(
+            lambda: (
+                [h.ended_by for h in engine.projection.agents["a1"].holds] == ["ctl:ana@box", None]
+            ),
+            timeout=30,
+            what="a second hold after two more failed steps",
+        )
+        assert engine.projection.agents["a1"].counters.errors == 4
