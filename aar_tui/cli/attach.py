@@ -48,7 +48,8 @@ async def _attach(target: str | None, ssh_options: tuple[str, ...], theme: str |
         # A crash's traceback goes beside the run when it is on this machine.
         local = Path(view.where)
         crash_dir = local if local.is_dir() else default_runs_dir().parent / "crashes"
-        app = AarApp(view, theme=theme, where=view.where, detachable=True, crash_dir=crash_dir)
+        where = "local" if local.is_dir() else view.where  # as `aar run` shows a local run
+        app = AarApp(view, theme=theme, where=where, detachable=True, crash_dir=crash_dir)
         with contextlib.suppress(Exception):  # the app's own errors: reported below
             await app.run_async(mouse=False)  # the terminal keeps the mouse: selection over SSH
     again = target or snap.run.name
