@@ -6,9 +6,10 @@
 Drives the app headless on a view fed with a synthetic stream (model text deltas, command
 output, tool calls and results, state changes), twice: on the in-process view, and on a
 `RemoteView` through the API's Unix socket of an engine in a process of its own, as
-`aar run` runs it. For each it prints, per offered rate: events absorbed per second, frames per second (batches applied and redrawn), the
-lag from an event's creation to the end of the redraw that shows it (p50, p99; target
-under 100 ms at p99 for 10k events/s) and the process's memory. Then one burst of
+`aar run` runs it. For each it prints, per offered rate: events absorbed per second,
+frames per second (batches applied and redrawn), the lag from an event's creation to the
+end of the redraw that shows it (p50, p99; target under 100 ms at p99 for 10k events/s)
+and the app's memory. Then one burst of
 `--burst` events at once: how long until all are on screen. The full run of the
 specification is `--rates 1600 --seconds 600` (32 agents x 50 events/s for 10 minutes).
 Last, the two side by side: events/s absorbed and lag p99, and the socket's ratio to them.
