@@ -30,7 +30,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "app.reveal", "Reveal private scores", id="aar.run.reveal", show=False),
     Binding("F", "app.finish", "Finish the run", id="aar.run.finish", show=False),
     Binding("ctrl+t", "app.next_theme", "Next theme", id="aar.theme.next", show=False),
-    Binding("q", "app.quit", "Quit", id="aar.quit"),
+    Binding("q", "app.quit_menu", "Quit", id="aar.quit"),
 ]
 
 # Keys that act on one agent: the selected row on the swarm screen, the agent on its screen.

@@ -231,6 +231,13 @@ class RunModel:
     ) -> None:
         kind = p.kind
         aid = row.id
+        if kind == "agent_hold":
+            if p.held:
+                row.holds[p.reason] = (p.by, p.detail, ev.ts)
+            else:
+                row.holds.pop(p.reason, None)
+            ch.agents.add(aid)
+            return
         pane = self._pane(aid, ch) if kind not in ("sandbox_stats", "usage", "budget") else None
         if kind == "agent_state":
             row.state, row.state_reason = str(p.state), p.reason

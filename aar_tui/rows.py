@@ -28,6 +28,8 @@ class AgentRow:
     model: str | None = None
     sandbox: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    # What holds it paused now: reason -> (who, detail, since when).
+    holds: dict[str, tuple[str, str, float]] = field(default_factory=dict)
 
     @classmethod
     def from_info(cls, info: AgentInfo) -> AgentRow:
@@ -46,6 +48,7 @@ class AgentRow:
             attention=(info.attention_reason or "attention") if info.needs_attention else "",
             model=info.model,
             sandbox=info.sandbox_backend,
+            holds={h.reason: (h.by, h.detail, h.started) for h in info.holds if h.ended is None},
         )
 
 

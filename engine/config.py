@@ -102,6 +102,8 @@ class AttentionConfig(_Section):
     error_streak: Annotated[int, Field(ge=1, le=10_000)] = 3
     stuck_minutes: Annotated[float, Field(gt=0, le=MAX_MINUTES)] = 10.0
     budget_near: Annotated[float, Field(gt=0, le=1)] = 0.9
+    # Hold an agent with a streak of errors or no progress until a person resumes it.
+    hold: bool = False
 
 
 class BudgetConfig(_Section):

@@ -14,6 +14,9 @@ Kinds and what they carry:
 - `agent_state`: an agent moved between states (`AgentState`), with the reason.
 - `agent_attention`: the `needs_attention` flag was raised or cleared, with the reason
   (`error_streak`, `stuck`, `budget_near`, `budget`: a budget is spent and holds it).
+- `agent_hold`: a reason to hold an agent paused began (`held`) or ended, and who said so;
+  several reasons (`supervisor`, `budget`, `attention`) can hold an agent at once, and it
+  runs again only when none is left.
 - `text_delta` / `thinking_delta`: a piece of the model's visible text or of its thinking,
   to stream on a screen; the offline researcher writes its reasoning as text.
 - `usage`: tokens and cost of a model call.
@@ -133,6 +136,18 @@ class AgentAttentionPayload(Record):
     kind: Literal["agent_attention"] = "agent_attention"
     needs_attention: bool
     reason: Literal["error_streak", "stuck", "budget_near", "budget", ""] = ""
+    detail: str = ""
+
+
+# Why an agent is held paused: a person's pause, a spent budget, or a wait for a person.
+HoldReason = Literal["supervisor", "budget", "attention"]
+
+
+class AgentHoldPayload(Record):
+    kind: Literal["agent_hold"] = "agent_hold"
+    reason: HoldReason
+    held: bool  # True when the hold begins, False when it is lifted
+    by: str  # who: "supervisor", "ctl:ana@box", or "budget" for the budget guard
     detail: str = ""
 
 
@@ -286,6 +301,7 @@ Payload = Annotated[
     | AgentAddedPayload
     | AgentStatePayload
     | AgentAttentionPayload
+    | AgentHoldPayload
     | TextDeltaPayload
     | ThinkingDeltaPayload
     | UsagePayload

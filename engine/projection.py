@@ -9,6 +9,7 @@ from __future__ import annotations
 from engine.events import (
     AgentAddedPayload,
     AgentAttentionPayload,
+    AgentHoldPayload,
     AgentState,
     AgentStatePayload,
     BudgetPayload,
@@ -31,6 +32,7 @@ from engine.view import (
     AgentInfo,
     Budgets,
     ForumIndexEntry,
+    Hold,
     LeaderboardEntry,
     RunInfo,
     Snapshot,
@@ -95,6 +97,10 @@ class Projection:
                 if p.sandbox_id is not None:
                     update["sandbox_id"] = p.sandbox_id
                 self.agents[aid] = agent.model_copy(update=update)
+            case AgentHoldPayload() if agent:
+                self.agents[aid] = agent.model_copy(
+                    update={"holds": _held(agent.holds, p, event.ts)}
+                )
             case AgentAttentionPayload() if agent:
                 self.agents[aid] = agent.model_copy(
                     update={"needs_attention": p.needs_attention, "attention_reason": p.reason}
@@ -236,3 +242,17 @@ class Projection:
             forum=tuple(sorted(self.forum.values(), key=lambda f: f.id)),
             budgets=self.budgets,
         )
+
+
+def _held(holds: tuple[Hold, ...], p: AgentHoldPayload, ts: float) -> tuple[Hold, ...]:
+    """`holds` with the hold `p` begins added, or the open one it lifts ended."""
+    if p.held:
+        if any(h.reason == p.reason and h.ended is None for h in holds):
+            return holds
+        return (*holds, Hold(reason=p.reason, by=p.by, detail=p.detail, started=ts))
+    return tuple(
+        h.model_copy(update={"ended": ts, "ended_by": p.by})
+        if h.reason == p.reason and h.ended is None
+        else h
+        for h in holds
+    )

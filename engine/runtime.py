@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from engine.eventlog import EventLog
 from engine.events import (
     AgentAddedPayload,
     BudgetPayload,
+    HoldReason,
     RunState,
     RunStatePayload,
     SandboxStatsPayload,
@@ -106,6 +107,7 @@ class RestoredAgent:
     active_seconds: float = 0.0
     gpu_seconds: float = 0.0
     pause_reason: str = ""
+    holds: dict[HoldReason, str] = field(default_factory=dict)  # what held it, with details
 
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
@@ -175,7 +177,7 @@ _WORDS = (
 )
 
 
-def _run_name(config: RunConfig) -> str:
+def run_name(config: RunConfig) -> str:
     """The run's name: the config's, or a readable one such as `toy-nov27-1012-heron-3fa1c2`.
 
     Sandboxes, their cgroups and containers are named after the run machine-wide, while
@@ -269,7 +271,7 @@ class Engine:
         if brain_factory is None:
             preflight(config.agents.brain)
         tune_gc()
-        run_id = _run_name(config)
+        run_id = run_name(config)
         run_dir = Path(config.run_dir or default_runs_dir() / run_id).expanduser().resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(run_dir, 0o700)
@@ -473,8 +475,9 @@ class Engine:
                 log.warning("agent %s: brain state not restored: %s", agent.id, exc)
         if restored.paused:
             agent._pause = "soft"
-            if BUDGET_WORDS in restored.pause_reason:  # raising the limit resumes it, as before
-                agent.budget_reason = restored.pause_reason
+            agent.holds = dict(restored.holds)  # as the event log left them
+            if not agent.holds and BUDGET_WORDS in restored.pause_reason:
+                agent.hold("budget", "budget", restored.pause_reason)  # a run from before holds
         self._tg.create_task(agent.run(), name=f"agent-{agent.id}")
         return agent
 
@@ -635,7 +638,7 @@ class Engine:
             result = await apply_command(self, cmd)
             if isinstance(cmd, SetBudget) and result.ok:
                 await self._save_config()
-                await self.budget_guard.recheck()
+                await self.budget_guard.recheck(by=cmd.issued_by)
         except Exception as exc:  # a command must never take the engine down
             log.exception("command %s failed", cmd.command)
             result = CommandResult.refused(f"the command failed: {type(exc).__name__}: {exc}")

@@ -57,21 +57,21 @@ async def apply_command(engine: Engine, cmd: Command) -> CommandResult:
                 return agent
             match cmd:
                 case Pause():
-                    return await agent.pause(hard=cmd.hard)
+                    return await agent.pause(hard=cmd.hard, by=cmd.issued_by)
                 case Resume():
-                    return await agent.resume()
+                    return await agent.resume(by=cmd.issued_by)
                 case Stop():
-                    return await agent.stop(f"stopped by {cmd.issued_by}")
+                    return await agent.stop(f"stopped by {cmd.issued_by}", by=cmd.issued_by)
                 case Redirect():
                     return agent.redirect(
                         Message(source="redirect", text=cmd.text, issued_by=cmd.issued_by, ts=now())
                     )
         case PauseAll():
             live = [a for a in engine.agents.values() if a.live]
-            return _summary([await a.pause(hard=cmd.hard) for a in live], "pause")
+            return _summary([await a.pause(hard=cmd.hard, by=cmd.issued_by) for a in live], "pause")
         case ResumeAll():
             live = [a for a in engine.agents.values() if a.live]
-            return _summary([await a.resume() for a in live], "resume")
+            return _summary([await a.resume(by=cmd.issued_by) for a in live], "resume")
         case Spawn():
             if not engine.running:
                 return CommandResult.refused("the run is not running")

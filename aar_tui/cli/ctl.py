@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,14 +34,17 @@ def _dump(obj: Any) -> Any:
 def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
+    from engine.config import default_runs_dir
     from engine.errors import EngineError
-    from engine.targets import open_view
+    from engine.targets import newest_running, open_view
 
     target = ctx.obj or {}
 
     async def go() -> Any:
+        # Without --run, steering may reach only a run that is surely the one meant.
+        run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
-            target.get("run"),
+            run,
             ssh_options=target.get("ssh_options", ()),
             issued_by=f"ctl:{client_identity()}"[:64],
         ) as view:
@@ -69,7 +73,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
     "run",
     metavar="TARGET",
     callback=run_target,
-    help="The run to talk to (default: the newest).",
+    help="The run to talk to (default: the one running run `aar runs` lists).",
 )
 @ssh_option
 @click.pass_context
@@ -137,6 +141,20 @@ def agents(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, _call(ctx, lambda v: v.agents()), _agents_text)
 
 
+def _holds_lines(holds: Any) -> list[str]:
+    """Each hold: reason, when and by whom it began, and its end (or that it holds now)."""
+
+    def when(ts: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+    lines = ["holds:"] if holds else []
+    for h in holds:
+        end = "holds now" if h.ended is None else f"lifted {when(h.ended)} by {h.ended_by}"
+        detail = f" ({h.detail})" if h.detail else ""
+        lines.append(f"  {h.reason:<10} from {when(h.started)} by {h.by}, {end}{detail}")
+    return lines
+
+
 @ctl.command()
 @click.argument("agent_id")
 @click.option(
@@ -171,6 +189,7 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
             _agents_text([a]),
             f"brain {a.brain}, sandbox {a.sandbox_backend}",
             f"reason: {a.state_reason}" if a.state_reason else "",
+            *_holds_lines(a.holds),
         ]
         for e in r["transcript"]:
             p = e.payload

@@ -50,6 +50,7 @@ flag_degenerate = true      # all one class: scored, never ranked
 error_streak = 3        # failed steps in a row before an agent needs attention
 stuck_minutes = 10.0    # minutes without progress before it is stuck
 budget_near = 0.9       # share of a budget spent before it is "nearly spent"
+hold = false            # true: such an agent waits, held, until you resume it (r)
 
 [budget]
 # Reaching a limit pauses the agent (or, for a run-wide one, every agent) with the

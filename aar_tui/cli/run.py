@@ -188,7 +188,7 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
 async def run_with_app(
     engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
 ) -> None:
-    app = app_class(engine.view(), theme=theme)
+    app = app_class(engine.view(), theme=theme, crash_dir=engine.run_dir)
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGTERM, engine.finish, "interrupted (SIGTERM)"
@@ -346,9 +346,15 @@ def durability_flags(
     help="A TOML run config; flags override its fields.",
 )
 @click.option("--theme", help="The app's colour theme, e.g. aar-dark or aar-light.")
+@click.option(
+    "--foreground",
+    is_flag=True,
+    help="Keep the engine in the app's process: closing the app finishes the run.",
+)
 @durability_options
 def run(
     headless: bool,
+    foreground: bool,
     config_path: Path | None,
     theme: str | None,
     resume: str | None,
@@ -367,4 +373,10 @@ def run(
 
         check_theme_name(theme, load_themes())
     config = load(config_path, _overrides(**flags))
+    if not headless and not foreground and _app_class() is not None:
+        # The engine in a process of its own: the app can crash or lose its terminal.
+        from aar_tui.cli.detached import run_detached
+
+        run_detached(config, config_path, flags, durability, theme)
+        return
     asyncio.run(_main(config, headless, theme, durability))
