@@ -80,6 +80,9 @@ class RunConfig(_Section):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = None
     task: Annotated[str, Field(min_length=1)] = "toy"
     data: str | None = None
+    # A folder in the Hugging Face cache's layout to read the task's models from (None: the
+    # cache of HF_HUB_CACHE / HF_HOME, else ~/.cache/huggingface/hub).
+    models: Path | None = None
     seed: int = 0
     run_dir: Path | None = None
     agents: AgentsConfig = Field(default_factory=AgentsConfig)

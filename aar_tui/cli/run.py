@@ -30,10 +30,15 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "data": ("data",),
         "run_dir": ("run_dir",),
         "name": ("name",),
+        "image": ("sandbox", "image"),
+        "gpus": ("sandbox", "gpus"),
+        "models": ("models",),
     }
     for flag, value in flags.items():
         if value is None:
             continue
+        if flag == "gpus":
+            value = [g.strip() for g in value.split(",") if g.strip()]
         *parents, leaf = layout[flag]
         node = out
         for p in parents:
@@ -324,6 +329,13 @@ def durability_flags(
 @click.option("--brain", help="offline (default, no key needed) or claude.")
 @click.option("--model", help="The model a claude brain uses.")
 @click.option("--sandbox", help="local (default) or docker.")
+@click.option("--image", help="The Docker image of the sandboxes (built from sandbox/Dockerfile).")
+@click.option("--gpus", help="Comma-separated GPU indexes, handed out one per agent.")
+@click.option(
+    "--models",
+    type=click.Path(path_type=Path),
+    help="A Hugging Face cache folder to read the task's models from.",
+)
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run keeps its files.")
 @click.option("--name", help="The run's name (default: a timestamp).")
 @click.option(
