@@ -74,6 +74,8 @@ def _into_cache(folder: Path, cache: Path, model_id: str) -> Path:
     for path in files:
         blob = hashlib.sha256(path.read_bytes()).hexdigest()
         shutil.move(path, repo / "blobs" / blob)
+        # As the hub client leaves a download: readable by all (safetensors writes 0600).
+        (repo / "blobs" / blob).chmod(0o644)
         (snapshot / path.name).symlink_to(Path("..", "..", "blobs", blob))
     (repo / "refs").mkdir(exist_ok=True)
     (repo / "refs" / "main").write_text(revision)
@@ -109,3 +111,16 @@ def hh_texts(path: Path, limit: int) -> list[str]:
             row = json.loads(line)
             texts += [row["chosen"], row["rejected"]]
     return texts
+
+
+def hh_slice(source: Path, pairs: int, out: Path) -> Path:
+    """The first `pairs` pairs of an hh-rlhf file as a file of their own."""
+    import gzip
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(source, "rt", encoding="utf-8") as lines, gzip.open(out, "wt") as sink:
+        for number, line in enumerate(lines):
+            if number == pairs:
+                break
+            sink.write(line)
+    return out
