@@ -18,7 +18,7 @@ from pathlib import Path
 
 WEAK_ID = "Qwen/Qwen1.5-0.5B-Chat"
 STRONG_ID = "Qwen/Qwen3-4B-Base"
-VOCAB = 384
+VOCAB = 1024
 EOS = "<|endoftext|>"
 
 
