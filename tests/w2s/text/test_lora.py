@@ -167,3 +167,16 @@ def test_micro_batches_add_up_to_the_batch_and_the_lr_warms_up() -> None:
     warm = Schedule(lr=1.0, warmup=0.5)
     assert [round(warm.lr_at(s, 8), 3) for s in (0, 3, 4)] == [0.25, 1.0, 1.0]
     assert warm.lr_at(7, 8) < 0.2 and Schedule(lr=1.0).lr_at(0, 8) == 1.0
+
+
+def test_the_claude_prompt_and_the_offline_space_know_the_lora_fields() -> None:
+    from engine.brains.claude.prompt import method_fields
+    from engine.brains.offline.space import DIMS, Constraints, apply_constraints
+
+    listed = method_fields()
+    for name in ("adapter", "lora_r", "lora_alpha", "lora_dropout", "target_modules", "preset"):
+        assert f"`{name}`" in listed
+    assert "aar-chat" in listed and "grad_accum" in listed
+    assert DIMS["lora_r"].applies({"adapter": "lora"}) and not DIMS["lora_r"].applies({})
+    # A LoRA field left in a config without LoRA is dropped, as w2s would refuse it.
+    assert "lora_r" not in apply_constraints({"lora_r": 8}, Constraints())
