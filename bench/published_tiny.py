@@ -76,6 +76,9 @@ def main() -> int:
         private = rerun.private_mean
         shown = "undefined" if private is None else f"{private:.3f} ± {rerun.private_sd:.3f}"
         print(f"  private PGR over seeds 42-46 (report)  {shown}")
+    else:
+        flags = ", ".join(outcome.engine_info["flags"]) or "none"
+        print(f"  private PGR over seeds 42-46 (report)  not re-run: unranked (flags: {flags})")
     print(f"  preparation (weak, 3 LoRA ceilings)    {outcome.prepare_s:.1f} s")
     per = sum(outcome.experiment_s) / max(1, len(outcome.experiment_s))
     print(f"  seconds per experiment (in Docker)     {per:.1f} s")

@@ -125,7 +125,10 @@ async def run_published(
             await asyncio.sleep(0.2)
         board = engine.projection.leaderboard()
         public = board[0].public if board else None
-        info = {"agents": {a: s.state for a, s in engine.projection.agents.items()}}
+        info = {
+            "agents": {a: s.state for a, s in engine.projection.agents.items()},
+            "flags": sorted({f for e in board for f in e.flags}),
+        }
     finally:
         engine.finish("the published path is done")
         await asyncio.wait_for(runner, 120)
