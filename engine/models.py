@@ -52,9 +52,10 @@ def resolve(config: RunConfig) -> dict[str, Path]:
     from w2s.hub import resolve_models
     from w2s.tasks import get_task
 
+    cache = Path(config.models).expanduser().resolve() if config.models is not None else None
     try:
         task = get_task(config.task)
-        snapshots = resolve_models(task.models, config.models)
+        snapshots = resolve_models(task.models, cache)
     except W2SError as exc:
         raise ConfigError(str(exc)) from None
     models = [TaskModel(s.model_id, s.repo_dir, _params(s.path)) for s in snapshots]
@@ -62,9 +63,9 @@ def resolve(config: RunConfig) -> dict[str, Path]:
         training = "every weight" if task.strong.adapt and task.strong.lora is None else "frozen"
         strong = max(models, key=lambda m: m.params)
         _check_gpus(config, strong, training)
-    if config.models is not None:
+    if cache is not None:
         # w2s reads models from the cache this variable names, here and in every rerun.
-        os.environ["HF_HUB_CACHE"] = str(config.models)
+        os.environ["HF_HUB_CACHE"] = str(cache)
     return {m.model_id: m.repo_dir for m in models}
 
 

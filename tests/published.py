@@ -6,6 +6,8 @@ a slice of the shared hh-rlhf file. One Claude agent, its model answered by the 
 scripted Messages API through the real SDK, runs a LoRA experiment with the `aar-chat`
 preset in a Docker sandbox (models at /models, network off), submits its predictions and
 posts the result; then the report re-runs the method over the preset's seeds 42-46.
+Reproducing the submission in a fresh sandbox, once the engine does it, goes between the
+submission and the report.
 """
 
 from __future__ import annotations
