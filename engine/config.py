@@ -125,8 +125,11 @@ class RunConfig(_Section):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = None
     task: Annotated[str, Field(min_length=1, max_length=200)] = "toy"
     data: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    # A folder in the Hugging Face cache's layout to read the task's models from (None: the
+    # cache of HF_HUB_CACHE / HF_HOME, else ~/.cache/huggingface/hub). A path arrives as a
+    # string from TOML and flags.
+    models: Annotated[Path, Field(strict=False)] | None = None
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
-    # A path arrives as a string from TOML and flags.
     run_dir: Annotated[Path, Field(strict=False)] | None = None
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)

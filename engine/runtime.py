@@ -69,6 +69,8 @@ class PreparedTask:
     hidden_dir: Path
     baselines: dict[str, Any]  # public-half figures only: they are shown to every client
     method_defaults: dict[str, Any]
+    # Hub id -> its folder in the Hugging Face cache, mounted under /models in each sandbox.
+    models: dict[str, Path] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return dumps(
@@ -78,6 +80,7 @@ class PreparedTask:
                 "hidden_dir": str(self.hidden_dir),
                 "baselines": self.baselines,
                 "method_defaults": self.method_defaults,
+                "models": {k: str(v) for k, v in self.models.items()},
             }
         )
 
@@ -90,6 +93,7 @@ class PreparedTask:
             hidden_dir=Path(d["hidden_dir"]),
             baselines=d["baselines"],
             method_defaults=d["method_defaults"],
+            models={k: Path(v) for k, v in d.get("models", {}).items()},
         )
 
 
@@ -112,9 +116,12 @@ class RestoredAgent:
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
     """Splits, weak supervisor, baselines, bundle and hidden labels; cached by w2s (blocking)."""
+    from engine import models
     from w2s.prepare import prepare
     from w2s.tasks import get_task
 
+    # Before any work: a missing model or GPU, or one too small, is named in one line.
+    found = models.resolve(config)
     # No data seed from us: w2s draws a secret one, so an agent that imports w2s in its
     # sandbox cannot rebuild the labels.
     prepared = prepare(config.task, run_dir, data=config.data, step=config.scoring.step)
@@ -130,6 +137,7 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
             "seeds": hidden.get("seeds"),
         },
         method_defaults=dict(task.method_defaults),
+        models=found,
     )
 
 
@@ -523,6 +531,7 @@ class Engine:
     def sandbox_spec(self, agent_id: str) -> SandboxSpec:
         """The agent's sandbox: its workspace, the bundle, limits, and its share of the
         configured GPUs and Docker hosts (round robin by agent number)."""
+        from engine.models import SANDBOX_ENV, sandbox_mounts
         from sandbox import SandboxSpec
 
         sb = self.config.sandbox
@@ -536,8 +545,8 @@ class Engine:
             run_id=self.run_id,
             agent_id=agent_id,
             workspace=workspace,
-            mounts={"/bundle": self.task.bundle_dir},
-            env={},
+            mounts={"/bundle": self.task.bundle_dir, **sandbox_mounts(self.task.models)},
+            env=dict(SANDBOX_ENV) if self.task.models else {},
             cpus=limits.cpus,
             memory_mb=limits.memory_mb,
             pids=limits.pids,
@@ -552,8 +561,10 @@ class Engine:
 
         def normalise(config: dict[str, Any]) -> tuple[dict[str, Any], str]:
             from w2s.methods import parse_method_config
+            from w2s.tasks import get_task
 
-            parsed = parse_method_config(config, defaults=defaults)
+            adapters = get_task(self.task.task_id).strong.adapters
+            parsed = parse_method_config(config, defaults=defaults, adapters=adapters)
             return parsed.to_dict(), parsed.digest()
 
         env = ToolEnv(

@@ -32,10 +32,15 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "run_dir": ("run_dir",),
         "name": ("name",),
         "allow_unisolated": ("sandbox", "allow_unisolated"),
+        "image": ("sandbox", "image"),
+        "gpus": ("sandbox", "gpus"),
+        "models": ("models",),
     }
     for flag, value in flags.items():
         if value is None:
             continue
+        if flag == "gpus":
+            value = [g.strip() for g in value.split(",") if g.strip()]
         *parents, leaf = layout[flag]
         node = out
         for p in parents:
@@ -336,6 +341,13 @@ def durability_flags(
     is_flag=True,
     default=None,
     help="Run local sandboxes even without bubblewrap (NOT isolated: agents see your files).",
+)
+@click.option("--image", help="The Docker image of the sandboxes (built from sandbox/Dockerfile).")
+@click.option("--gpus", help="Comma-separated GPU indexes, handed out one per agent.")
+@click.option(
+    "--models",
+    type=click.Path(path_type=Path),
+    help="A Hugging Face cache folder to read the task's models from.",
 )
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run keeps its files.")
 @click.option("--name", help="The run's name (default: a timestamp).")

@@ -24,6 +24,13 @@ def run_options(fn: Any) -> Any:
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
         click.option("--model", help="The model a claude brain uses."),
         click.option("--sandbox", help="local (default) or docker."),
+        click.option("--image", help="The Docker image of the sandboxes."),
+        click.option("--gpus", help="Comma-separated GPU indexes, handed out one per agent."),
+        click.option(
+            "--models",
+            type=click.Path(path_type=Path),
+            help="A Hugging Face cache folder to read the task's models from.",
+        ),
         click.option(
             "--allow-unisolated",
             is_flag=True,

@@ -58,3 +58,19 @@ def test_check_says_clearly_when_no_docker_engine_answers(tmp_path) -> None:
     )
     assert result.exit_code != 0
     assert "no Docker engine answers" in result.output and "Traceback" not in result.output
+
+
+def test_check_with_gpus_says_clearly_when_none_can_be_seen(docker_engine, docker_image) -> None:
+    # This machine has no GPU: the check names what is missing instead of failing obscurely.
+    code, report = _check("docker", "--docker-host", docker_engine.host, "--gpus", "0")
+    gpu = next(c for c in report["checks"] if c["name"] == "the GPUs asked for are seen inside")
+    assert code == 1 and not gpu["ok"] and "NVIDIA Container Toolkit" in gpu["detail"]
+    assert report["gpu"].startswith("none")
+
+
+def test_a_gpu_seen_inside_is_reported_with_bf16_and_free_memory() -> None:
+    from sandbox.check import describe_gpus
+
+    seen = [{"name": "NVIDIA H200", "free_mb": 140000, "total_mb": 143771, "bf16": True}]
+    assert describe_gpus(seen) == "0: NVIDIA H200, bf16 yes, 136.7 of 140.4 GiB free"
+    assert describe_gpus([]).startswith("none seen")
