@@ -28,7 +28,7 @@ from aar_tui.screens.events import EventsScreen
 from aar_tui.screens.forum import ForumScreen
 from aar_tui.screens.leaderboard import LeaderboardScreen
 from aar_tui.screens.swarm import SwarmScreen
-from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes
+from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes, theme_names
 from aar_tui.widgets.header import RunHeader
 from engine.commands import (
     Broadcast,
@@ -353,6 +353,7 @@ class AarApp(App[None]):
         )
 
     def action_next_theme(self) -> None:
-        names = sorted(self.available_themes)
-        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        names = theme_names(self.themes)
+        at = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(at + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
