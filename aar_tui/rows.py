@@ -28,6 +28,12 @@ class AgentRow:
     model: str | None = None
     sandbox: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    # The experiment in flight (id, config, its description) and the last one finished
+    # (id, config), which the next one's description is told against.
+    experiment: tuple[int, dict[str, Any], str] | None = None
+    last_config: tuple[int, dict[str, Any]] | None = None
+    # An experiment that a pause or a stop cut short, in words; cleared when it runs again.
+    cut: str = ""
 
     @classmethod
     def from_info(cls, info: AgentInfo) -> AgentRow:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
 
 from aar_tui.bindings import AGENT_BINDINGS, AGENT_SCREEN_BINDINGS
+from aar_tui.look import state_label, state_style
 from aar_tui.model import Changes
 from aar_tui.screens.agent_actions import AgentActions
 from aar_tui.widgets.agent.summary import AgentSummary
@@ -23,6 +26,7 @@ class AgentScreen(AgentActions):
     BINDINGS: ClassVar[list[BindingType]] = [*AGENT_SCREEN_BINDINGS, *AGENT_BINDINGS]
 
     DEFAULT_CSS = """
+    AgentScreen #who { height: 1; padding: 0 1; background: $boost; }
     AgentScreen Horizontal { height: 1fr; }
     AgentScreen Transcript { width: 2fr; border-right: vkey $panel; }
     AgentScreen #side { width: 1fr; min-width: 28; }
@@ -36,6 +40,7 @@ class AgentScreen(AgentActions):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
+        yield Static("", id="who")
         with Horizontal():
             yield Transcript(id="transcript")
             with VerticalScroll(id="side"):
@@ -44,7 +49,6 @@ class AgentScreen(AgentActions):
 
     def on_mount(self) -> None:
         self.query_one(Transcript).focus()
-        self.query_one(Transcript).border_title = self.agent_id
         self.refresh_all()
         self._load()
 
@@ -71,6 +75,7 @@ class AgentScreen(AgentActions):
 
     def refresh_all(self) -> None:
         super().refresh_all()
+        self._show_who()
         self.query_one(AgentSummary).show(self.model, self.agent_id)
         if not self._loading:
             self._catch_up()
@@ -78,9 +83,22 @@ class AgentScreen(AgentActions):
     def refresh_model(self, changes: Changes) -> None:
         super().refresh_model(changes)
         if self.agent_id in changes.agents or changes.board or changes.forum:
+            self._show_who()
             self.query_one(AgentSummary).show(self.model, self.agent_id)
         if self.agent_id in changes.panes and not self._loading:
             self._catch_up()
+
+    def _show_who(self) -> None:
+        """Which agent this is, in a line of its own: the transcript alone does not say."""
+        row = self.model.agents.get(self.agent_id)
+        who = Text(no_wrap=True, overflow="ellipsis")
+        who.append(f"agent {self.agent_id}", style="bold")
+        if row is not None:
+            theme = self.app.current_theme
+            who.append(" · ")
+            who.append(state_label(row.state), style=state_style(theme, row.state))
+            who.append(f" · {row.direction}")
+        self.query_one("#who", Static).update(who)
 
     def _catch_up(self) -> None:
         transcript = self.query_one(Transcript)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -84,7 +85,7 @@ class ForumScreen(RunScreen):
             parts.append(f"search: {self.query_text!r} (escape clears)")
         else:
             parts.append("/ search · w write · e reply · c copy")
-        self.query_one("#bar", Static).update(" · ".join(parts))
+        self.query_one("#bar", Static).update(Text(" · ".join(parts)))
         if self.current is None and posts:
             self._show_post(max(posts, key=lambda p: p.ts).id)
 

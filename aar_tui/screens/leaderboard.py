@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
@@ -54,7 +55,7 @@ class LeaderboardScreen(RunScreen):
         revealed = bool(self.model.run and self.model.run.private_revealed)
         parts.append("private scores shown" if revealed else "private hidden (ctrl+r reveals)")
         parts.append("v voids the selected submission")
-        self.query_one("#baselines", Static).update(" · ".join(parts))
+        self.query_one("#baselines", Static).update(Text(" · ".join(parts)))
         self.query_one(BoardTable).show(self.model)
         self.query_one(BestChart).show(self.model, self.aar.clock())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import monotonic
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
@@ -85,7 +86,7 @@ class SwarmScreen(AgentActions):
     def _show_page_label(self) -> None:
         label = self.grid.page_label(self.model)
         page = self.query_one("#page", Static)
-        page.update(label)
+        page.update(Text(label))  # its "[ and ]" are keys, not markup
         page.disabled = not label
 
     def action_page(self, delta: int) -> None:

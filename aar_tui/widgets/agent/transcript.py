@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Static
 
-from aar_tui.describe import describe_call, describe_event
+from aar_tui.describe import describe_call, describe_config, describe_event, describe_outcome
 from aar_tui.look import line_style
 
 # Output kept per tool call in the transcript; the rest is summarised.
@@ -80,6 +80,9 @@ class Transcript(VerticalScroll, can_focus=True):
         self.last_seq = 0
         self._open: TextBlock | None = None
         self._calls: dict[str, ToolBlock] = {}
+        # Experiments in flight (block, config, description) and the last one finished.
+        self._experiments: dict[int, tuple[ToolBlock, dict, str]] = {}
+        self._last_config: tuple[int, dict] | None = None
 
     def add_events(self, events: list) -> None:
         follow = self.scroll_y >= self.max_scroll_y - 1
@@ -118,7 +121,27 @@ class Transcript(VerticalScroll, can_focus=True):
                             block.add("out", line)
                     block.title = f"{block.title}  {'✓' if p.ok else '✗'} {p.duration:.1f}s"
                 touched.add(block)
+            elif kind == "experiment_started":
+                about = describe_config(p.config, self._last_config)
+                block = ToolBlock(f"⚗ exp #{p.experiment_id} {about} …")
+                for line in json.dumps(p.config, indent=2, default=str).splitlines():
+                    block.add("tool", line)
+                self._experiments[p.experiment_id] = (block, p.config, about)
+                new.append(block)
+                touched.add(block)
+            elif kind == "experiment_finished" and p.experiment_id in self._experiments:
+                block, config, about = self._experiments.pop(p.experiment_id)
+                self._last_config = (p.experiment_id, config)
+                mark = "✓" if p.ok else "✗"
+                block.title = f"{mark} exp #{p.experiment_id} {about} {describe_outcome(p)}"
+                for line in json.dumps(p.diagnostics, indent=2, default=str).splitlines():
+                    block.add("good" if p.ok else "bad", line)
+                touched.add(block)
             elif kind not in ("sandbox_stats", "usage", "budget"):
+                if kind == "agent_state" and p.state in ("paused", "stopped", "failed"):
+                    for exp_id, (block, _config, about) in self._experiments.items():
+                        block.title = f"✗ exp #{exp_id} cut short ({p.state}): {about}"
+                    self._experiments.clear()
                 style = "bad" if kind == "error" else "state" if kind == "agent_state" else "cmd"
                 new.append(
                     Static(Text(describe_event(p), style=line_style(theme, style)), classes="line")
