@@ -67,6 +67,23 @@ SWARM_BINDINGS: list[Binding] = [
 AGENT_SCREEN_BINDINGS: list[Binding] = [
     Binding("escape", "app.pop_screen", "Back", id="aar.agent.back"),
     Binding("f", "toggle_folds", "Fold/unfold all", id="aar.agent.folds"),
+    Binding("enter", "toggle_record", "Fold/unfold record", id="aar.agent.fold", show=False),
+    Binding(
+        "left_square_bracket",
+        "select_record(-1)",
+        "Previous record",
+        id="aar.agent.prev_record",
+        key_display="[",
+        show=False,
+    ),
+    Binding(
+        "right_square_bracket",
+        "select_record(1)",
+        "Next record",
+        id="aar.agent.next_record",
+        key_display="]",
+        show=False,
+    ),
     Binding("t", "toggle_thinking", "Thinking on/off", id="aar.agent.thinking", show=False),
 ]
 

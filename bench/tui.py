@@ -1,15 +1,17 @@
 """Figures of the supervisor app under load: frames, lag from event to screen, memory.
 
     python bench/tui.py [--agents 32] [--rates 1600,10000,20000] [--seconds 20]
-                        [--burst 50000] [--size 120x40]
+                        [--burst 50000] [--size 120x40] [--transcript 100000]
 
 Drives the app headless on an in-memory view fed with a synthetic stream (model text
 deltas, command output, tool calls and results, state changes) and prints, per offered
 rate: events absorbed per second, frames per second (batches applied and redrawn), the
 lag from an event's creation to the end of the redraw that shows it (p50, p99; target
 under 100 ms at p99 for 10k events/s) and the process's memory. Then one burst of
-`--burst` events at once: how long until all are on screen. The full run of the
-specification is `--rates 1600 --seconds 600` (32 agents x 50 events/s for 10 minutes).
+`--burst` events at once: how long until all are on screen. Last, the agent screen on a
+transcript of `--transcript` events beside one of a hundredth as many (bench/transcript.py).
+The full run of the specification is `--rates 1600 --seconds 600` (32 agents x 50
+events/s for 10 minutes).
 """
 
 from __future__ import annotations
@@ -184,6 +186,14 @@ async def main(args: argparse.Namespace) -> None:
         )
 
 
+async def run(args: argparse.Namespace) -> None:
+    await main(args)
+    if args.transcript:
+        from bench.transcript import report
+
+        await report(args.transcript, max(1, args.transcript // 100), args.size_pair)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=32)
@@ -200,4 +210,12 @@ if __name__ == "__main__":
     )
     parser.add_argument("--burst", type=int, default=50000)
     parser.add_argument("--size", default="120x40")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--transcript",
+        type=int,
+        default=100_000,
+        help="then open an agent with this many events beside one with a hundredth (0: skip)",
+    )
+    arguments = parser.parse_args()
+    arguments.size_pair = tuple(int(x) for x in arguments.size.split("x"))
+    asyncio.run(run(arguments))

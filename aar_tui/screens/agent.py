@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,8 +19,11 @@ from aar_tui.screens.agent_actions import AgentActions
 from aar_tui.widgets.agent.summary import AgentSummary
 from aar_tui.widgets.agent.transcript import Transcript
 
-# Events fetched per request while loading the transcript from the start.
-PAGE = 500
+# Events fetched per request while loading the transcript from the start (the most the
+# API gives at once).
+PAGE = 5000
+# Events added to the transcript between two chances to draw.
+CHUNK = 1000
 
 
 class AgentScreen(AgentActions):
@@ -28,7 +32,7 @@ class AgentScreen(AgentActions):
     DEFAULT_CSS = """
     AgentScreen #who { height: 1; padding: 0 1; background: $boost; }
     AgentScreen Horizontal { height: 1fr; }
-    AgentScreen Transcript { width: 2fr; border-right: vkey $panel; }
+    AgentScreen Transcript { width: 2fr; border-right: vkey $panel; background: $background; }
     AgentScreen #side { width: 1fr; min-width: 28; }
     """
 
@@ -63,7 +67,9 @@ class AgentScreen(AgentActions):
             except Exception as exc:  # shown, not fatal: live events still arrive
                 self.notify(f"Could not load the transcript: {exc}", severity="error")
                 break
-            transcript.add_events(page)
+            for start in range(0, len(page), CHUNK):
+                transcript.add_events(page[start : start + CHUNK])
+                await asyncio.sleep(0)  # a frame between chunks: the screen stays live
             if len(page) < PAGE:
                 break
             after = page[-1].seq
@@ -113,4 +119,11 @@ class AgentScreen(AgentActions):
         self.query_one(Transcript).set_folded(self._folded)
 
     def action_toggle_thinking(self) -> None:
-        self.query_one(Transcript).toggle_class("-no-thinking")
+        transcript = self.query_one(Transcript)
+        transcript.show_thinking(not transcript.thinking)
+
+    def action_select_record(self, delta: int) -> None:
+        self.query_one(Transcript).select(delta)
+
+    def action_toggle_record(self) -> None:
+        self.query_one(Transcript).toggle_selected()
