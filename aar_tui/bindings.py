@@ -45,6 +45,7 @@ AGENT_BINDINGS: list[Binding] = [
 
 SWARM_BINDINGS: list[Binding] = [
     Binding("enter", "open_agent", "Open", id="aar.swarm.open", show=False),
+    Binding("a", "next_attention", "Next needing attention", id="aar.swarm.attention"),
     Binding(
         "right_square_bracket",
         "page(1)",
@@ -98,6 +99,7 @@ FORUM_BINDINGS: list[Binding] = [
 ]
 
 BOARD_BINDINGS: list[Binding] = [
+    Binding("enter", "open_submission", "Open", id="aar.board.open"),
     Binding("v", "void", "Void", id="aar.board.void"),
     Binding("ctrl+r", "app.reveal", "Reveal private", id="aar.board.reveal"),
 ]

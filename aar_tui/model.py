@@ -207,7 +207,16 @@ class RunModel:
     def _apply_submission(self, ev: Event, p: Any, ch: Changes, notices: list[Notice]) -> None:
         aid = ev.agent_id or "?"
         before = self.best_pgr
-        row = SubmissionRow(p.submission_id, aid, p.method, ev.ts, p.public, flags=tuple(p.flags))
+        row = SubmissionRow(
+            p.submission_id,
+            aid,
+            p.method,
+            ev.ts,
+            p.public,
+            flags=tuple(p.flags),
+            experiment_digest=p.experiment_digest,
+            reproduction=getattr(p, "reproduction", None),
+        )
         self.submissions[p.submission_id] = row
         ch.board = ch.header = True
         if row.flags:

@@ -68,6 +68,9 @@ class SubmissionRow:
     flags: tuple[str, ...] = ()
     voided: bool = False
     void_reason: str | None = None
+    experiment_digest: str | None = None
+    # How to reproduce it, where the engine records that (read as whatever it sends).
+    reproduction: Any = None
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
@@ -81,6 +84,8 @@ class SubmissionRow:
             e.flags,
             e.voided,
             e.void_reason,
+            getattr(e, "experiment_digest", None),
+            getattr(e, "reproduction", None),
         )
 
     @property

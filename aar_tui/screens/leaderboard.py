@@ -59,6 +59,19 @@ class LeaderboardScreen(RunScreen):
         self.query_one(BoardTable).show(self.model)
         self.query_one(BestChart).show(self.model, self.aar.clock())
 
+    def action_open_submission(self) -> None:
+        from aar_tui.screens.submission import SubmissionScreen
+
+        sub_id = self.query_one(BoardTable).selected_submission
+        if sub_id is None:
+            self.notify("No submission is selected.", severity="warning")
+            return
+        self.app.push_screen(SubmissionScreen(sub_id))
+
+    def on_data_table_row_selected(self, event: BoardTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_submission()
+
     def action_void(self) -> None:
         sub_id = self.query_one(BoardTable).selected_submission
         sub = self.model.submissions.get(sub_id) if sub_id is not None else None

@@ -22,6 +22,7 @@ SCREENS = {
     "events": ["4"],
     "help": ["question_mark"],
     "reveal": ["ctrl+r"],
+    "submission": ["3", "down", "down", "enter"],
 }
 
 
