@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-# Actions kept whatever the width: the way out, and the way to every other key.
-ESSENTIAL = ("app.quit", "app.help")
+# Bindings (by id) kept whatever the width: the way out, and the way to every other key.
+ESSENTIAL = ("aar.quit", "aar.help")
 # A compact key is "k Description" and a cell of margin after it.
 _GAP = 2
 
@@ -40,7 +40,7 @@ class RunFooter(Footer):
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             room -= self._cost(palette[1]) + 1
         keep: set[str] = set()
-        for action in self._by_importance(list(shown)):
+        for action in self._by_importance(shown):
             cost = self._cost(shown[action][0])
             if cost <= room:
                 keep.add(action)
@@ -68,10 +68,11 @@ class RunFooter(Footer):
             )
 
     @staticmethod
-    def _by_importance(actions: list[str]) -> list[str]:
-        essential = [a for a in ESSENTIAL if a in actions]
-        screens = [a for a in actions if a.startswith("app.switch_mode")]
-        own = [a for a in actions if a not in essential and a not in screens]
+    def _by_importance(shown: dict[str, tuple[Binding, bool, str]]) -> list[str]:
+        ids = {shown[a][0].id: a for a in shown}
+        essential = [ids[i] for i in ESSENTIAL if i in ids]
+        screens = [a for a in shown if a.startswith("app.switch_mode")]
+        own = [a for a in shown if a not in essential and a not in screens]
         return [*essential, *own, *screens]
 
     def _cost(self, binding: Binding) -> int:

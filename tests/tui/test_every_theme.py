@@ -7,17 +7,19 @@ from textual.theme import Theme
 
 from aar_tui.look import renders
 from aar_tui.themes import LoadedThemes, load_themes, theme_names
-from tests.tui.conftest import feed_activity, make_app, settle
+from tests.tui.conftest import feed_activity, make_app, settle, wait_until
 from tests.tui.fake_view import FakeView
 
-# Keys that reach each screen from the swarm screen, and the key that leaves it again.
+# Keys that reach each screen from the one before, the screen they reach, and the key
+# that leaves it again.
 SCREEN_KEYS = [
-    ("enter", "escape"),  # the agent screen
-    ("2", None),
-    ("3", None),
-    ("4", None),
-    ("question_mark", "escape"),
-    ("1", None),
+    ("enter", "AgentScreen", "escape"),
+    ("2", "ForumScreen", None),
+    ("3", "LeaderboardScreen", None),
+    ("enter", "SubmissionScreen", "escape"),
+    ("4", "EventsScreen", None),
+    ("question_mark", "HelpScreen", "escape"),
+    ("1", "SwarmScreen", None),
 ]
 OFFERED = theme_names(load_themes(()))
 
@@ -34,12 +36,15 @@ async def test_every_screen_draws_in_the_theme(name: str) -> None:
         await settle(pilot)
         feed_activity(view)
         await settle(pilot)
-        for key, back in SCREEN_KEYS:
+        for key, screen, back in SCREEN_KEYS:
+            here = type(app.screen).__name__
             await pilot.press(key)
+            await wait_until(pilot, screen, lambda s=screen: type(app.screen).__name__ == s)
             await settle(pilot, frames=1)
             assert app.export_screenshot()  # draws every widget of the screen now
             if back:
                 await pilot.press(back)
+                await wait_until(pilot, here, lambda h=here: type(app.screen).__name__ == h)
         assert app.theme == name
     assert app.return_code in (0, None)
 
