@@ -29,7 +29,7 @@ from aar_tui.screens.events import EventsScreen
 from aar_tui.screens.forum import ForumScreen
 from aar_tui.screens.leaderboard import LeaderboardScreen
 from aar_tui.screens.swarm import SwarmScreen
-from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes
+from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes, theme_names
 from aar_tui.widgets.header import RunHeader
 from engine.commands import (
     Broadcast,
@@ -416,8 +416,9 @@ class AarApp(App[str | None]):
         self.notify(why, severity="error", title="Command")
 
     def action_next_theme(self) -> None:
-        names = sorted(self.available_themes)
-        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        names = theme_names(self.themes)
+        at = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(at + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
 
 

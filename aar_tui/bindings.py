@@ -45,6 +45,7 @@ AGENT_BINDINGS: list[Binding] = [
 
 SWARM_BINDINGS: list[Binding] = [
     Binding("enter", "open_agent", "Open", id="aar.swarm.open", show=False),
+    Binding("a", "next_attention", "Next needing attention", id="aar.swarm.attention"),
     Binding(
         "right_square_bracket",
         "page(1)",
@@ -67,6 +68,23 @@ SWARM_BINDINGS: list[Binding] = [
 AGENT_SCREEN_BINDINGS: list[Binding] = [
     Binding("escape", "app.pop_screen", "Back", id="aar.agent.back"),
     Binding("f", "toggle_folds", "Fold/unfold all", id="aar.agent.folds"),
+    Binding("enter", "toggle_record", "Fold/unfold record", id="aar.agent.fold", show=False),
+    Binding(
+        "left_square_bracket",
+        "select_record(-1)",
+        "Previous record",
+        id="aar.agent.prev_record",
+        key_display="[",
+        show=False,
+    ),
+    Binding(
+        "right_square_bracket",
+        "select_record(1)",
+        "Next record",
+        id="aar.agent.next_record",
+        key_display="]",
+        show=False,
+    ),
     Binding("t", "toggle_thinking", "Thinking on/off", id="aar.agent.thinking", show=False),
 ]
 
@@ -81,6 +99,7 @@ FORUM_BINDINGS: list[Binding] = [
 ]
 
 BOARD_BINDINGS: list[Binding] = [
+    Binding("enter", "open_submission", "Open", id="aar.board.open"),
     Binding("v", "void", "Void", id="aar.board.void"),
     Binding("ctrl+r", "app.reveal", "Reveal private", id="aar.board.reveal"),
 ]

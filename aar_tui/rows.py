@@ -30,6 +30,12 @@ class AgentRow:
     stats: dict[str, Any] = field(default_factory=dict)
     # What holds it paused now: reason -> (who, detail, since when).
     holds: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    # The experiment in flight (id, config, its description) and the last one finished
+    # (id, config), which the next one's description is told against.
+    experiment: tuple[int, dict[str, Any], str] | None = None
+    last_config: tuple[int, dict[str, Any]] | None = None
+    # An experiment that a pause or a stop cut short, in words; cleared when it runs again.
+    cut: str = ""
 
     @classmethod
     def from_info(cls, info: AgentInfo) -> AgentRow:
@@ -65,6 +71,9 @@ class SubmissionRow:
     flags: tuple[str, ...] = ()
     voided: bool = False
     void_reason: str | None = None
+    experiment_digest: str | None = None
+    # How to reproduce it, where the engine records that (read as whatever it sends).
+    reproduction: Any = None
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
@@ -78,6 +87,8 @@ class SubmissionRow:
             e.flags,
             e.voided,
             e.void_reason,
+            getattr(e, "experiment_digest", None),
+            getattr(e, "reproduction", None),
         )
 
     @property

@@ -1,7 +1,7 @@
 """Figures of the supervisor app under load: frames, lag from event to screen, memory.
 
     python bench/tui.py [--agents 32] [--rates 1600,10000,20000] [--seconds 20]
-                        [--burst 50000] [--size 120x40] [--no-socket]
+                        [--burst 50000] [--size 120x40] [--no-socket] [--transcript 100000]
 
 Drives the app headless on a view fed with a synthetic stream (model text deltas, command
 output, tool calls and results, state changes), twice: on the in-process view, and on a
@@ -9,10 +9,11 @@ output, tool calls and results, state changes), twice: on the in-process view, a
 `aar run` runs it. For each it prints, per offered rate: events absorbed per second,
 frames per second (batches applied and redrawn), the lag from an event's creation to the
 end of the redraw that shows it (p50, p99; target under 100 ms at p99 for 10k events/s)
-and the app's memory. Then one burst of
-`--burst` events at once: how long until all are on screen. The full run of the
-specification is `--rates 1600 --seconds 600` (32 agents x 50 events/s for 10 minutes).
-Last, the two side by side: events/s absorbed and lag p99, and the socket's ratio to them.
+and the app's memory. Then one burst of `--burst` events at once: how long until all are
+on screen. Then the two side by side: events/s absorbed and lag p99, and the socket's
+ratio to them. Last, the agent screen on a transcript of `--transcript` events beside one
+of a hundredth as many (bench/transcript.py). The full run of the specification is
+`--rates 1600 --seconds 600` (32 agents x 50 events/s for 10 minutes).
 """
 
 from __future__ import annotations
@@ -316,6 +317,14 @@ async def main(args: argparse.Namespace) -> None:
         )
 
 
+async def run(args: argparse.Namespace) -> None:
+    await main(args)
+    if args.transcript:
+        from bench.transcript import report
+
+        await report(args.transcript, max(1, args.transcript // 100), args.size_pair)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=32)
@@ -335,4 +344,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--no-socket", action="store_true", help="only the in-process view, no engine process"
     )
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--transcript",
+        type=int,
+        default=100_000,
+        help="then open an agent with this many events beside one with a hundredth (0: skip)",
+    )
+    arguments = parser.parse_args()
+    arguments.size_pair = tuple(int(x) for x in arguments.size.split("x"))
+    asyncio.run(run(arguments))

@@ -54,6 +54,8 @@ class AgentSummary(Static):
         if row.state_reason:
             state.append(f" {row.state_reason}", style=muted)
         grid.add_row("state", state)
+        if row.cut:
+            grid.add_row("cut short", Text(row.cut, style=theme_colour(theme, "error")))
         if row.attention:
             grid.add_row(
                 "attention",
