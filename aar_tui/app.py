@@ -196,6 +196,10 @@ class AarApp(App[str | None]):
     # ---- the frame: apply a batch of events, redraw what changed -----------------
 
     def _frame(self) -> None:
+        # The app's timers run in tasks of their own and go on firing while shutdown
+        # removes each screen's widgets: a frame then would query a widget already gone.
+        if not self.is_running:
+            return
         self._watch_connection()
         if not self._pending or not self.loaded.is_set():
             return
@@ -213,11 +217,11 @@ class AarApp(App[str | None]):
                 screen.refresh_model(changes)
 
     def _redraw_all(self) -> None:
-        if self.loaded.is_set() and isinstance(self.screen, RunScreen):
+        if self.is_running and self.loaded.is_set() and isinstance(self.screen, RunScreen):
             self.screen.refresh_all()
 
     def _tick(self) -> None:
-        if isinstance(self.screen, RunScreen):
+        if self.is_running and isinstance(self.screen, RunScreen):
             self.screen.refresh_header()
 
     def _watch_connection(self) -> None:
