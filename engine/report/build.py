@@ -70,7 +70,8 @@ def _method(text: str, limit: int = 90) -> str:
 
 def _ranked(data: RunData) -> list[SubmissionRow]:
     ranks = {e.submission_id: e.rank for e in data.snapshot.leaderboard}
-    rows = [s for s in data.submissions if s.scored and s.public is not None]
+    # A scored submission that the Ladder released nothing for is listed too, unreleased.
+    rows = [s for s in data.submissions if s.scored]
     return sorted(rows, key=lambda s: (ranks.get(s.id) is None, ranks.get(s.id) or 0, s.id))
 
 
