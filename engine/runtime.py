@@ -26,6 +26,7 @@ from engine.agent import Agent
 from engine.brain import Brain
 from engine.brains import make_brain, preflight
 from engine.budgets import BUDGET_WORDS, BudgetGuard
+from engine.cleanroom import CleanRoom, test_rows
 from engine.commands import Command, CommandResult, SetBudget
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
@@ -248,6 +249,12 @@ class Engine:
         events.on_commit.append(self.watch.on_commit)
         self._log_handler = enginelog.attach(run_dir)
         self.stats_every = STATS_EVERY  # seconds between sandbox samples and attention checks
+        self.clean = CleanRoom(
+            backend=config.sandbox.backend,
+            run_dir=run_dir,
+            agent_spec=self.sandbox_spec,
+            test_rows=test_rows(task.hidden_dir),
+        )
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -556,6 +563,7 @@ class Engine:
             config=self.config,
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
+            clean=self.clean,
             normalise=normalise,
         )
         return Toolbox(env)

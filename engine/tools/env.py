@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from engine.config import RunConfig
 
 if TYPE_CHECKING:
+    from engine.cleanroom import CleanRoom
     from engine.eventlog import EventLog
     from engine.forum import Forum
     from engine.registry import Registry
@@ -36,6 +37,8 @@ class ToolEnv:
     config: RunConfig
     leaderboard: Callable[[], list[LeaderboardEntry]]
     experiments_done: Callable[[], int]
+    # Where the engine's own runs happen: a fresh sandbox each, never this agent's.
+    clean: CleanRoom
     normalise: Callable[[dict[str, Any]], tuple[dict[str, Any], str]] = w2s_normalise
     call_id: str = ""
     # predictions-file digest -> experiment digest, to link a submission to its experiment
