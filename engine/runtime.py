@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,9 @@ from engine.forum import Forum
 from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
+from engine.reproduce import Reproducer
 from engine.scoring import Scorer
+from engine.snapshots import SnapshotStore
 from engine.store import Store, dumps
 from engine.tools import Toolbox
 from engine.tools.env import ToolEnv
@@ -255,6 +257,12 @@ class Engine:
             agent_spec=self.sandbox_spec,
             test_rows=test_rows(task.hidden_dir),
         )
+        self.snapshots = SnapshotStore(
+            run_dir / "snapshots", int(config.reproduction.snapshot_mb * (1 << 20))
+        )
+        self.reproducer = Reproducer(
+            store, self.clean, self.snapshots, task.hidden_dir, config.reproduction, events
+        )
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -411,6 +419,12 @@ class Engine:
     def running(self) -> bool:
         return self._tg is not None and not self._finish.is_set()
 
+    def start_task(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` beside the agents, owned by the run (cancelled when it ends)."""
+        if self._tg is None:
+            raise RuntimeError("the run is not running")
+        self._tg.create_task(work, name=name)
+
     def spawn(self, direction: str, brain_name: str | None = None) -> Agent:
         if self._tg is None:
             raise RuntimeError("the run is not running")
@@ -564,6 +578,7 @@ class Engine:
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
             clean=self.clean,
+            snapshots=self.snapshots,
             normalise=normalise,
         )
         return Toolbox(env)

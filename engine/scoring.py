@@ -8,6 +8,8 @@ and answers the public half only, to 3 decimals. Defences against reward hacking
   (any agent) in fewer than `probe_threshold` of the test rows is flagged `probing` and
   answered without a new score;
 - degenerate: all one class is flagged `degenerate` (scored, never ranked);
+- unverified: a submission with no recipe (no config, no snapshot and command) that
+  reproduces it is flagged `unverified` (see `engine.reproduce`);
 - the supervisor can void a submission; the private scores stay in the store until the
   supervisor reveals them.
 """
@@ -37,6 +39,8 @@ from engine.events import (
 from engine.store import Store, dumps
 
 HOUR = 3600.0
+# A submission with nothing that reproduces it (a hand-made predictions file).
+UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class Scorer:
         *,
         method: str,
         experiment_digest: str | None = None,
+        recipe: dict[str, Any] | None = None,
     ) -> SubmissionOutcome:
         limit = self.config.submissions_per_hour
         # One submission at a time: the probing check compares against every earlier one.
@@ -138,6 +143,8 @@ class Scorer:
                     flags.append("probing")
             if self.config.flag_degenerate and len(hard) and len(np.unique(hard)) == 1:
                 flags.append("degenerate")
+            if recipe is None:
+                flags.append(UNVERIFIED)
             scored = "probing" not in flags
             public = _score(grade.public) if scored else None
             private = _score(grade.private)
@@ -161,7 +168,12 @@ class Scorer:
                     ),
                 )
                 sid = cur.lastrowid
-            assert sid is not None
+                assert sid is not None
+                if recipe is not None:
+                    await db.execute(
+                        "INSERT INTO recipes (submission_id, kind, digest, body) VALUES (?,?,?,?)",
+                        (sid, recipe["kind"], recipe["digest"], dumps(recipe)),
+                    )
             self._labels = hard[None, :] if earlier is None else np.vstack([earlier, hard])
         self.events.append(
             agent_id,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from engine.forum import Forum
     from engine.registry import Registry
     from engine.scoring import Scorer
+    from engine.snapshots import SnapshotStore
     from engine.view import LeaderboardEntry
     from sandbox import Sandbox
 
@@ -39,6 +40,7 @@ class ToolEnv:
     experiments_done: Callable[[], int]
     # Where the engine's own runs happen: a fresh sandbox each, never this agent's.
     clean: CleanRoom
+    snapshots: SnapshotStore
     normalise: Callable[[dict[str, Any]], tuple[dict[str, Any], str]] = w2s_normalise
     call_id: str = ""
     # predictions-file digest -> experiment digest, to link a submission to its experiment

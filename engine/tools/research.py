@@ -7,16 +7,16 @@ import json
 import time
 from typing import Any
 
-from engine.cleanroom import CleanRunFailed
+from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
 from engine.scoring import digest_bytes
+from engine.snapshots import normal_path
 from engine.tools import ToolResult
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import ExperimentLookup, Leaderboard, RunExperiment, Submit
 from engine.view import ExperimentRecord
 from sandbox.errors import SandboxError
 
-PREDICTIONS_MAX = 64 << 20
 EXPERIMENTS_DIR = "experiments"
 
 
@@ -130,15 +130,16 @@ async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
 
 
 async def submit(env: ToolEnv, inp: Submit) -> ToolResult:
-    preds = await env.sandbox.read_file(inp.path, max_bytes=PREDICTIONS_MAX)
+    cap = predictions_cap(env.clean.test_rows) + DIAGNOSTICS_MAX
+    preds = await env.sandbox.read_file(inp.path, max_bytes=cap)
     experiment = env.predictions_of.get(digest_bytes(preds))
     method = inp.method
-    if experiment is not None and method == "unspecified":
-        record = await env.registry.lookup(experiment, wait=False)
-        if record is not None:
-            method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
+    record = await env.registry.lookup(experiment, wait=False) if experiment else None
+    if record is not None and method == "unspecified":
+        method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
+    recipe = await _recipe(env, inp, record)
     outcome = await env.scorer.submit(
-        env.agent_id, preds, method=method, experiment_digest=experiment
+        env.agent_id, preds, method=method, experiment_digest=experiment, recipe=recipe
     )
     data = {
         "submission_id": outcome.submission_id,
@@ -146,10 +147,38 @@ async def submit(env: ToolEnv, inp: Submit) -> ToolResult:
         "flags": list(outcome.flags),
         "scored": outcome.scored,
         "experiment": experiment,
+        "reproduced_by": recipe["kind"] if recipe else None,
     }
-    return ToolResult(
-        ok=True, output=f"submission {outcome.submission_id}: {outcome.message}", data=data
-    )
+    text = f"submission {outcome.submission_id}: {outcome.message}"
+    if recipe is None:
+        text += (
+            "; unverified: nothing reproduces this file, so it never ranks first. Submit a"
+            " file from run_experiment, or give `command` that writes it again from AAR_SEED"
+        )
+    return ToolResult(ok=True, output=text, data=data)
+
+
+async def _recipe(
+    env: ToolEnv, inp: Submit, record: ExperimentRecord | None
+) -> dict[str, Any] | None:
+    """What reproduces a submission: its experiment's config, or a snapshot and a command."""
+    if record is not None:
+        return {"kind": "config", "digest": record.digest, "config": record.config}
+    if inp.command is None:
+        return None
+    output = normal_path(inp.path)
+    if not output:
+        raise ToolInputError(f"{inp.path} is not a file of your workspace; submit one there")
+    snapshot = await env.snapshots.take(env.sandbox, output)
+    digest = digest_bytes(f"{snapshot.digest}\0{inp.command}\0{output}".encode())
+    return {
+        "kind": "code",
+        "digest": digest,
+        "snapshot": snapshot.digest,
+        "command": inp.command,
+        "output": output,
+        "files": snapshot.files,
+    }
 
 
 async def leaderboard(env: ToolEnv, inp: Leaderboard) -> ToolResult:
