@@ -1,0 +1,100 @@
+"""Attacks through an agent's real tools: a real engine, real local sandboxes, the real runner.
+
+`PlanBrain` is a scripted agent whose one step is a plan the test writes (an attack, or an
+honest method); `attack` opens an engine with one such agent per plan and runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from engine.brain import Brain, StepContext, StepOutcome
+from engine.tools import ToolResult
+from tests.engine.conftest import open_engine, prepared_toy  # noqa: F401 - fixtures
+from tests.engine.harness import running, until
+
+Plan = Callable[["PlanBrain", StepContext], Awaitable[None]]
+
+# A toy experiment that trains in about a second.
+QUICK = {"loss": "logconf", "epochs": 1}
+
+
+class PlanBrain(Brain):
+    """Runs its plan once through the agent's tools, keeping every result, then idles (the
+    run goes on, so that the test can give commands) until the run ends."""
+
+    name = "scripted"
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.results: dict[str, ToolResult] = {}
+        self.ctx: StepContext | None = None
+        self.finished = asyncio.Event()
+
+    async def call(self, label: str, tool: str, args: dict[str, Any]) -> ToolResult:
+        assert self.ctx is not None
+        result = await self.ctx.tools.call(tool, args)
+        self.results[label] = result
+        return result
+
+    async def sh(self, label: str, command: str, timeout: float = 120) -> ToolResult:
+        return await self.call(label, "run_command", {"command": command, "timeout": timeout})
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        if self.finished.is_set():
+            await asyncio.sleep(0.05)
+            return StepOutcome(progress=True, idle=True)
+        self.ctx = ctx
+        try:
+            await self.plan(self, ctx)
+        finally:
+            self.finished.set()
+        return StepOutcome(progress=True)
+
+
+@pytest.fixture
+async def attack(open_engine):  # noqa: F811 - the fixture imported above
+    """Open a run with one agent per plan (a1, a2, ... in order) and wait for every plan.
+
+    Returns the engine (still running, so that commands work) and the brains by agent id.
+    """
+    runs = []
+
+    async def _attack(*plans: Plan, **overrides: Any):
+        brains = [PlanBrain(plan) for plan in plans]
+        directions = [f"plan {i}" for i in range(1, len(plans) + 1)]
+        overrides.setdefault("agents", {"count": len(plans), "directions": directions})
+        engine = await open_engine(
+            brain_factory=lambda _name, direction, _seed: brains[int(direction.split()[1]) - 1],
+            **overrides,
+        )
+        run = running(engine)
+        await run.__aenter__()
+        runs.append(run)
+        for brain in brains:
+            async with asyncio.timeout(600):
+                await brain.finished.wait()
+        return engine, {f"a{i}": b for i, b in enumerate(brains, 1)}
+
+    yield _attack
+    for run in runs:
+        await run.__aexit__(None, None, None)
+
+
+async def verdict(engine, submission_id: int, timeout: float = 600) -> Any:
+    """Ask the engine to reproduce a submission and wait for its verdict on the leaderboard."""
+    from engine.commands import Reproduce
+
+    result = await engine.command(Reproduce(submission_id=submission_id))
+    assert result.status == "pending", result.reason
+
+    def settled() -> bool:
+        entry = engine.projection.entries.get(submission_id)
+        return bool(entry and entry.reproduced and entry.reproduced.status != "running")
+
+    await until(settled, timeout=timeout, what=f"submission {submission_id} to be reproduced")
+    return engine.projection.entries[submission_id]
