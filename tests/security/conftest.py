@@ -15,7 +15,7 @@ import pytest
 from engine.brain import Brain, StepContext, StepOutcome
 from engine.tools import ToolResult
 from tests.engine.conftest import open_engine, prepared_toy  # noqa: F401 - fixtures
-from tests.engine.harness import running, until
+from tests.engine.harness import running
 
 Plan = Callable[["PlanBrain", StepContext], Awaitable[None]]
 
@@ -85,16 +85,27 @@ async def attack(open_engine):  # noqa: F811 - the fixture imported above
         await run.__aexit__(None, None, None)
 
 
-async def verdict(engine, submission_id: int, timeout: float = 600) -> Any:
-    """Ask the engine to reproduce a submission and wait for its verdict on the leaderboard."""
+async def verdict(engine, submission_id: int, timeout: float = 600) -> tuple[Any, Any]:
+    """Ask the engine to reproduce a submission; wait for the verdict's event.
+
+    Returns the verdict (`Reproduced`) and the submission's leaderboard entry (None for one
+    that is not on the leaderboard)."""
     from engine.commands import Reproduce
 
     result = await engine.command(Reproduce(submission_id=submission_id))
     assert result.status == "pending", result.reason
+    found: list[Any] = []
 
-    def settled() -> bool:
-        entry = engine.projection.entries.get(submission_id)
-        return bool(entry and entry.reproduced and entry.reproduced.status != "running")
+    async def settled() -> bool:
+        await engine.events.flush()
+        for e in await engine.events.read(0, limit=100_000):
+            p = e.payload
+            ours = p.kind == "reproduction" and p.submission_id == submission_id
+            if ours and p.reproduced.status != "running":
+                found.append(p.reproduced)
+        return bool(found)
 
-    await until(settled, timeout=timeout, what=f"submission {submission_id} to be reproduced")
-    return engine.projection.entries[submission_id]
+    async with asyncio.timeout(timeout):
+        while not await settled():
+            await asyncio.sleep(0.2)
+    return found[-1], engine.projection.entries.get(submission_id)

@@ -43,8 +43,7 @@ async def test_an_agents_own_script_is_reproduced_over_five_seeds_beside_its_cla
     sub = brains["a1"].results["submit"]
     assert sub.ok and sub.data["reproduced_by"] == "code", sub.output
     assert "unverified" not in sub.data["flags"]
-    entry = await verdict(engine, sub.data["submission_id"])
-    r = entry.reproduced
+    r, entry = await verdict(engine, sub.data["submission_id"])
     assert r.status == "reproduced", r.message
     assert r.seeds == (0, 1, 2, 3, 4) and r.public_pgr_mean is not None
     assert "seed_ignored" not in entry.flags and entry.rank == 1
@@ -63,9 +62,9 @@ async def test_a_lucky_seeds_claim_does_not_survive_reproduction(attack):
     engine, brains = await attack(_lucky)
     sub = brains["a1"].results["submit"]
     assert sub.ok and sub.data["public"]["accuracy"] > 0.6, sub.output
-    entry = await verdict(engine, sub.data["submission_id"])
-    assert entry.reproduced.status == "irreproducible"
-    assert "more than the seeds' noise" in entry.reproduced.message
+    r, entry = await verdict(engine, sub.data["submission_id"])
+    assert r.status == "irreproducible"
+    assert "more than the seeds' noise" in r.message
     assert "irreproducible" in entry.flags and entry.rank is None
 
 
