@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from sandbox import Sandbox, SandboxSpec
+    from sandbox import ExecResult, Sandbox, SandboxSpec
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,15 @@ def parse_output(data: bytes, rows: int) -> tuple[list[float], dict[str, Any]]:
     )
 
 
+def _tail(result: ExecResult) -> str:
+    """The last lines a failed command wrote, for the one-line error."""
+    for text in (result.stderr, result.stdout):
+        lines = [ln for ln in text.splitlines() if ln.strip()][-3:]
+        if lines:
+            return " ".join(lines)[:1000]
+    return "no output"
+
+
 class CleanRoom:
     """Makes a fresh sandbox for each engine run, with the limits of the agent it runs for."""
 
@@ -174,8 +183,7 @@ class CleanRoom:
             if result.timed_out:
                 raise CleanRunFailed(f"the experiment ran past its {timeout:.0f} s limit")
             if not result.ok:
-                lines = [ln for ln in result.stderr.splitlines() if ln.strip()][-3:]
-                raise CleanRunFailed(" ".join(lines)[:2000] or "the runner failed")
+                raise CleanRunFailed(f"the runner exited {result.exit_code}: {_tail(result)}")
             data = await self._read(box, OUTPUT_FILE)
         predictions, diagnostics = parse_output(data, self.test_rows)
         return CleanOutput(predictions, diagnostics, time.monotonic() - started)
@@ -210,10 +218,9 @@ class CleanRoom:
                     f"the reproduce command ran past its {timeout:.0f} s limit (seed {seed})"
                 )
             if not result.ok:
-                lines = [ln for ln in result.stderr.splitlines() if ln.strip()][-3:]
-                detail = " ".join(lines)[:1000] or "no error output"
                 raise CleanRunFailed(
-                    f"the reproduce command exited {result.exit_code} (seed {seed}): {detail}"
+                    f"the reproduce command exited {result.exit_code} (seed {seed}):"
+                    f" {_tail(result)}"
                 )
             data = await self._read(box, output)
         predictions, _ = parse_output(data, self.test_rows)

@@ -133,6 +133,35 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
     )
 
 
+def agent_sandbox_spec(
+    config: RunConfig, run_id: str, run_dir: Path, task: PreparedTask, agent_id: str
+) -> SandboxSpec:
+    """An agent's sandbox: its workspace, the bundle, limits, and its share of the
+    configured GPUs and Docker hosts (round robin by agent number)."""
+    from sandbox import SandboxSpec
+
+    sb = config.sandbox
+    workspace = run_dir / "workspaces" / agent_id
+    index = int(agent_id[1:]) - 1
+    docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
+    if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
+        workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
+    return SandboxSpec(
+        run_id=run_id,
+        agent_id=agent_id,
+        workspace=workspace,
+        mounts={"/bundle": task.bundle_dir},
+        env={},
+        cpus=sb.cpus,
+        memory_mb=sb.memory_mb,
+        pids=sb.pids,
+        gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
+        network=sb.network,
+        image=sb.image,
+        docker_host=docker_host,
+    )
+
+
 def _cache_dir() -> Path | None:
     try:
         from w2s.cache import default_cache_dir
@@ -533,30 +562,7 @@ class Engine:
         return box
 
     def sandbox_spec(self, agent_id: str) -> SandboxSpec:
-        """The agent's sandbox: its workspace, the bundle, limits, and its share of the
-        configured GPUs and Docker hosts (round robin by agent number)."""
-        from sandbox import SandboxSpec
-
-        sb = self.config.sandbox
-        workspace = self.run_dir / "workspaces" / agent_id
-        index = int(agent_id[1:]) - 1
-        docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
-        if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
-            workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
-        return SandboxSpec(
-            run_id=self.run_id,
-            agent_id=agent_id,
-            workspace=workspace,
-            mounts={"/bundle": self.task.bundle_dir},
-            env={},
-            cpus=sb.cpus,
-            memory_mb=sb.memory_mb,
-            pids=sb.pids,
-            gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
-            network=sb.network,
-            image=sb.image,
-            docker_host=docker_host,
-        )
+        return agent_sandbox_spec(self.config, self.run_id, self.run_dir, self.task, agent_id)
 
     def _make_toolbox(self, agent: Agent, sandbox: Sandbox) -> Toolbox:
         defaults = self.task.method_defaults

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aar_tui.cli.ctl import _leaderboard_text
+from engine.report import write_report
 from tests.security.conftest import verdict
 
 # An honest training script of the agent's own: the w2s runner with its seed from AAR_SEED.
@@ -50,6 +51,13 @@ async def test_an_agents_own_script_is_reproduced_over_five_seeds_beside_its_cla
     # aar ctl shows the claim beside the reproduction.
     text = _leaderboard_text(list(await engine.view().leaderboard()))
     assert f"{r.public_pgr_mean:.3f}±" in text and "(5)" in text
+    # So does the report, with the reproduced private mean it ranks by.
+    files = await write_report(engine.run_dir)
+    final = files.markdown.read_text().split("## Final ranking")[1].split("## Leaderboard")[0]
+    row = next(line for line in final.splitlines() if "code: python train.py" in line)
+    assert row.startswith("| 1 |") and f"{r.public_pgr_mean:.3f} ±" in row
+    assert f"| {entry.public.pgr:.3f} | reproduced |" in row
+    assert files.reproduced[0].verdict.private_pgr_mean is not None
 
 
 async def _lucky(brain, ctx) -> None:
