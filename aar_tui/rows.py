@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.events import Score
+from engine.events import Reproduced, Score
 from engine.view import AgentInfo, LeaderboardEntry
 
 
@@ -62,6 +62,7 @@ class SubmissionRow:
     flags: tuple[str, ...] = ()
     voided: bool = False
     void_reason: str | None = None
+    reproduced: Reproduced | None = None
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
@@ -75,6 +76,7 @@ class SubmissionRow:
             e.flags,
             e.voided,
             e.void_reason,
+            e.reproduced,
         )
 
     @property
