@@ -11,7 +11,7 @@ from engine.brains import make_brain
 from engine.report import write_report
 from tests.engine.harness import running, until
 from tests.security.conftest import QUICK, PlanBrain
-from tests.security.test_overwriter import OVERWRITER
+from tests.security.test_overwriter import start_overwriter
 from tests.security.test_shadow_runner import SHADOW
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ FORGE = (
 async def _attacker(brain, ctx) -> None:
     await brain.call("init", "write_file", {"path": "w2s/__init__.py", "content": ""})
     await brain.call("main", "write_file", {"path": "w2s/__main__.py", "content": SHADOW})
-    await brain.sh("job", OVERWRITER)
+    await start_overwriter(brain)
     exp = await brain.call("exp", "run_experiment", {"config": QUICK})
     await brain.sh("settle", "sleep 0.5")
     await brain.call("copy", "submit", {"path": exp.data["predictions"], "method": "PGR 1.0"})

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.security.conftest import QUICK
 
 FAKE = json.dumps([1.0] * 4000)
-# Rewrites every predictions copy, over and over, for as long as the sandbox lives.
+REWRITE = 'for f in experiments/*.preds.json; do [ -f "$f" ] && cp fake.json "$f"; done'
+# Rewrites every predictions copy, over and over, for as long as the sandbox lives (where
+# background jobs outlive their command).
 OVERWRITER = (
-    "mkdir -p experiments; nohup sh -c 'while true; do for f in experiments/*.preds.json;"
-    f' do [ -f "$f" ] && echo {FAKE!r} > "$f"; done; touch alive; sleep 0.05; done\''
+    f"mkdir -p experiments; nohup sh -c 'while true; do {REWRITE}; sleep 0.05; done'"
     " >/dev/null 2>&1 &"
+)
+# The same as a command beside the experiment, ending once it has rewritten the copy.
+BESIDE = (
+    "mkdir -p experiments; for i in $(seq 2400); do"
+    f" if ls experiments/*.preds.json >/dev/null 2>&1; then sleep 0.2; {REWRITE};"
+    " echo rewrote; break; fi; sleep 0.05; done"
 )
 
 
+async def start_overwriter(brain) -> None:
+    await brain.call("fake", "write_file", {"path": "fake.json", "content": FAKE})
+    job = await brain.sh("job", OVERWRITER)
+    assert job.ok, job.output
+
+
 async def _overwrite(brain, ctx) -> None:
-    await brain.sh("job", OVERWRITER)
-    exp = await brain.call("exp", "run_experiment", {"config": QUICK})
-    await brain.sh("wait", "sleep 0.5; test -f alive && echo still running")
+    await start_overwriter(brain)
+    exp, _ = await asyncio.gather(
+        brain.call("exp", "run_experiment", {"config": QUICK}), brain.sh("beside", BESIDE)
+    )
     await brain.call("submit", "submit", {"path": exp.data["predictions"]})
 
 
@@ -29,8 +44,8 @@ async def test_an_overwritten_copy_is_not_the_recorded_result(attack):
     record = await engine.registry.lookup(results["exp"].data["digest"], wait=False)
     preds = json.loads(await engine.registry.predictions(record.id))["predictions"]
     assert preds != [1.0] * len(preds) and "agreement_with_weak_labels" in record.diagnostics
+    # The job got to the copy: what the agent submits is not linked to the experiment, so
+    # it counts as a hand-made file.
+    assert "rewrote" in results["beside"].output
     sub = results["submit"]
-    if "still running" in results["wait"].output:
-        # The job got to the copy: what the agent submits is not linked to the experiment,
-        # so it counts as a hand-made file.
-        assert sub.data["experiment"] is None and "unverified" in sub.data["flags"]
+    assert sub.data["experiment"] is None and "unverified" in sub.data["flags"]
