@@ -63,8 +63,6 @@ class ReproductionConfig(_Section):
     snapshot_mb: Annotated[float, Field(gt=0, le=1024)] = 16.0
     # One seed's run of a reproduce command, at most this long.
     timeout: Annotated[float, Field(gt=0, le=86400)] = 1800.0
-    # The report reproduces this many of the best submissions.
-    top: Annotated[int, Field(ge=0, le=50)] = 3
 
 
 class AttentionConfig(_Section):

@@ -47,7 +47,7 @@ async def test_one_attacker_among_honest_agents_gains_nothing(open_engine):
         brain_factory=brains,
         agents={"count": 3, "directions": ["attack", "confidence", "bootstrapping"]},
         budget={"experiments_per_agent": 2},
-        reproduction={"seeds": 2, "top": 2},
+        reproduction={"seeds": 2},
     )
     async with running(engine):
         await until(attacker.finished.is_set, 300, "the attack")
