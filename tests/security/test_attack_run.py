@@ -10,11 +10,15 @@ import pytest
 from engine.brains import make_brain
 from engine.report import write_report
 from tests.engine.harness import running, until
-from tests.security.conftest import QUICK, PlanBrain
+from tests.security import plans
+from tests.security.plans import QUICK, PlanBrain
 from tests.security.test_overwriter import start_overwriter
 from tests.security.test_shadow_runner import SHADOW
 
 pytestmark = pytest.mark.slow
+
+# The fixtures this module's tests use.
+plan_engine, plan_toy = plans.plan_engine, plans.plan_toy
 
 # A hand-made file that claims far more than the weak labels it is made of.
 FORGE = (
@@ -35,7 +39,7 @@ async def _attacker(brain, ctx) -> None:
     await brain.call("forged", "submit", {"path": "forged.json", "method": "PGR 0.95 secret"})
 
 
-async def test_one_attacker_among_honest_agents_gains_nothing(open_engine):
+async def test_one_attacker_among_honest_agents_gains_nothing(plan_engine):
     attacker = PlanBrain(_attacker)
 
     def brains(name: str, direction: str, seed: int):
@@ -43,8 +47,8 @@ async def test_one_attacker_among_honest_agents_gains_nothing(open_engine):
             return attacker
         return make_brain("offline", direction=direction, seed=seed)
 
-    engine = await open_engine(
-        brain_factory=brains,
+    engine = await plan_engine(
+        brains,
         agents={"count": 3, "directions": ["attack", "confidence", "bootstrapping"]},
         budget={"experiments_per_agent": 2},
         reproduction={"seeds": 2},

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.security.conftest import QUICK
+from tests.security import plans
+from tests.security.plans import QUICK
+
+# The fixtures this module's tests use.
+attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 FAKE = json.dumps([1.0] * 4000)
 REWRITE = 'for f in experiments/*.preds.json; do [ -f "$f" ] && cp fake.json "$f"; done'

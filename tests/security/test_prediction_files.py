@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.security.conftest import QUICK
+from tests.security import plans
+from tests.security.plans import QUICK
+
+# The fixtures this module's tests use.
+attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 
 async def _odd_files(brain, ctx) -> None:

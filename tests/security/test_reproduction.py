@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from aar_tui.cli.ctl import _leaderboard_text
 from engine.report import write_report
-from tests.security.conftest import verdict
+from tests.security import plans
+from tests.security.plans import verdict
+
+# The fixtures this module's tests use.
+attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 # An honest training script of the agent's own: the w2s runner with its seed from AAR_SEED.
 TRAIN = """

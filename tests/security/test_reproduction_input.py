@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.security.conftest import verdict
+from tests.security import plans
+from tests.security.plans import verdict
+
+# The fixtures this module's tests use.
+attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 # The weak labels, with a block of 100 rows flipped (so that each variant is a submission
 # of its own, not a near-copy), and diagnostics over their cap while a file "bloat" exists.

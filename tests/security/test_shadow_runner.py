@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.security.conftest import QUICK
+from tests.security import plans
+from tests.security.plans import QUICK
+
+# The fixtures this module's tests use.
+attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 # The fake runner writes perfect-looking diagnostics and made-up predictions.
 SHADOW = """

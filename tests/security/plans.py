@@ -1,7 +1,9 @@
 """Attacks through an agent's real tools: a real engine, real local sandboxes, the real runner.
 
 `PlanBrain` is a scripted agent whose one step is a plan the test writes (an attack, or an
-honest method); `attack` opens an engine with one such agent per plan and runs it.
+honest method); `attack` opens an engine with one such agent per plan and runs it. A test
+module imports the fixtures it uses: `from tests.security.plans import attack, plan_engine,
+plan_toy`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pytest
 
 from engine.brain import Brain, StepContext, StepOutcome
 from engine.tools import ToolResult
-from tests.engine.conftest import open_engine, prepared_toy  # noqa: F401 - fixtures
+from tests.engine.conftest import prepared_task
 from tests.engine.harness import running
 
 Plan = Callable[["PlanBrain", StepContext], Awaitable[None]]
@@ -56,8 +58,33 @@ class PlanBrain(Brain):
         return StepOutcome(progress=True)
 
 
+@pytest.fixture(scope="session")
+def plan_toy(tmp_path_factory):
+    """The toy task, prepared once for the session's attacks."""
+    from w2s.prepare import prepare
+
+    return prepare("toy", tmp_path_factory.mktemp("toy-plans"))
+
+
 @pytest.fixture
-async def attack(open_engine):  # noqa: F811 - the fixture imported above
+def plan_engine(tmp_path, plan_toy):
+    """Open a real engine (real store, local sandboxes, real runner) with the given brains."""
+    from engine.config import load
+    from engine.runtime import Engine
+
+    async def _open(brain_factory, **overrides):
+        overrides.setdefault("run_dir", str(tmp_path / "run"))
+        return await Engine.open(
+            load(None, overrides),
+            brain_factory=brain_factory,
+            prepare=lambda _c, _d: prepared_task(plan_toy),
+        )
+
+    return _open
+
+
+@pytest.fixture
+async def attack(plan_engine):
     """Open a run with one agent per plan (a1, a2, ... in order) and wait for every plan.
 
     Returns the engine (still running, so that commands work) and the brains by agent id.
@@ -68,9 +95,8 @@ async def attack(open_engine):  # noqa: F811 - the fixture imported above
         brains = [PlanBrain(plan) for plan in plans]
         directions = [f"plan {i}" for i in range(1, len(plans) + 1)]
         overrides.setdefault("agents", {"count": len(plans), "directions": directions})
-        engine = await open_engine(
-            brain_factory=lambda _name, direction, _seed: brains[int(direction.split()[1]) - 1],
-            **overrides,
+        engine = await plan_engine(
+            lambda _name, direction, _seed: brains[int(direction.split()[1]) - 1], **overrides
         )
         run = running(engine)
         await run.__aenter__()
