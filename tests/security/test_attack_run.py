@@ -15,7 +15,8 @@ from tests.security.plans import QUICK, PlanBrain
 from tests.security.test_overwriter import start_overwriter
 from tests.security.test_shadow_runner import SHADOW
 
-pytestmark = pytest.mark.slow
+# Three agents training on a shared, loaded machine: give the run room before it is a hang.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 # The fixtures this module's tests use.
 plan_engine, plan_toy = plans.plan_engine, plans.plan_toy
