@@ -101,6 +101,7 @@ FORUM_BINDINGS: list[Binding] = [
 BOARD_BINDINGS: list[Binding] = [
     Binding("enter", "open_submission", "Open", id="aar.board.open"),
     Binding("v", "void", "Void", id="aar.board.void"),
+    Binding("p", "reproduce", "Reproduce", id="aar.board.reproduce"),
     Binding("ctrl+r", "app.reveal", "Reveal private", id="aar.board.reveal"),
 ]
 

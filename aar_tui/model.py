@@ -157,6 +157,11 @@ class RunModel:
                 sub.voided, sub.void_reason = True, p.reason
                 self._recompute_best()
             ch.board = ch.header = True
+        elif kind == "reproduction":
+            if sub := self.submissions.get(p.submission_id):
+                sub.reproduced = p.reproduced
+                sub.flags += tuple(f for f in p.reproduced.flags if f not in sub.flags)
+            ch.board = True
         elif kind == "private_revealed":
             for s in p.scores:
                 if sub := self.submissions.get(s.submission_id):
@@ -215,7 +220,6 @@ class RunModel:
             p.public,
             flags=tuple(p.flags),
             experiment_digest=p.experiment_digest,
-            reproduction=getattr(p, "reproduction", None),
         )
         self.submissions[p.submission_id] = row
         ch.board = ch.header = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.events import Score
+from engine.events import Reproduced, Score
 from engine.view import AgentInfo, LeaderboardEntry
 
 
@@ -71,9 +71,8 @@ class SubmissionRow:
     flags: tuple[str, ...] = ()
     voided: bool = False
     void_reason: str | None = None
+    reproduced: Reproduced | None = None
     experiment_digest: str | None = None
-    # How to reproduce it, where the engine records that (read as whatever it sends).
-    reproduction: Any = None
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
@@ -87,8 +86,8 @@ class SubmissionRow:
             e.flags,
             e.voided,
             e.void_reason,
+            e.reproduced,
             getattr(e, "experiment_digest", None),
-            getattr(e, "reproduction", None),
         )
 
     @property

@@ -24,6 +24,8 @@ Commands (the `command` field tells them apart on the wire):
 | `SetBudget(...)` | change the run's limits; fields left `None` stay as they were |
 | `RevealPrivate()` | publish the private scores (the only way they leave the engine) |
 | `VoidSubmission(submission_id, reason)` | strike a submission from the leaderboard |
+| `Reproduce(submission_id)` | reproduce a submission over seeds in fresh sandboxes |
+|   | (pending: its verdict comes as a `reproduction` event) |
 | `FinishRun(reason)` | stop every agent and end the run |
 """
 
@@ -119,6 +121,12 @@ class VoidSubmission(Record):
     issued_by: Issuer = "supervisor"
 
 
+class Reproduce(Record):
+    command: Literal["reproduce"] = "reproduce"
+    submission_id: int
+    issued_by: Issuer = "supervisor"
+
+
 class FinishRun(Record):
     command: Literal["finish_run"] = "finish_run"
     reason: Annotated[str, Field(min_length=1, max_length=1000)] = "finished by the supervisor"
@@ -137,6 +145,7 @@ Command = Annotated[
     | SetBudget
     | RevealPrivate
     | VoidSubmission
+    | Reproduce
     | FinishRun,
     Field(discriminator="command"),
 ]

@@ -98,6 +98,16 @@ class ScoringConfig(_Section):
         return step
 
 
+class ReproductionConfig(_Section):
+    """How a submission is reproduced: over how many seeds, from how big a snapshot."""
+
+    seeds: Annotated[int, Field(ge=2, le=20)] = 5
+    # The workspace snapshot kept with a code submission, at most this size.
+    snapshot_mb: Annotated[float, Field(gt=0, le=1024)] = 16.0
+    # One seed's run of a reproduce command, at most this long.
+    timeout: Annotated[float, Field(gt=0, le=86400)] = 1800.0
+
+
 class AttentionConfig(_Section):
     error_streak: Annotated[int, Field(ge=1, le=10_000)] = 3
     stuck_minutes: Annotated[float, Field(gt=0, le=MAX_MINUTES)] = 10.0
@@ -134,6 +144,7 @@ class RunConfig(_Section):
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     scoring: ScoringConfig = Field(default_factory=ScoringConfig)
+    reproduction: ReproductionConfig = Field(default_factory=ReproductionConfig)
     attention: AttentionConfig = Field(default_factory=AttentionConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
 

@@ -34,6 +34,9 @@ Kinds and what they carry:
 - `budget`: the run's budgets and how much of them is used.
 - `sandbox_stats`: an agent's sandbox resource use.
 - `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
+- `reproduction`: the engine reproduced a submission in fresh sandboxes over seeds (or is
+  doing so): claimed beside reproduced public scores, and the verdict (`reproduced`,
+  `irreproducible`, `running`); private scores stay in the store until a reveal.
 - `watch_flag`: the reward-hacking watch saw a tool call, a file it wrote or a script it
   ran go looking for labels (a path outside the workspace and bundle, the run directory,
   `hidden`, the network, new namespaces); it flags the agent, and its submissions are
@@ -238,6 +241,26 @@ class SubmissionPayload(Record):
     experiment_digest: str | None = None
 
 
+class Reproduced(Record):
+    """A submission reproduced over seeds: its public scores' mean and spread, and the verdict."""
+
+    status: Literal["running", "reproduced", "irreproducible"]
+    seeds: tuple[int, ...] = ()
+    public_pgr_mean: float | None = None
+    public_pgr_sd: float | None = None
+    public_accuracy_mean: float | None = None
+    public_accuracy_sd: float | None = None
+    flags: tuple[str, ...] = ()
+    message: str = ""
+
+
+class ReproductionPayload(Record):
+    kind: Literal["reproduction"] = "reproduction"
+    submission_id: int
+    claimed: Score | None = None
+    reproduced: Reproduced
+
+
 class SubmissionVoidedPayload(Record):
     kind: Literal["submission_voided"] = "submission_voided"
     submission_id: int
@@ -313,6 +336,7 @@ Payload = Annotated[
     | ForumPostPayload
     | SubmissionPayload
     | SubmissionVoidedPayload
+    | ReproductionPayload
     | PrivateRevealedPayload
     | CommandPayload
     | BudgetPayload

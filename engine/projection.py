@@ -18,6 +18,7 @@ from engine.events import (
     ExperimentFinishedPayload,
     ForumPostPayload,
     PrivateRevealedPayload,
+    ReproductionPayload,
     RunStatePayload,
     Score,
     SubmissionPayload,
@@ -39,7 +40,7 @@ from engine.view import (
 )
 
 # Flags that keep a scored submission off the ranking (it stays listed).
-UNRANKED_FLAGS = frozenset({"degenerate", "probing"})
+UNRANKED_FLAGS = frozenset({"degenerate", "probing", "irreproducible"})
 # Marks every submission of an agent the reward-hacking watch flagged (ranked; voidable).
 WATCH_FLAG = "watch"
 
@@ -136,6 +137,16 @@ class Projection:
                 if entry is not None:
                     self.entries[p.submission_id] = entry.model_copy(
                         update={"voided": True, "void_reason": p.reason}
+                    )
+                    self._rerank()
+            case ReproductionPayload():
+                entry = self.entries.get(p.submission_id)
+                if entry is not None:
+                    flags = entry.flags + tuple(
+                        f for f in p.reproduced.flags if f not in entry.flags
+                    )
+                    self.entries[p.submission_id] = entry.model_copy(
+                        update={"reproduced": p.reproduced, "flags": flags}
                     )
                     self._rerank()
             case PrivateRevealedPayload():

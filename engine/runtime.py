@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from engine.agent import Agent
 from engine.brain import Brain
 from engine.brains import make_brain, preflight
 from engine.budgets import BUDGET_WORDS, BudgetGuard
+from engine.cleanroom import CleanRoom, test_rows
 from engine.commands import Command, CommandResult, SetBudget
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
@@ -44,7 +45,9 @@ from engine.isolation import refuse_unisolated, sandbox_limits
 from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
+from engine.reproduce import Reproducer
 from engine.scoring import Scorer
+from engine.snapshots import SnapshotStore
 from engine.store import Store, dumps
 from engine.tools import Toolbox
 from engine.tools.env import ToolEnv
@@ -138,6 +141,37 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
         },
         method_defaults=dict(task.method_defaults),
         models=found,
+    )
+
+
+def agent_sandbox_spec(
+    config: RunConfig, run_id: str, run_dir: Path, task: PreparedTask, agent_id: str
+) -> SandboxSpec:
+    """An agent's sandbox: its workspace, the bundle, limits, and its share of the
+    configured GPUs and Docker hosts (round robin by agent number)."""
+    from engine.models import SANDBOX_ENV, sandbox_mounts
+    from sandbox import SandboxSpec
+
+    sb = config.sandbox
+    workspace = run_dir / "workspaces" / agent_id
+    index = int(agent_id[1:]) - 1
+    docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
+    if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
+        workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
+    limits = sandbox_limits(config)
+    return SandboxSpec(
+        run_id=run_id,
+        agent_id=agent_id,
+        workspace=workspace,
+        mounts={"/bundle": task.bundle_dir, **sandbox_mounts(task.models)},
+        env=dict(SANDBOX_ENV) if task.models else {},
+        cpus=limits.cpus,
+        memory_mb=limits.memory_mb,
+        pids=limits.pids,
+        gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
+        network=sb.network,
+        image=sb.image,
+        docker_host=docker_host,
     )
 
 
@@ -263,6 +297,18 @@ class Engine:
         events.on_commit.append(self.watch.on_commit)
         self._log_handler = enginelog.attach(run_dir)
         self.stats_every = STATS_EVERY  # seconds between sandbox samples and attention checks
+        self.clean = CleanRoom(
+            backend=config.sandbox.backend,
+            run_dir=run_dir,
+            agent_spec=self.sandbox_spec,
+            test_rows=test_rows(task.hidden_dir),
+        )
+        self.snapshots = SnapshotStore(
+            run_dir / "snapshots", int(config.reproduction.snapshot_mb * (1 << 20))
+        )
+        self.reproducer = Reproducer(
+            store, self.clean, self.snapshots, task.hidden_dir, config.reproduction, events
+        )
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -420,6 +466,12 @@ class Engine:
     def running(self) -> bool:
         return self._tg is not None and not self._finish.is_set()
 
+    def start_task(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` beside the agents, owned by the run (cancelled when it ends)."""
+        if self._tg is None:
+            raise RuntimeError("the run is not running")
+        self._tg.create_task(work, name=name)
+
     def spawn(self, direction: str, brain_name: str | None = None) -> Agent:
         if self._tg is None:
             raise RuntimeError("the run is not running")
@@ -529,32 +581,7 @@ class Engine:
         return box
 
     def sandbox_spec(self, agent_id: str) -> SandboxSpec:
-        """The agent's sandbox: its workspace, the bundle, limits, and its share of the
-        configured GPUs and Docker hosts (round robin by agent number)."""
-        from engine.models import SANDBOX_ENV, sandbox_mounts
-        from sandbox import SandboxSpec
-
-        sb = self.config.sandbox
-        workspace = self.run_dir / "workspaces" / agent_id
-        index = int(agent_id[1:]) - 1
-        docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
-        if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
-            workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
-        limits = sandbox_limits(self.config)
-        return SandboxSpec(
-            run_id=self.run_id,
-            agent_id=agent_id,
-            workspace=workspace,
-            mounts={"/bundle": self.task.bundle_dir, **sandbox_mounts(self.task.models)},
-            env=dict(SANDBOX_ENV) if self.task.models else {},
-            cpus=limits.cpus,
-            memory_mb=limits.memory_mb,
-            pids=limits.pids,
-            gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
-            network=sb.network,
-            image=sb.image,
-            docker_host=docker_host,
-        )
+        return agent_sandbox_spec(self.config, self.run_id, self.run_dir, self.task, agent_id)
 
     def _make_toolbox(self, agent: Agent, sandbox: Sandbox) -> Toolbox:
         defaults = self.task.method_defaults
@@ -577,6 +604,8 @@ class Engine:
             config=self.config,
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
+            clean=self.clean,
+            snapshots=self.snapshots,
             normalise=normalise,
             watch=self.watch,
         )

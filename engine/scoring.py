@@ -20,6 +20,8 @@ Defences against reward hacking:
   flagged to the supervisor by a `watch_flag`;
 - degenerate: all one class, or within `probe_threshold` of it, is flagged `degenerate`
   (graded, never released or ranked);
+- unverified: a submission with no recipe (no config, no snapshot and command) that
+  reproduces it is flagged `unverified` (see `engine.reproduce`);
 - the supervisor can void a submission; the private scores stay in the store until the
   supervisor reveals them.
 """
@@ -55,6 +57,8 @@ from engine.store import Store, dumps
 HOUR = 3600.0
 DAY = 24 * HOUR
 VARIANTS = "scoring.variants"  # the meta key of each agent's count of small-block variations
+# A submission with nothing that reproduces it (a hand-made predictions file).
+UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ class Scorer:
         method: str,
         experiment_digest: str | None = None,
         call_id: str = "",
+        recipe: dict[str, Any] | None = None,
     ) -> SubmissionOutcome:
         limit = self.config.submissions_per_hour
         # One submission at a time: the probing check compares against every earlier one.
@@ -229,6 +234,8 @@ class Scorer:
             flags, variant = self._flags(agent_id, hard, earlier)
             variants = self._variants.copy()
             variants[agent_id] += variant
+            if recipe is None:
+                flags.append(UNVERIFIED)
             scored = "probing" not in flags
             public, best, message = await self._release(agent_id, grade.public, flags)
             private = _score(grade.private)
@@ -252,12 +259,17 @@ class Scorer:
                     ),
                 )
                 sid = cur.lastrowid
+                assert sid is not None
                 if variants != self._variants:
                     await db.execute(
                         "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                         (VARIANTS, dumps(dict(variants))),
                     )
-            assert sid is not None
+                if recipe is not None:
+                    await db.execute(
+                        "INSERT INTO recipes (submission_id, kind, digest, body) VALUES (?,?,?,?)",
+                        (sid, recipe["kind"], recipe["digest"], dumps(recipe)),
+                    )
             self._variants = variants
             self._labels = hard[None, :] if earlier is None else np.vstack([earlier, hard])
         self.events.append(

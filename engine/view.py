@@ -30,7 +30,16 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import Field
 
 from engine.commands import Command, CommandResult
-from engine.events import AgentState, Event, ForumPost, HoldReason, Record, RunState, Score
+from engine.events import (
+    AgentState,
+    Event,
+    ForumPost,
+    HoldReason,
+    Record,
+    Reproduced,
+    RunState,
+    Score,
+)
 
 ConnectionState = Literal["connected", "connecting", "reconnecting", "disconnected"]
 
@@ -105,6 +114,8 @@ class LeaderboardEntry(Record):
     voided: bool = False
     void_reason: str | None = None
     ts: float
+    # Set once the engine has reproduced it (or while it does): see `engine.reproduce`.
+    reproduced: Reproduced | None = None
 
 
 class ForumIndexEntry(Record):

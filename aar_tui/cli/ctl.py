@@ -247,15 +247,26 @@ def post(
 
 
 def _leaderboard_text(entries: list[Any]) -> str:
-    rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6}  METHOD"]
+    rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6} {'REPRODUCED':<16} METHOD"]
     for e in entries:
         rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
         rows.append(
             f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
-            f"{e.public.accuracy:>6.3f}  {e.method[:50]}"
+            f"{e.public.accuracy:>6.3f} {_reproduced(e.reproduced):<16} {e.method[:50]}"
             + (f"  [{', '.join(e.flags)}]" if e.flags else "")
         )
     return "\n".join(rows)
+
+
+def _reproduced(r: Any) -> str:
+    """The reproduced public PGR beside the claimed one: mean ± sd over its seeds."""
+    if r is None:
+        return "-"
+    if r.status == "running":
+        return "running"
+    if r.public_pgr_mean is None:
+        return r.status
+    return f"{r.public_pgr_mean:.3f}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
 
 
 @ctl.command()
@@ -382,6 +393,13 @@ _steer(
     "Strike a submission from the leaderboard.",
     lambda submission, reason: _commands().VoidSubmission(submission_id=submission, reason=reason),
     [click.argument("submission", type=int), click.argument("reason")],
+)
+_steer(
+    "reproduce",
+    "Reproduce a submission over seeds in fresh sandboxes; `leaderboard` then shows"
+    " claimed beside reproduced.",
+    lambda submission: _commands().Reproduce(submission_id=submission),
+    [click.argument("submission", type=int)],
 )
 _steer(
     "reveal",

@@ -15,7 +15,7 @@ from aar_tui.model import Changes
 from aar_tui.screens.base import RunScreen
 from aar_tui.widgets.leaderboard.chart import BestChart
 from aar_tui.widgets.leaderboard.table import BoardTable
-from engine.commands import VoidSubmission
+from engine.commands import Reproduce, VoidSubmission
 
 
 class LeaderboardScreen(RunScreen):
@@ -54,7 +54,7 @@ class LeaderboardScreen(RunScreen):
         ]
         revealed = bool(self.model.run and self.model.run.private_revealed)
         parts.append("private scores shown" if revealed else "private hidden (ctrl+r reveals)")
-        parts.append("v voids the selected submission")
+        parts.append("v voids, p reproduces the selected submission")
         self.query_one("#baselines", Static).update(Text(" · ".join(parts)))
         self.query_one(BoardTable).show(self.model)
         self.query_one(BestChart).show(self.model, self.aar.clock())
@@ -71,6 +71,16 @@ class LeaderboardScreen(RunScreen):
     def on_data_table_row_selected(self, event: BoardTable.RowSelected) -> None:
         event.stop()
         self.action_open_submission()
+
+    def action_reproduce(self) -> None:
+        sub_id = self.query_one(BoardTable).selected_submission
+        if sub_id is None:
+            self.notify("No submission is selected.", severity="warning")
+            return
+        self.aar.send(
+            Reproduce(submission_id=sub_id),
+            f"Reproducing submission #{sub_id} over seeds; the board shows the result.",
+        )
 
     def action_void(self) -> None:
         sub_id = self.query_one(BoardTable).selected_submission

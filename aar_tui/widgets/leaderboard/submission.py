@@ -8,7 +8,7 @@ from typing import Any
 
 from aar_tui.look import fmt_clock, fmt_pgr
 from aar_tui.rows import SubmissionRow
-from engine.events import ForumPost, Score
+from engine.events import ForumPost, Reproduced, Score
 from engine.view import ExperimentRecord
 
 
@@ -55,14 +55,27 @@ def submission_markdown(
             lines += [f"error: {experiment.error}", ""]
     else:
         lines += ["### Diagnostics", "", "No experiment of this config is recorded.", ""]
-    if sub.reproduction:
-        lines += ["### Reproduction", "", *_block(sub.reproduction), ""]
+    if sub.reproduced is not None:
+        lines += ["### Reproduction", "", *_reproduction(sub.reproduced), ""]
     for post in posts:
         lines += [f"### Forum: {post.title}", "", f"{post.kind} #{post.id} by {post.author}"]
         lines += ["", post.body, ""]
     if not posts:
         lines += ["### Forum", "", "No post links to this submission."]
     return "\n".join(lines)
+
+
+def _reproduction(rep: Reproduced) -> list[str]:
+    seeds = ", ".join(str(seed) for seed in rep.seeds) or "none yet"
+    lines = [f"**{rep.status}** over seeds {seeds}", ""]
+    if rep.public_pgr_mean is not None:
+        spread = f" ± {fmt_pgr(rep.public_pgr_sd)}" if rep.public_pgr_sd is not None else ""
+        lines.append(f"reproduced public PGR {fmt_pgr(rep.public_pgr_mean)}{spread}")
+    if rep.flags:
+        lines.append("flags: " + ", ".join(rep.flags))
+    if rep.message:
+        lines.append(rep.message)
+    return lines
 
 
 def find_experiment(sub: SubmissionRow, records: list[ExperimentRecord]) -> ExperimentRecord | None:

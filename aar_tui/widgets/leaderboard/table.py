@@ -39,6 +39,7 @@ class BoardTable(DataTable[Text | str]):
             self.add_column("agent", key="agent", width=8)
             self.add_column(Text("PGR", justify="right"), key="pgr", width=6)
             self.add_column(Text("acc", justify="right"), key="acc", width=5)
+            self.add_column(Text("reproduced", justify="right"), key="repro", width=12)
             if revealed:
                 self.add_column(Text("priv", justify="right"), key="priv", width=6)
                 self.add_column(Text("gap", justify="right"), key="gap", width=6)
@@ -85,6 +86,7 @@ class BoardTable(DataTable[Text | str]):
             Text(sub.agent_id, style=dim),
             Text(fmt_pgr(pgr), justify="right", style="bold" if rank == 1 else dim),
             Text("—" if acc is None else f"{acc:.3f}", justify="right", style=dim),
+            Text(_reproduced(sub), justify="right", style=dim),
         ]
         if self._private:
             priv = sub.private.pgr if sub.private else None
@@ -108,3 +110,13 @@ class BoardTable(DataTable[Text | str]):
             method.append(reading, style=dim)
         cells.append(method)
         return cells
+
+
+def _reproduced(sub: SubmissionRow) -> str:
+    """The reproduced public PGR (mean ± sd over its seeds) beside the claimed one."""
+    r = sub.reproduced
+    if r is None:
+        return "—"
+    if r.public_pgr_mean is None:
+        return r.status
+    return f"{fmt_pgr(r.public_pgr_mean)}±{r.public_pgr_sd or 0:.2f}"
