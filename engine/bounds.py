@@ -21,6 +21,8 @@ MAX_USD = 10**7
 MAX_GPU_HOURS = 10**7
 # One submission a second per agent is already far past what scoring is for.
 MAX_SUBMISSIONS_PER_HOUR = 3600
+# A submission's method: a few words, or a whole method config as JSON (every field of it).
+MAX_METHOD = 4096
 
 # Agent ids are short (`a1`, `a2` ...); the cap keeps a huge one from becoming a huge row.
 AgentId = Annotated[str, Field(min_length=1, max_length=64)]

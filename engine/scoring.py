@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.bounds import MAX_METHOD
 from engine.config import ScoringConfig
 from engine.errors import ScoringError, SubmissionRefused
 from engine.eventlog import EventLog
@@ -247,7 +248,7 @@ class Scorer:
                     " VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (
                         agent_id,
-                        method[:500],
+                        method[:MAX_METHOD],
                         digest,
                         experiment_digest,
                         public.model_dump_json() if public else None,
@@ -276,7 +277,7 @@ class Scorer:
             agent_id,
             SubmissionPayload(
                 submission_id=sid,
-                method=method[:500],
+                method=method[:MAX_METHOD],
                 predictions_digest=digest,
                 public=public,
                 flags=tuple(flags),

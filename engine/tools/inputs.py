@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.bounds import MAX_METHOD
+
 Path = Annotated[str, Field(min_length=1, max_length=500, description="a path in the sandbox")]
 
 
@@ -98,7 +100,7 @@ class Submit(ToolInput):
     submission is `unverified` and never ranks first."""
 
     path: Path
-    method: Annotated[str, Field(min_length=1, max_length=500)] = "unspecified"
+    method: Annotated[str, Field(min_length=1, max_length=MAX_METHOD)] = "unspecified"
     command: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
 
