@@ -59,7 +59,8 @@ def main() -> int:
             outcome = asyncio.run(
                 run_published(root, docker.host, api, report_seeds=PRESET_SEEDS["aar-chat"])
             )
-            rerun = outcome.report.reruns[0] if outcome.report.reruns else None
+            reproduced = outcome.report.reproduced
+            verdict = reproduced[0].verdict if reproduced else None
             bundle = outcome.run_dir / "bundle"
             lora_s = _runner_seconds(bundle, EXPERIMENT, root)
             full_s = _runner_seconds(bundle, {**EXPERIMENT, "adapter": "none"}, root)
@@ -72,13 +73,13 @@ def main() -> int:
     print("published setting, tiny models, CPU (untrained models: PGR is noise, not a result)")
     accuracy = "none scored" if score is None else f"accuracy {score.accuracy:.3f}"
     print(f"  public PGR of the agent's submission   {pgr} ({accuracy})")
-    if rerun is not None:
-        private = rerun.private_mean
-        shown = "undefined" if private is None else f"{private:.3f} ± {rerun.private_sd:.3f}"
+    if verdict is not None:
+        private = verdict.private_pgr_mean
+        shown = "undefined" if private is None else f"{private:.3f} ± {verdict.private_pgr_sd:.3f}"
         print(f"  private PGR over seeds 42-46 (report)  {shown}")
     else:
         flags = ", ".join(outcome.engine_info["flags"]) or "none"
-        print(f"  private PGR over seeds 42-46 (report)  not re-run: unranked (flags: {flags})")
+        print(f"  private PGR over seeds 42-46 (report)  not reproduced (flags: {flags})")
     print(f"  preparation (weak, 3 LoRA ceilings)    {outcome.prepare_s:.1f} s")
     per = sum(outcome.experiment_s) / max(1, len(outcome.experiment_s))
     print(f"  seconds per experiment (in Docker)     {per:.1f} s")

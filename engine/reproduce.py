@@ -8,7 +8,8 @@ reproduced public accuracy with the claimed one. Verdicts:
 
 - `reproduced`: every seed ran and the claim is within the seeds' noise;
 - `irreproducible`: a seed failed, or the claim beats the reproduced mean by more than
-  the noise (twice the seeds' spread, at least one test row); never ranked;
+  the noise (twice the seeds' spread, at least one test row, plus half the Ladder's step
+  that the claim was rounded to); never ranked;
 - a recipe-less (hand-made) submission is `unverified` from the start and cannot be
   reproduced.
 
@@ -33,6 +34,7 @@ from engine.config import ReproductionConfig
 from engine.errors import EngineError
 from engine.eventlog import EventLog
 from engine.events import ErrorPayload, Reproduced, ReproductionPayload, Score, now
+from engine.ladder import Ladder
 from engine.snapshots import SnapshotRefused, SnapshotStore
 from engine.store import Store, dumps
 
@@ -92,14 +94,19 @@ class Reproducer:
         hidden_dir: Path,
         config: ReproductionConfig,
         events: EventLog | None = None,
+        score_step: float | None = None,
+        seeds: tuple[int, ...] | None = None,
     ) -> None:
         self.store = store
+        # The scorer's step, where the run sets one: a claim is the Ladder's released score,
+        # rounded to that grid, so it may stand up to half a step above the method's own.
+        self.score_step = score_step
         self.clean = clean
         self.snapshots = snapshots
         self.hidden_dir = hidden_dir
         self.config = config
         self.events = events
-        self.seeds = tuple(range(config.seeds))
+        self.seeds = seeds or tuple(range(config.seeds))
         self._running: set[int] = set()
 
     async def check(self, submission_id: int) -> None:
@@ -253,7 +260,9 @@ class Reproducer:
         notes: list[str] = []
         status = "reproduced"
         if claimed is not None and acc_mean is not None and publics:
-            noise = max(2 * (acc_sd or 0.0), 1.0 / max(1, publics[0].n))
+            rows = max(1, publics[0].n)
+            grid = Ladder.for_public_rows(rows, self.score_step).step
+            noise = max(2 * (acc_sd or 0.0), 1.0 / rows) + grid / 2
             short = claimed.accuracy - acc_mean
             if short > noise:
                 status = IRREPRODUCIBLE

@@ -307,7 +307,13 @@ class Engine:
             run_dir / "snapshots", int(config.reproduction.snapshot_mb * (1 << 20))
         )
         self.reproducer = Reproducer(
-            store, self.clean, self.snapshots, task.hidden_dir, config.reproduction, events
+            store,
+            self.clean,
+            self.snapshots,
+            task.hidden_dir,
+            config.reproduction,
+            events,
+            score_step=config.scoring.step,
         )
 
     # ---- lifecycle -------------------------------------------------------------------

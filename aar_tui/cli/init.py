@@ -54,6 +54,12 @@ releases_per_day = 100      # new public scores released a day, the whole run to
 adaptive_share = 0.03       # a submission this close to earlier ones is a small-block variation
 adaptive_count = 8          # this many such variations flag an agent's design as adaptive
 
+[reproduction]
+# A submission is a claim until it is reproduced over seeds in fresh sandboxes.
+seeds = 5               # seeds per reproduction (2-20)
+snapshot_mb = 16.0      # the workspace snapshot kept with a code submission, at most
+timeout = 1800.0        # seconds one seed's run may take
+
 [attention]
 error_streak = 3        # failed steps in a row before an agent needs attention
 stuck_minutes = 10.0    # minutes without progress before it is stuck

@@ -27,7 +27,11 @@ class ReportFiles:
 
 
 async def write_report(
-    run_dir: Path, *, out_dir: Path | None = None, top: int = TOP, seeds: int | None = None
+    run_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    top: int = TOP,
+    seeds: int | tuple[int, ...] | None = None,
 ) -> ReportFiles:
     data = await load_run(run_dir)
     reproduced = await reproduce_top(data, top=top, seeds=seeds)

@@ -64,7 +64,9 @@ def candidates(
     return out[:top]
 
 
-def _reproducer(data: RunData, store: Store, config: Any) -> Reproducer:
+def _reproducer(
+    data: RunData, store: Store, config: Any, seeds: tuple[int, ...] | None
+) -> Reproducer:
     from engine.cleanroom import CleanRoom, test_rows
     from engine.runtime import agent_sandbox_spec
     from engine.snapshots import SnapshotStore
@@ -83,11 +85,22 @@ def _reproducer(data: RunData, store: Store, config: Any) -> Reproducer:
     snapshots = SnapshotStore(
         data.run_dir / "snapshots", int(config.reproduction.snapshot_mb * (1 << 20))
     )
-    return Reproducer(store, clean, snapshots, task.hidden_dir, config.reproduction)
+    return Reproducer(
+        store,
+        clean,
+        snapshots,
+        task.hidden_dir,
+        config.reproduction,
+        score_step=config.scoring.step,
+        seeds=seeds,
+    )
 
 
-async def reproduce_top(data: RunData, *, top: int, seeds: int | None = None) -> list[Reproduction]:
-    """Reproduce the top `top` submissions (over `seeds`, default the run's setting)."""
+async def reproduce_top(
+    data: RunData, *, top: int, seeds: int | tuple[int, ...] | None = None
+) -> list[Reproduction]:
+    """Reproduce the top `top` submissions over `seeds`: a count (seeds 0 to n-1), the seeds
+    themselves (the published recipe's 42-46, say), or None for the run's setting."""
     from engine.config import RunConfig
 
     if data.task is None:
@@ -96,15 +109,14 @@ async def reproduce_top(data: RunData, *, top: int, seeds: int | None = None) ->
     try:
         row = await store.fetchone("SELECT config FROM runs ORDER BY created LIMIT 1")
         config = RunConfig.model_validate_json(row[0]) if row else RunConfig()
-        if seeds is not None:
-            config.reproduction.seeds = seeds
+        chosen = tuple(range(seeds)) if isinstance(seeds, int) else seeds
         recipes = {
             sid: (digest, json.loads(body))
             for sid, digest, body in await store.fetchall(
                 "SELECT submission_id, digest, body FROM recipes"
             )
         }
-        reproducer = _reproducer(data, store, config)
+        reproducer = _reproducer(data, store, config, chosen)
         for sub in candidates(data, recipes, top):
             await reproducer.reproduce(sub.id)
         known = await verdicts(store)

@@ -37,9 +37,13 @@ async def test_the_published_setting_runs_whole_on_tiny_models(
     # what must hold is that the LoRA experiment ran in the sandbox and was scored.
     assert len(outcome.experiment_s) == 1 and outcome.public is not None
     assert outcome.public.n > 0 and 0 <= outcome.public.accuracy <= 1
-    (rerun,) = outcome.report.reruns
-    assert rerun.config["adapter"] == "lora" and rerun.config["lora_r"] == 32
-    assert len(rerun.private) == len(seeds) and all(s.n > 0 for s in rerun.private)
+    # The report reproduced the submission from its config, over the preset's seeds.
+    (reproduction,) = outcome.report.reproduced
+    config = reproduction.recipe["config"]
+    assert config["adapter"] == "lora" and config["lora_r"] == 32
+    private = reproduction.verdict.private
+    assert reproduction.verdict.reproduced.seeds == seeds
+    assert len(private) == len(seeds) and all(s.n > 0 for s in private)
     markdown = outcome.report.markdown.read_text()
     assert "lora" in markdown.lower() or "aar-chat" in markdown
     # The agent's sandbox saw the models under /models and ran the experiment there.

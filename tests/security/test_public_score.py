@@ -116,7 +116,11 @@ async def test_the_most_common_answer_is_flagged_degenerate_and_ranks_nowhere(op
             ("write_file", {"path": "majority.py", "content": _MAJORITY}),
             ("run_command", {"command": "python majority.py"}),
             ("submit", {"path": "dodge.json", "method": "most common answer"}),
-            ("submit", {"path": "weak.json", "method": "the weak labels"}),
+            # A genuine submission, with the command that makes it again: it ranks.
+            (
+                "submit",
+                {"path": "weak.json", "method": "the weak labels", "command": "python majority.py"},
+            ),
             ("leaderboard", {}),
         ]
     )

@@ -69,4 +69,6 @@ async def test_ignored_seed_hang_bloat_and_big_snapshot_each_say_what_is_wrong(a
     # Every submission and the earlier verdicts are still there.
     count = await engine.store.fetchone("SELECT COUNT(*) FROM reproductions")
     assert count[0] == 3
-    assert {e.submission_id for e in engine.projection.leaderboard()} == set(ids)
+    # (The Ladder releases no new score for the later two, so only the store lists them.)
+    kept = await engine.store.fetchall("SELECT id FROM submissions")
+    assert {row[0] for row in kept} == set(ids)

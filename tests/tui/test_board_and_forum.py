@@ -7,7 +7,7 @@ import json
 
 from textual.widgets import Markdown
 
-from engine.events import AgentAttentionPayload, Score, SubmissionPayload
+from engine.events import AgentAttentionPayload, Reproduced, Score, SubmissionPayload
 from engine.view import ExperimentRecord
 from tests.tui.conftest import make_app, settle, wait_until
 from tests.tui.fake_view import NOW, FakeView
@@ -51,7 +51,14 @@ async def test_enter_opens_a_submission_with_its_config_diagnostics_and_forum_po
         _submit(view, 20, CONFIG, "d16")
         await pilot.press("3")
         await wait_until(pilot, "the submission", lambda: "#20" in screen_text(app))
-        app.model.submissions[20].reproduction = {"command": "aar reproduce 20"}
+        app.model.submissions[20].reproduced = Reproduced(
+            status="irreproducible",
+            seeds=(0, 1, 2, 3, 4),
+            public_pgr_mean=0.41,
+            public_pgr_sd=0.02,
+            flags=("irreproducible",),
+            message="claimed public accuracy 0.900, reproduced 0.850",
+        )
         await pilot.press("enter")  # the top row: #20, the best
         await wait_until(
             pilot, "its diagnostics", lambda: "agreement_with_weak_labels" in screen_text(app)
@@ -60,7 +67,8 @@ async def test_enter_opens_a_submission_with_its_config_diagnostics_and_forum_po
         page = app.screen.query_one(Markdown).source  # the whole page, past the screen too
         assert '"fraction": 0.47' in page
         assert "experiment #16, finished, 3.8 s" in page
-        assert "aar reproduce 20" in page
+        assert "**irreproducible** over seeds 0, 1, 2, 3, 4" in page
+        assert "claimed public accuracy 0.900, reproduced 0.850" in page
         assert "No post links to this submission." in page
         await pilot.press("escape", "down", "enter")  # #1, next in rank, has a post
         await wait_until(pilot, "the post", lambda: "Submission #1 by a1" in screen_text(app))
