@@ -127,6 +127,11 @@ def _started(place: Place, session: Tmux) -> int:
 def test_detach_leaves_the_run_running_and_attach_brings_it_back(place: Place) -> None:
     app = place.tmux(place.run)
     engine = _started(place, app)
+    # Every theme ctrl+t offers draws, the ANSI ones too: five presses leave the app up.
+    for _ in range(5):
+        app.keys("C-t")
+    app.wait_for("the swarm after five themes", lambda s: "running" in _row(s, "a1"), timeout=30)
+    assert "EXITED" not in app.screen()
 
     app.keys("q")
     app.wait_for("the quit question", lambda s: "Leave the supervisor app?" in s, timeout=20)
