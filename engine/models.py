@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,23 +120,13 @@ def _check_gpus(config: RunConfig, strong: TaskModel, training: str) -> None:
 
 def gpu_free_mb() -> dict[str, float] | None:
     """Free memory of each GPU nvidia-smi sees, in MB; None without nvidia-smi. Blocking."""
-    smi = shutil.which("nvidia-smi")
-    if smi is None:
-        return None
-    try:
-        done = subprocess.run(
-            [smi, "--query-gpu=index,memory.free", "--format=csv,noheader,nounits"],
-            capture_output=True,
-            text=True,
-            timeout=SMI_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
+    from sandbox.gpu import query_smi
+
+    out = query_smi("index,memory.free", timeout=SMI_TIMEOUT_S)
+    if out is None:
         return None
     free = {}
-    for line in done.stdout.strip().splitlines():
+    for line in out.strip().splitlines():
         index, _, mb = (part.strip() for part in line.partition(","))
         try:
             free[index] = float(mb)
