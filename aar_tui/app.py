@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +29,7 @@ from aar_tui.screens.events import EventsScreen
 from aar_tui.screens.forum import ForumScreen
 from aar_tui.screens.leaderboard import LeaderboardScreen
 from aar_tui.screens.swarm import SwarmScreen
-from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes
+from aar_tui.themes import DEFAULT_THEME, LoadedThemes, check_theme_name, load_themes, theme_names
 from aar_tui.widgets.header import RunHeader
 from engine.commands import (
     Broadcast,
@@ -58,8 +59,13 @@ PREFILL_LIMIT = 1000
 RESUBSCRIBE_DELAY = 1.0
 
 
-class AarApp(App[None]):
-    """`AarApp(view)`; `where` names the engine's place for the header ("local", a host)."""
+class AarApp(App[str | None]):
+    """`AarApp(view)`; `where` names the engine's place for the header ("local", a host).
+
+    `detachable`: the engine runs in a process of its own, so `q` offers to detach (the
+    app's result is then "detach"; "finish" after finishing the run). An unhandled error
+    saves its traceback under `crash_dir` (`crash_file` says where) and exits with code 1.
+    """
 
     TITLE = "aar"
     BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
@@ -85,9 +91,14 @@ class AarApp(App[None]):
         keymap_path: Path | None = None,
         frame_rate: float = FRAME_RATE,
         on_frame: Callable[[list[Event]], None] | None = None,
+        detachable: bool = False,
+        crash_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.view = view
+        self.detachable = detachable
+        self.crash_dir = crash_dir
+        self.crash_file: Path | None = None
         self.where = where
         self.clock = clock
         self.model = RunModel()
@@ -172,6 +183,12 @@ class AarApp(App[None]):
         for agent_id, events in zip(ids, pages, strict=True):
             self.model.prefill(agent_id, events)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """Keep the traceback of an error that ends the app; the run itself goes on."""
+        if self.crash_file is None and self.crash_dir is not None:
+            self.crash_file = save_traceback(self.crash_dir, error)
+        super()._handle_exception(error)
+
     def on_unmount(self) -> None:
         gc.unfreeze()
         gc.set_threshold(*self._gc_before)
@@ -179,6 +196,10 @@ class AarApp(App[None]):
     # ---- the frame: apply a batch of events, redraw what changed -----------------
 
     def _frame(self) -> None:
+        # The app's timers run in tasks of their own and go on firing while shutdown
+        # removes each screen's widgets: a frame then would query a widget already gone.
+        if not self.is_running:
+            return
         self._watch_connection()
         if not self._pending or not self.loaded.is_set():
             return
@@ -196,11 +217,11 @@ class AarApp(App[None]):
                 screen.refresh_model(changes)
 
     def _redraw_all(self) -> None:
-        if self.loaded.is_set() and isinstance(self.screen, RunScreen):
+        if self.is_running and self.loaded.is_set() and isinstance(self.screen, RunScreen):
             self.screen.refresh_all()
 
     def _tick(self) -> None:
-        if isinstance(self.screen, RunScreen):
+        if self.is_running and isinstance(self.screen, RunScreen):
             self.screen.refresh_header()
 
     def _watch_connection(self) -> None:
@@ -229,6 +250,7 @@ class AarApp(App[None]):
 
     @work(group="commands")
     async def _send(self, command: Command, done: str | None) -> CommandResult | None:
+        sent_at = self.model.seq
         try:
             result = await self.view.command(command)
         except Exception as exc:  # the engine or the connection failed: the user must know
@@ -241,7 +263,7 @@ class AarApp(App[None]):
                 title="Refused",
             )
             return result
-        self._show_at_once(command, result)
+        self._show_at_once(command, result, sent_at)
         self.notify(done or f"{command.command} {result.status}", title="Command")
         return result
 
@@ -259,15 +281,27 @@ class AarApp(App[None]):
             return
         self.notify(f"Posted #{post.id}: {post.title}", title="Forum")
 
-    def _show_at_once(self, command: Command, result: CommandResult) -> None:
-        """A pause shows as `pausing` (or `paused`) before the engine's event arrives."""
-        if not isinstance(command, Pause):
+    def _show_at_once(self, command: Command, result: CommandResult, sent_at: int) -> None:
+        """A pause shows as `pausing` (or `paused`) before the engine's event arrives.
+
+        Over a socket the answer can come after the events that followed it (the pause,
+        then a resume); then the screen already shows the truth and is left alone."""
+        if not isinstance(command, Pause) or self._state_seen(command.agent_id, sent_at):
             return
         row = self.model.agents.get(command.agent_id)
         if row is None or row.state in ("paused", "stopped", "finished", "failed"):
             return
         row.state = "paused" if result.status == "applied" else "pausing"
         self._redraw(Changes(header=True, agents={row.id}))
+
+    def _state_seen(self, agent_id: str, after: int) -> bool:
+        """Whether a state change of the agent after `after` has been applied already."""
+        for event in reversed(self.model.log):
+            if event.seq <= after:
+                return False
+            if event.agent_id == agent_id and event.kind == "agent_state":
+                return True
+        return False
 
     # ---- run-wide actions -------------------------------------------------------------
 
@@ -352,7 +386,53 @@ class AarApp(App[None]):
             confirmed,
         )
 
+    def action_quit_menu(self) -> None:
+        from aar_tui.modals.quit import QuitChoice, QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            return
+
+        def chosen(choice: QuitChoice) -> None:
+            if choice == "detach":
+                self.exit("detach")
+            else:
+                self._finish_and_exit()
+
+        self.push_screen(QuitModal(self.detachable, chosen))
+
+    @work(group="commands")
+    async def _finish_and_exit(self) -> None:
+        try:
+            result = await self.view.command(FinishRun())
+        except Exception as exc:  # the engine is unreachable: stay, so the supervisor knows
+            self._stay(f"finish failed: {exc}")
+            return
+        if result.status == "refused" and self.model.run and self.model.run.state == "running":
+            self._stay(f"finish refused: {result.reason}")
+            return
+        self.exit("finish")
+
+    def _stay(self, why: str) -> None:
+        from aar_tui.modals.quit import QuitModal
+
+        if isinstance(self.screen, QuitModal):
+            self.screen.dismiss(None)
+        self.notify(why, severity="error", title="Command")
+
     def action_next_theme(self) -> None:
-        names = sorted(self.available_themes)
-        self.theme = names[(names.index(self.theme) + 1) % len(names)]
+        names = theme_names(self.themes)
+        at = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(at + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
+
+
+def save_traceback(folder: Path, error: BaseException) -> Path | None:
+    """Write `error`'s traceback to `folder/app-crash-TIME.txt`; None when it cannot be written."""
+    path = folder / time.strftime("app-crash-%Y%m%d-%H%M%S.txt")
+    text = "".join(traceback.format_exception(error))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError:
+        return None
+    return path

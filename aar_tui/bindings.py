@@ -30,7 +30,7 @@ APP_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "app.reveal", "Reveal private scores", id="aar.run.reveal", show=False),
     Binding("F", "app.finish", "Finish the run", id="aar.run.finish", show=False),
     Binding("ctrl+t", "app.next_theme", "Next theme", id="aar.theme.next", show=False),
-    Binding("q", "app.quit", "Quit", id="aar.quit"),
+    Binding("q", "app.quit_menu", "Quit", id="aar.quit"),
 ]
 
 # Keys that act on one agent: the selected row on the swarm screen, the agent on its screen.
@@ -45,6 +45,7 @@ AGENT_BINDINGS: list[Binding] = [
 
 SWARM_BINDINGS: list[Binding] = [
     Binding("enter", "open_agent", "Open", id="aar.swarm.open", show=False),
+    Binding("a", "next_attention", "Next needing attention", id="aar.swarm.attention"),
     Binding(
         "right_square_bracket",
         "page(1)",
@@ -67,6 +68,23 @@ SWARM_BINDINGS: list[Binding] = [
 AGENT_SCREEN_BINDINGS: list[Binding] = [
     Binding("escape", "app.pop_screen", "Back", id="aar.agent.back"),
     Binding("f", "toggle_folds", "Fold/unfold all", id="aar.agent.folds"),
+    Binding("enter", "toggle_record", "Fold/unfold record", id="aar.agent.fold", show=False),
+    Binding(
+        "left_square_bracket",
+        "select_record(-1)",
+        "Previous record",
+        id="aar.agent.prev_record",
+        key_display="[",
+        show=False,
+    ),
+    Binding(
+        "right_square_bracket",
+        "select_record(1)",
+        "Next record",
+        id="aar.agent.next_record",
+        key_display="]",
+        show=False,
+    ),
     Binding("t", "toggle_thinking", "Thinking on/off", id="aar.agent.thinking", show=False),
 ]
 
@@ -81,7 +99,9 @@ FORUM_BINDINGS: list[Binding] = [
 ]
 
 BOARD_BINDINGS: list[Binding] = [
+    Binding("enter", "open_submission", "Open", id="aar.board.open"),
     Binding("v", "void", "Void", id="aar.board.void"),
+    Binding("p", "reproduce", "Reproduce", id="aar.board.reproduce"),
     Binding("ctrl+r", "app.reveal", "Reveal private", id="aar.board.reveal"),
 ]
 

@@ -125,3 +125,63 @@ def describe_event(p: Any) -> str:
         where = f" in {p.where}" if p.where else ""
         return f"✖ error{where}: {p.message}" + (" (fatal)" if p.fatal else "")
     return short(p.model_dump(), 100)
+
+
+# The diagnostic that says most about a finished experiment, and the word it is shown as.
+_TELLING = (
+    ("agreement_with_weak_labels", "agreement"),
+    ("train_loss_last_epoch", "train loss"),
+    ("train_loss", "train loss"),
+)
+
+
+# More changed fields than this are counted rather than listed.
+_MOST_CHANGES = 3
+
+
+def _ordered(keys: set[str]) -> list[str]:
+    return [k for k in _FIRST_KEYS if k in keys] + sorted(keys - set(_FIRST_KEYS))
+
+
+def describe_config(
+    config: dict[str, Any], previous: tuple[int, dict[str, Any]] | None = None
+) -> str:
+    """A method config as a person scans it: the method, then what differs from the agent's
+    previous experiment ("confident, fraction 0.47 (from #9: +fraction)"), or for a first
+    experiment its loss and learning rate."""
+    words = [str(config["method"])] if "method" in config else []
+    if previous is None:
+        words += [f"{k} {_scalar(config[k])}" for k in ("loss", "lr") if k in config]
+        return short(", ".join(words), 70)
+    before_id, before = previous
+    changed = {k for k in set(config) | set(before) if config.get(k) != before.get(k)}
+    if len(changed - {"method"}) > _MOST_CHANGES:  # a new start, not a step: say so in short
+        words += [f"{k} {_scalar(config[k])}" for k in ("loss", "lr") if k in config]
+        return short(", ".join(words), 60) + f" (from #{before_id}: {len(changed)} fields differ)"
+    words += [f"{k} {_scalar(config[k])}" for k in _ordered(changed - {"method"}) if k in config]
+    notes = []
+    for k in _ordered(changed):
+        if k not in before:
+            notes.append(f"+{k}")
+        elif k not in config:
+            notes.append(f"-{k}")
+        else:
+            notes.append(f"{k} was {short(_scalar(before[k]), 20)}")
+    note = f"from #{before_id}: {', '.join(notes)}" if notes else f"same as #{before_id}"
+    return short(", ".join(words), 60) + f" ({short(note, 60)})"
+
+
+def describe_outcome(p: Any) -> str:
+    """A finished experiment's result: its telling diagnostic and how long it took."""
+    if not p.ok:
+        return f"failed: {short(p.error or 'no reason given', 80)}"
+    diag = p.diagnostics or {}
+    found = next(((word, diag[k]) for k, word in _TELLING if _is_number(diag.get(k))), None)
+    if found is None:
+        found = next(((k.replace("_", " "), v) for k, v in diag.items() if _is_number(v)), None)
+    result = f"{found[0]} {found[1]:.2f}, " if found else ""
+    return f"→ {result}{p.duration:.1f} s" + (" (reused)" if p.reused else "")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -7,6 +7,9 @@ it reads in 256 colours, in monochrome and to colour-blind eyes.
 
 from __future__ import annotations
 
+from rich.errors import StyleSyntaxError
+from rich.style import Style
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 STATE_GLYPH = {
@@ -49,10 +52,22 @@ DIM_LINES = frozenset({"thinking", "out"})
 
 
 def theme_colour(theme: Theme, name: str) -> str:
-    value = getattr(theme, name, None)
-    if value:
-        return value
-    return theme.foreground or ("#e0e0e0" if theme.dark else "#202020")
+    """A theme colour as Rich writes it: Textual's `ansi_blue` is Rich's `color(4)`."""
+    value = getattr(theme, name, None) or theme.foreground
+    if not value:
+        return "#e0e0e0" if theme.dark else "#202020"
+    return Color.parse(value).rich_color.name
+
+
+def renders(theme: Theme) -> bool:
+    """Whether every colour the screens draw with becomes a Rich style in this theme."""
+    names = {*_STATE_COLOUR.values(), *LINE_COLOUR.values(), "warning", "error"}
+    try:
+        for name in names:
+            Style.parse("bold " + theme_colour(theme, name))
+    except (ColorParseError, StyleSyntaxError):
+        return False
+    return True
 
 
 def state_style(theme: Theme, state: str) -> str:

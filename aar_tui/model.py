@@ -15,7 +15,13 @@ from dataclasses import replace
 from typing import Any
 
 from aar_tui.activity import ActivityBuffer
-from aar_tui.describe import describe_call, describe_event, short
+from aar_tui.describe import (
+    describe_call,
+    describe_config,
+    describe_event,
+    describe_outcome,
+    short,
+)
 from aar_tui.rows import AgentRow, Changes, Notice, SubmissionRow
 from engine.events import Event, ForumPost
 from engine.view import Budgets, RunInfo, Snapshot
@@ -56,7 +62,8 @@ class RunModel:
     def prefill(self, agent_id: str, events: Iterable[Event]) -> None:
         """Fill an agent's pane with its recent past (events up to the snapshot's seq).
 
-        Only the pane and the current step change: the counters are the snapshot's.
+        Only the pane, the current step and what the events alone tell (the experiment in
+        flight, the latest redirect) change: the counters are the snapshot's.
         """
         row = self.agents.get(agent_id)
         if row is None:
@@ -65,7 +72,8 @@ class RunModel:
         for event in events:
             if event.seq <= self.seq and event.agent_id == agent_id:
                 self._apply_agent_event(event, scratch, event.payload, Changes(), [])
-        row.step = scratch.step
+        row.step, row.direction, row.cut = scratch.step, scratch.direction, scratch.cut
+        row.experiment, row.last_config = scratch.experiment, scratch.last_config
 
     def add_posts(self, posts: Iterable[ForumPost]) -> None:
         for post in posts:
@@ -149,6 +157,11 @@ class RunModel:
                 sub.voided, sub.void_reason = True, p.reason
                 self._recompute_best()
             ch.board = ch.header = True
+        elif kind == "reproduction":
+            if sub := self.submissions.get(p.submission_id):
+                sub.reproduced = p.reproduced
+                sub.flags += tuple(f for f in p.reproduced.flags if f not in sub.flags)
+            ch.board = True
         elif kind == "private_revealed":
             for s in p.scores:
                 if sub := self.submissions.get(s.submission_id):
@@ -199,7 +212,15 @@ class RunModel:
     def _apply_submission(self, ev: Event, p: Any, ch: Changes, notices: list[Notice]) -> None:
         aid = ev.agent_id or "?"
         before = self.best_pgr
-        row = SubmissionRow(p.submission_id, aid, p.method, ev.ts, p.public, flags=tuple(p.flags))
+        row = SubmissionRow(
+            p.submission_id,
+            aid,
+            p.method,
+            ev.ts,
+            p.public,
+            flags=tuple(p.flags),
+            experiment_digest=p.experiment_digest,
+        )
         self.submissions[p.submission_id] = row
         ch.board = ch.header = True
         if row.flags:
@@ -231,6 +252,13 @@ class RunModel:
     ) -> None:
         kind = p.kind
         aid = row.id
+        if kind == "agent_hold":
+            if p.held:
+                row.holds[p.reason] = (p.by, p.detail, ev.ts)
+            else:
+                row.holds.pop(p.reason, None)
+            ch.agents.add(aid)
+            return
         pane = self._pane(aid, ch) if kind not in ("sandbox_stats", "usage", "budget") else None
         if kind == "agent_state":
             row.state, row.state_reason = str(p.state), p.reason
@@ -238,6 +266,15 @@ class RunModel:
             ch.agents.add(aid)
             assert pane is not None
             pane.add_line("state", f"— {p.state}" + (f": {p.reason}" if p.reason else ""))
+            if row.state == "running":
+                row.cut = ""
+            elif row.experiment is not None and row.state in ("paused", "stopped", "failed"):
+                # The engine forgets an experiment cut short and sends no event for it.
+                exp_id, _config, about = row.experiment
+                why = "the hard pause" if row.state == "paused" else f"the agent {row.state}"
+                row.cut = f"exp #{exp_id} cut short by {why}, not recorded: {about}"
+                row.experiment = None
+                pane.add_line("bad", "✗ " + row.cut)
             return
         if kind == "agent_attention":
             row.attention = (p.reason or "attention") if p.needs_attention else ""
@@ -276,12 +313,20 @@ class RunModel:
             pane.add_line("err" if p.stream == "stderr" else "out", p.line)
         elif kind == "experiment_started":
             row.step = f"experiment #{p.experiment_id}"
-            pane.add_line("tool", f"⚗ experiment #{p.experiment_id} {short(p.config, 60)}")
+            about = describe_config(p.config, row.last_config)
+            row.experiment = (p.experiment_id, p.config, about)
+            pane.add_line("tool", f"⚗ exp #{p.experiment_id} {about} …")
         elif kind == "experiment_finished":
             if p.ok:
                 row.experiments += 1
             row.step = f"experiment #{p.experiment_id} " + ("done" if p.ok else "failed")
-            pane.add_line("good" if p.ok else "bad", describe_event(p))
+            about = ""
+            if row.experiment is not None and row.experiment[0] == p.experiment_id:
+                _id, config, about = row.experiment
+                row.last_config, row.experiment = (p.experiment_id, config), None
+            mark = "✓" if p.ok else "✗"
+            line = f"{mark} exp #{p.experiment_id} {about} {describe_outcome(p)}"
+            pane.add_line("good" if p.ok else "bad", " ".join(line.split()))
         elif kind == "submission":
             row.submissions += 1
             row.step = f"submitted #{p.submission_id}"
@@ -293,6 +338,10 @@ class RunModel:
             pane.add_line("out" if p.ok else "err", describe_event(p))
         elif kind == "command":
             pane.add_line("cmd", describe_event(p))
+            if p.command.get("command") == "redirect" and p.status != "refused":
+                text = str(p.command.get("text") or "").strip()
+                if text:  # the direction shown is the latest the supervisor gave
+                    row.direction = short(text.splitlines()[0], 120)
         elif kind == "error":
             pane.add_line("bad", describe_event(p))
             if p.fatal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.events import Score
+from engine.events import Reproduced, Score
 from engine.view import AgentInfo, LeaderboardEntry
 
 
@@ -28,6 +28,14 @@ class AgentRow:
     model: str | None = None
     sandbox: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    # What holds it paused now: reason -> (who, detail, since when).
+    holds: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    # The experiment in flight (id, config, its description) and the last one finished
+    # (id, config), which the next one's description is told against.
+    experiment: tuple[int, dict[str, Any], str] | None = None
+    last_config: tuple[int, dict[str, Any]] | None = None
+    # An experiment that a pause or a stop cut short, in words; cleared when it runs again.
+    cut: str = ""
 
     @classmethod
     def from_info(cls, info: AgentInfo) -> AgentRow:
@@ -46,6 +54,7 @@ class AgentRow:
             attention=(info.attention_reason or "attention") if info.needs_attention else "",
             model=info.model,
             sandbox=info.sandbox_backend,
+            holds={h.reason: (h.by, h.detail, h.started) for h in info.holds if h.ended is None},
         )
 
 
@@ -62,6 +71,8 @@ class SubmissionRow:
     flags: tuple[str, ...] = ()
     voided: bool = False
     void_reason: str | None = None
+    reproduced: Reproduced | None = None
+    experiment_digest: str | None = None
 
     @classmethod
     def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
@@ -75,6 +86,8 @@ class SubmissionRow:
             e.flags,
             e.voided,
             e.void_reason,
+            e.reproduced,
+            getattr(e, "experiment_digest", None),
         )
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 from textual.theme import BUILTIN_THEMES, Theme
 
 from aar_tui.errors import ThemeError
+from aar_tui.look import renders
 from themes import THEMES_DIR
 
 DEFAULT_THEME = "aar-dark"
@@ -111,8 +112,10 @@ def load_themes(extra_dirs: tuple[Path, ...] | None = None) -> LoadedThemes:
 
 
 def theme_names(loaded: LoadedThemes) -> list[str]:
-    """Every name `--theme` accepts: the project's and user's themes and Textual's built-ins."""
-    return sorted(set(loaded.themes) | set(BUILTIN_THEMES))
+    """Every name `--theme` and `ctrl+t` offer: the project's and user's themes and Textual's
+    built-ins, less any whose colours the screens could not draw with."""
+    every = BUILTIN_THEMES | loaded.themes
+    return sorted(name for name, theme in every.items() if renders(theme))
 
 
 def check_theme_name(name: str, loaded: LoadedThemes) -> str:

@@ -25,9 +25,11 @@ from engine.errors import BrainFailed
 from engine.eventlog import EventLog
 from engine.events import (
     AgentAttentionPayload,
+    AgentHoldPayload,
     AgentState,
     AgentStatePayload,
     ErrorPayload,
+    HoldReason,
     TextDeltaPayload,
     ThinkingDeltaPayload,
     UsagePayload,
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("engine.agent")
 
 BACKOFF_MAX = 30.0
+# The attention reasons that hold an agent when `[attention] hold` is on.
+HELD_FOR = ("error_streak", "stuck")
 CLEANUP_WAIT = 5.0
 IDLE_WAIT = 2.0
 
@@ -72,8 +76,9 @@ class Agent:
         self._used = usage  # (experiments, tokens) so far, for the budget-near check
         self._checkpoint = checkpoint  # saves the brain's state after each step, for resume
         self._keep_sandbox = keep_sandbox
-        # Set while a budget holds the agent paused: what ran out, in words.
-        self.budget_reason = ""
+        # What holds the agent paused now, each reason with its detail; it runs again
+        # only when none is left (`engine.events.AgentHoldPayload` records each change).
+        self.holds: dict[HoldReason, str] = {}
         self.state = AgentState.STARTING
         self.sandbox: Sandbox | None = None
         self.inbox: list[Message] = []
@@ -87,7 +92,32 @@ class Agent:
         self._step_task: asyncio.Task[StepOutcome] | None = None
         self._control = asyncio.Lock()
 
-    # ---- state and attention ----------------------------------------------------------
+    # ---- state, holds and attention ---------------------------------------------------
+
+    @property
+    def budget_reason(self) -> str:
+        """What of a budget ran out, in words, while a budget holds the agent; else ""."""
+        return self.holds.get("budget", "")
+
+    def hold(self, reason: HoldReason, by: str, detail: str = "") -> bool:
+        """Record a reason to hold the agent; False when that reason already holds it."""
+        if reason in self.holds:
+            return False
+        self.holds[reason] = detail
+        self.events.append(
+            self.id, AgentHoldPayload(reason=reason, held=True, by=by, detail=detail)
+        )
+        return True
+
+    def lift(self, reason: HoldReason, by: str) -> bool:
+        """Lift one reason; False when it did not hold the agent."""
+        if self.holds.pop(reason, None) is None:
+            return False
+        self.events.append(self.id, AgentHoldPayload(reason=reason, held=False, by=by))
+        return True
+
+    def _holds_text(self) -> str:
+        return "; ".join(f"{r} ({d})" if d else r for r, d in self.holds.items())
 
     def _set_state(self, state: AgentState, reason: str = "") -> None:
         if state == self.state:
@@ -113,6 +143,14 @@ class Agent:
             self.id,
             AgentAttentionPayload(needs_attention=bool(reason), reason=reason, detail=detail),
         )
+        if reason in HELD_FOR and self.config.attention.hold and self.live:
+            # It waits for a person rather than going on failing or wandering.
+            self.hold("attention", "attention", detail)
+            if self._pause is None:
+                self._pause = "soft"
+                if self.state in (AgentState.RUNNING, AgentState.WAITING):
+                    self._set_state(AgentState.PAUSING, f"held for attention: {detail}")
+                self._wake.set()
 
     def _check_attention(self) -> None:
         if self.budget_reason:  # held by a spent budget: that stays the reason until raised
@@ -149,15 +187,26 @@ class Agent:
     def live(self) -> bool:
         return not self.state.is_terminal and not self._stop
 
-    async def pause(self, hard: bool = False, reason: str = "") -> CommandResult:
+    async def pause(
+        self,
+        hard: bool = False,
+        reason: str = "",
+        *,
+        hold: HoldReason = "supervisor",
+        by: str = "supervisor",
+    ) -> CommandResult:
+        """Hold the agent for `hold` (given by `by`) and pause it, if it is not already."""
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is {self.state.value}")
+            self.hold(hold, by, reason)
             if self.state == AgentState.PAUSED:
                 if hard and self._pause == "soft":
                     await self._freeze()
                     self._pause = "hard"
                 return CommandResult.applied(f"{self.id} is paused")
+            if not hard and self._pause is not None:  # pausing already; a soft one stays hard
+                return CommandResult.pending(f"{self.id} is pausing")
             if not hard:
                 self._pause = "soft"
                 if self.state == AgentState.STARTING:
@@ -191,15 +240,36 @@ class Agent:
             except Exception as exc:
                 self._error(f"could not freeze the sandbox: {exc}", "pause")
 
-    async def resume(self) -> CommandResult:
+    async def resume(
+        self, *, hold: HoldReason = "supervisor", by: str = "supervisor"
+    ) -> CommandResult:
+        """Lift `hold` (a person's resume lifts attention's too); run again once none holds.
+
+        A budget's hold is lifted only by raising the budget, never by a resume."""
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is {self.state.value}")
+            reasons: tuple[HoldReason, ...] = (
+                ("supervisor", "attention") if hold == "supervisor" else (hold,)
+            )
+            lifted = [r for r in reasons if self.lift(r, by)]
+            if "attention" in lifted:  # a person looked: the streak and the clock start again
+                self.error_streak = 0
+                self.last_progress = time.monotonic()
+                self._attend("")
             if self._pause is None:
+                if lifted:
+                    return CommandResult.applied(f"lifted the {' and '.join(lifted)} hold")
                 return CommandResult.refused(f"{self.id} is not paused")
+            if self.holds:
+                still = f"{self.id} stays paused, held by {self._holds_text()}"
+                if "budget" in self.holds:
+                    still += ": raise the budget to lift that"
+                if lifted:
+                    return CommandResult.applied(f"lifted the {' and '.join(lifted)} hold; {still}")
+                return CommandResult.refused(still)
             was_hard = self._pause == "hard" and self.state == AgentState.PAUSED
             self._pause = None
-            self.budget_reason = ""
             if was_hard and self.sandbox is not None:
                 try:
                     await self.sandbox.resume()
@@ -218,12 +288,19 @@ class Agent:
         self._wake.set()
         return CommandResult.pending("the agent reads it at its next step")
 
-    async def stop(self, reason: str = "stopped by the supervisor") -> CommandResult:
+    async def stop(
+        self, reason: str = "stopped by the supervisor", by: str | None = None
+    ) -> CommandResult:
+        """Stop the agent; `by` (who stopped it) also lifts its holds, which a resumed run
+        would otherwise restore."""
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is already {self.state.value}")
             self._stop = True
             self._stop_reason = reason
+            if by is not None:  # a person's stop ends the holds; the run's end keeps them
+                for held in list(self.holds):
+                    self.lift(held, by)
             self._set_state(AgentState.STOPPING, reason)
             if self._step_task is not None and not self._step_task.done():
                 self._step_task.cancel()  # the loop ends once it has cleaned up
@@ -333,8 +410,9 @@ class Agent:
             self.error_streak += 1
             self._error(f"{type(exc).__name__}: {exc}", "step")
             self._check_attention()
-            self._set_state(AgentState.WAITING, "backing off after an error")
-            await self._wait(min(BACKOFF_MAX, 0.5 * 2**self.error_streak))
+            if self._pause is None:  # held for attention: it pauses at once instead
+                self._set_state(AgentState.WAITING, "backing off after an error")
+                await self._wait(min(BACKOFF_MAX, 0.5 * 2**self.error_streak))
             return None
         finally:
             self._step_task = None

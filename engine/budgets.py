@@ -1,9 +1,11 @@
 """Budgets that pause: per agent and per run, tokens, cost, wall time, experiments, GPU-hours.
 
 The guard reads spend from the snapshot (so a resumed run counts what it spent before),
-pauses an agent whose own limit is reached, or every agent when a run-wide one is, with
-the reason in the agent's state; `SetBudget` calls `recheck()`, which resumes the agents
-a raised limit frees. Spend so far goes out as a `budget` event, which clients show.
+holds an agent whose own limit is reached, or every agent when a run-wide one is, with
+the reason in the agent's state and a `budget` hold; `SetBudget` calls `recheck()`,
+which lifts the budget's hold where a raised limit frees it (the agent runs again unless
+another reason, such as the supervisor's pause, still holds it). Spend so far goes out
+as a `budget` event, which clients show.
 The run's length (`minutes`) is not a pause: the run ends at its deadline.
 """
 
@@ -181,28 +183,28 @@ class BudgetGuard:
             if not agent.live or agent.budget_reason or agent.state == AgentState.STARTING:
                 continue
             reason = self.run_reason or self.agent_over(agent.id)
-            if not reason or agent.state in (AgentState.PAUSED, AgentState.PAUSING):
+            if not reason:
                 continue
-            agent.budget_reason = reason
-            result = await agent.pause(reason=reason)
+            # Held by the budget beside any other reason: a paused agent gets the hold too,
+            # so that lifting the other one does not let it spend past the limit.
+            result = await agent.pause(reason=reason, hold="budget", by="budget")
             if result.ok:
                 paused = True
                 # A person decides whether to raise it: that is what attention is for.
                 agent.attend("budget", reason)
-                log.info("agent %s paused: %s", agent.id, reason)
-            else:
-                agent.budget_reason = ""
+                log.info("agent %s held: %s", agent.id, reason)
         return paused
 
-    async def recheck(self) -> None:
-        """After limits changed: resume the agents that a budget held and no longer holds."""
+    async def recheck(self, by: str = "budget") -> None:
+        """After limits changed: lift the budget's hold where it no longer holds (only that
+        hold: an agent the supervisor paused stays paused)."""
         self.run_reason = self.run_over()
         for agent in list(self.engine.agents.values()):
             if agent.budget_reason and not (self.run_reason or self.agent_over(agent.id)):
-                await agent.resume()
+                await agent.resume(hold="budget", by=by)
                 self.wants_more.discard(agent.id)
                 if agent.attention == "budget":
                     agent.attend("")
-                log.info("agent %s resumed: its budget was raised", agent.id)
+                log.info("agent %s: the budget's hold is lifted by %s", agent.id, by)
         await self.enforce()
         self.publish()

@@ -24,6 +24,8 @@ Commands (the `command` field tells them apart on the wire):
 | `SetBudget(...)` | change the run's limits; fields left `None` stay as they were |
 | `RevealPrivate()` | publish the private scores (the only way they leave the engine) |
 | `VoidSubmission(submission_id, reason)` | strike a submission from the leaderboard |
+| `Reproduce(submission_id)` | reproduce a submission over seeds in fresh sandboxes |
+|   | (pending: its verdict comes as a `reproduction` event) |
 | `FinishRun(reason)` | stop every agent and end the run |
 """
 
@@ -33,6 +35,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from engine.bounds import AgentId, Count, GpuHours, Minutes, RowId, SubmissionsPerHour, Tokens, Usd
 from engine.events import Record
 
 Issuer = Annotated[str, Field(min_length=1, max_length=64)]
@@ -40,27 +43,27 @@ Issuer = Annotated[str, Field(min_length=1, max_length=64)]
 
 class Pause(Record):
     command: Literal["pause"] = "pause"
-    agent_id: str
+    agent_id: AgentId
     hard: bool = False
     issued_by: Issuer = "supervisor"
 
 
 class Resume(Record):
     command: Literal["resume"] = "resume"
-    agent_id: str
+    agent_id: AgentId
     issued_by: Issuer = "supervisor"
 
 
 class Redirect(Record):
     command: Literal["redirect"] = "redirect"
-    agent_id: str
+    agent_id: AgentId
     text: Annotated[str, Field(min_length=1, max_length=4000)]
     issued_by: Issuer = "supervisor"
 
 
 class Stop(Record):
     command: Literal["stop"] = "stop"
-    agent_id: str
+    agent_id: AgentId
     issued_by: Issuer = "supervisor"
 
 
@@ -92,17 +95,17 @@ class SetBudget(Record):
     """Change limits mid-run. `minutes` is the run's total length from its start."""
 
     command: Literal["set_budget"] = "set_budget"
-    minutes: Annotated[float, Field(gt=0)] | None = None
-    experiments_per_agent: Annotated[int, Field(ge=0)] | None = None
-    submissions_per_hour: Annotated[int, Field(ge=0)] | None = None
-    tokens_per_agent: Annotated[int, Field(ge=0)] | None = None
-    cost_usd: Annotated[float, Field(ge=0)] | None = None
-    cost_usd_per_agent: Annotated[float, Field(ge=0)] | None = None
-    tokens: Annotated[int, Field(ge=0)] | None = None
-    experiments: Annotated[int, Field(ge=0)] | None = None
-    minutes_per_agent: Annotated[float, Field(gt=0)] | None = None
-    gpu_hours: Annotated[float, Field(ge=0)] | None = None
-    gpu_hours_per_agent: Annotated[float, Field(ge=0)] | None = None
+    minutes: Minutes | None = None
+    experiments_per_agent: Count | None = None
+    submissions_per_hour: SubmissionsPerHour | None = None
+    tokens_per_agent: Tokens | None = None
+    cost_usd: Usd | None = None
+    cost_usd_per_agent: Usd | None = None
+    tokens: Tokens | None = None
+    experiments: Count | None = None
+    minutes_per_agent: Minutes | None = None
+    gpu_hours: GpuHours | None = None
+    gpu_hours_per_agent: GpuHours | None = None
     issued_by: Issuer = "supervisor"
 
 
@@ -113,14 +116,20 @@ class RevealPrivate(Record):
 
 class VoidSubmission(Record):
     command: Literal["void_submission"] = "void_submission"
-    submission_id: int
+    submission_id: RowId
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    issued_by: Issuer = "supervisor"
+
+
+class Reproduce(Record):
+    command: Literal["reproduce"] = "reproduce"
+    submission_id: int
     issued_by: Issuer = "supervisor"
 
 
 class FinishRun(Record):
     command: Literal["finish_run"] = "finish_run"
-    reason: str = "finished by the supervisor"
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] = "finished by the supervisor"
     issued_by: Issuer = "supervisor"
 
 
@@ -136,6 +145,7 @@ Command = Annotated[
     | SetBudget
     | RevealPrivate
     | VoidSubmission
+    | Reproduce
     | FinishRun,
     Field(discriminator="command"),
 ]

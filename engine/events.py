@@ -14,6 +14,9 @@ Kinds and what they carry:
 - `agent_state`: an agent moved between states (`AgentState`), with the reason.
 - `agent_attention`: the `needs_attention` flag was raised or cleared, with the reason
   (`error_streak`, `stuck`, `budget_near`, `budget`: a budget is spent and holds it).
+- `agent_hold`: a reason to hold an agent paused began (`held`) or ended, and who said so;
+  several reasons (`supervisor`, `budget`, `attention`) can hold an agent at once, and it
+  runs again only when none is left.
 - `text_delta` / `thinking_delta`: a piece of the model's visible text or of its thinking,
   to stream on a screen; the offline researcher writes its reasoning as text.
 - `usage`: tokens and cost of a model call.
@@ -31,9 +34,13 @@ Kinds and what they carry:
 - `budget`: the run's budgets and how much of them is used.
 - `sandbox_stats`: an agent's sandbox resource use.
 - `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
-- `watch_flag`: the reward-hacking watch saw a tool call go looking for labels (a path
-  outside the workspace and bundle, the run directory, `hidden`, the network); it flags
-  the agent, and its submissions are marked `watch` on the leaderboard.
+- `reproduction`: the engine reproduced a submission in fresh sandboxes over seeds (or is
+  doing so): claimed beside reproduced public scores, and the verdict (`reproduced`,
+  `irreproducible`, `running`); private scores stay in the store until a reveal.
+- `watch_flag`: the reward-hacking watch saw a tool call, a file it wrote or a script it
+  ran go looking for labels (a path outside the workspace and bundle, the run directory,
+  `hidden`, the network, new namespaces); it flags the agent, and its submissions are
+  marked `watch` on the leaderboard.
 """
 
 from __future__ import annotations
@@ -135,6 +142,18 @@ class AgentAttentionPayload(Record):
     detail: str = ""
 
 
+# Why an agent is held paused: a person's pause, a spent budget, or a wait for a person.
+HoldReason = Literal["supervisor", "budget", "attention"]
+
+
+class AgentHoldPayload(Record):
+    kind: Literal["agent_hold"] = "agent_hold"
+    reason: HoldReason
+    held: bool  # True when the hold begins, False when it is lifted
+    by: str  # who: "supervisor", "ctl:ana@box", or "budget" for the budget guard
+    detail: str = ""
+
+
 class TextDeltaPayload(Record):
     kind: Literal["text_delta"] = "text_delta"
     text: str
@@ -222,6 +241,26 @@ class SubmissionPayload(Record):
     experiment_digest: str | None = None
 
 
+class Reproduced(Record):
+    """A submission reproduced over seeds: its public scores' mean and spread, and the verdict."""
+
+    status: Literal["running", "reproduced", "irreproducible"]
+    seeds: tuple[int, ...] = ()
+    public_pgr_mean: float | None = None
+    public_pgr_sd: float | None = None
+    public_accuracy_mean: float | None = None
+    public_accuracy_sd: float | None = None
+    flags: tuple[str, ...] = ()
+    message: str = ""
+
+
+class ReproductionPayload(Record):
+    kind: Literal["reproduction"] = "reproduction"
+    submission_id: int
+    claimed: Score | None = None
+    reproduced: Reproduced
+
+
 class SubmissionVoidedPayload(Record):
     kind: Literal["submission_voided"] = "submission_voided"
     submission_id: int
@@ -285,6 +324,7 @@ Payload = Annotated[
     | AgentAddedPayload
     | AgentStatePayload
     | AgentAttentionPayload
+    | AgentHoldPayload
     | TextDeltaPayload
     | ThinkingDeltaPayload
     | UsagePayload
@@ -296,6 +336,7 @@ Payload = Annotated[
     | ForumPostPayload
     | SubmissionPayload
     | SubmissionVoidedPayload
+    | ReproductionPayload
     | PrivateRevealedPayload
     | CommandPayload
     | BudgetPayload

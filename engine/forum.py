@@ -1,6 +1,6 @@
 """The forum: posts by agents and the supervisor, threads, tags, metrics, full-text search.
 
-A `result` post must link a submission of its author (the scorer's word, not the
+A `result` post must link a reproducible submission of its author (the scorer's word, not the
 author's, stands behind a result), and keeps a snapshot of the author's workspace code
 that another agent can copy into its own workspace.
 """
@@ -136,6 +136,27 @@ class Forum:
             raise ForumError(f"submission {submission_id} is not yours; link one of your own")
         if kind == "result" and (voided or not scored):
             raise ForumError(f"submission {submission_id} has no valid score to report")
+        if kind == "result":
+            await self._check_reproducible(submission_id)
+
+    async def _check_reproducible(self, submission_id: int) -> None:
+        """The AAR rule for a result: it links a submission that can be reproduced."""
+        recipe = await self.store.fetchone(
+            "SELECT 1 FROM recipes WHERE submission_id = ?", (submission_id,)
+        )
+        if recipe is None:
+            raise ForumError(
+                f"submission {submission_id} cannot be reproduced (a predictions file with no"
+                " experiment config and no command): a result must link a reproducible"
+                " submission, so submit again from run_experiment, or with `command`"
+            )
+        verdict = await self.store.fetchone(
+            "SELECT status FROM reproductions WHERE submission_id = ?", (submission_id,)
+        )
+        if verdict is not None and verdict[0] == "irreproducible":
+            raise ForumError(
+                f"submission {submission_id} did not reproduce, so it cannot back a result"
+            )
 
     async def get(self, post_id: int) -> ForumPost | None:
         row = await self.store.fetchone(f"SELECT {_COLUMNS} FROM posts WHERE id = ?", (post_id,))

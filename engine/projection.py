@@ -9,6 +9,7 @@ from __future__ import annotations
 from engine.events import (
     AgentAddedPayload,
     AgentAttentionPayload,
+    AgentHoldPayload,
     AgentState,
     AgentStatePayload,
     BudgetPayload,
@@ -17,6 +18,7 @@ from engine.events import (
     ExperimentFinishedPayload,
     ForumPostPayload,
     PrivateRevealedPayload,
+    ReproductionPayload,
     RunStatePayload,
     Score,
     SubmissionPayload,
@@ -31,13 +33,14 @@ from engine.view import (
     AgentInfo,
     Budgets,
     ForumIndexEntry,
+    Hold,
     LeaderboardEntry,
     RunInfo,
     Snapshot,
 )
 
 # Flags that keep a scored submission off the ranking (it stays listed).
-UNRANKED_FLAGS = frozenset({"degenerate", "probing"})
+UNRANKED_FLAGS = frozenset({"degenerate", "probing", "irreproducible"})
 # Marks every submission of an agent the reward-hacking watch flagged (ranked; voidable).
 WATCH_FLAG = "watch"
 
@@ -95,6 +98,10 @@ class Projection:
                 if p.sandbox_id is not None:
                     update["sandbox_id"] = p.sandbox_id
                 self.agents[aid] = agent.model_copy(update=update)
+            case AgentHoldPayload() if agent:
+                self.agents[aid] = agent.model_copy(
+                    update={"holds": _held(agent.holds, p, event.ts)}
+                )
             case AgentAttentionPayload() if agent:
                 self.agents[aid] = agent.model_copy(
                     update={"needs_attention": p.needs_attention, "attention_reason": p.reason}
@@ -130,6 +137,16 @@ class Projection:
                 if entry is not None:
                     self.entries[p.submission_id] = entry.model_copy(
                         update={"voided": True, "void_reason": p.reason}
+                    )
+                    self._rerank()
+            case ReproductionPayload():
+                entry = self.entries.get(p.submission_id)
+                if entry is not None:
+                    flags = entry.flags + tuple(
+                        f for f in p.reproduced.flags if f not in entry.flags
+                    )
+                    self.entries[p.submission_id] = entry.model_copy(
+                        update={"reproduced": p.reproduced, "flags": flags}
                     )
                     self._rerank()
             case PrivateRevealedPayload():
@@ -236,3 +253,17 @@ class Projection:
             forum=tuple(sorted(self.forum.values(), key=lambda f: f.id)),
             budgets=self.budgets,
         )
+
+
+def _held(holds: tuple[Hold, ...], p: AgentHoldPayload, ts: float) -> tuple[Hold, ...]:
+    """`holds` with the hold `p` begins added, or the open one it lifts ended."""
+    if p.held:
+        if any(h.reason == p.reason and h.ended is None for h in holds):
+            return holds
+        return (*holds, Hold(reason=p.reason, by=p.by, detail=p.detail, started=ts))
+    return tuple(
+        h.model_copy(update={"ended": ts, "ended_by": p.by})
+        if h.reason == p.reason and h.ended is None
+        else h
+        for h in holds
+    )

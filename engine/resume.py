@@ -25,6 +25,7 @@ from engine.events import (
     RunState,
     ToolResultPayload,
 )
+from engine.isolation import refuse_unisolated
 from engine.runtime import BrainFactory, Engine, PreparedTask, RestoredAgent, prepare_task
 from engine.store import Store
 
@@ -83,6 +84,7 @@ async def resume_engine(
         run_id, config_json = row
         config = RunConfig.model_validate_json(config_json)
         config = config.model_copy(update={"run_dir": run_dir})
+        refuse_unisolated(config)
         task_row = await store.fetchone("SELECT value FROM meta WHERE key = 'task'")
     except BaseException:
         await store.close()
@@ -214,7 +216,9 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
         )
         if brain != info.brain:
             state = None
-        paused = info.state in (AgentState.PAUSED, AgentState.PAUSING)
+        holds = {h.reason: h.detail for h in info.holds if h.ended is None}
+        # Held when the run ended (even cleanly): it comes back held, for the same reasons.
+        paused = info.state in (AgentState.PAUSED, AgentState.PAUSING) or bool(holds)
         box = boxes.pop(info.id, None)
         if box is not None and (await box.status()).startswith("paused"):
             # A paused agent comes back soft-paused: its sandbox thawed, so it can stop.
@@ -231,6 +235,7 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
                 active_seconds=active,
                 gpu_seconds=gpu,
                 pause_reason=info.state_reason,
+                holds=holds,
             )
         )
     for box in boxes.values():  # sandboxes of agents that ended: not needed any more

@@ -16,8 +16,8 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from engine.agent import Agent
 from engine.brain import Brain
 from engine.brains import make_brain, preflight
 from engine.budgets import BUDGET_WORDS, BudgetGuard
+from engine.cleanroom import CleanRoom, test_rows
 from engine.commands import Command, CommandResult, SetBudget
 from engine.config import RunConfig, default_runs_dir
 from engine.directions import directions_for
@@ -33,16 +34,20 @@ from engine.eventlog import EventLog
 from engine.events import (
     AgentAddedPayload,
     BudgetPayload,
+    HoldReason,
     RunState,
     RunStatePayload,
     SandboxStatsPayload,
     now,
 )
 from engine.forum import Forum
+from engine.isolation import refuse_unisolated, sandbox_limits
 from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
+from engine.reproduce import Reproducer
 from engine.scoring import Scorer
+from engine.snapshots import SnapshotStore
 from engine.store import Store, dumps
 from engine.tools import Toolbox
 from engine.tools.env import ToolEnv
@@ -67,6 +72,8 @@ class PreparedTask:
     hidden_dir: Path
     baselines: dict[str, Any]  # public-half figures only: they are shown to every client
     method_defaults: dict[str, Any]
+    # Hub id -> its folder in the Hugging Face cache, mounted under /models in each sandbox.
+    models: dict[str, Path] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return dumps(
@@ -76,6 +83,7 @@ class PreparedTask:
                 "hidden_dir": str(self.hidden_dir),
                 "baselines": self.baselines,
                 "method_defaults": self.method_defaults,
+                "models": {k: str(v) for k, v in self.models.items()},
             }
         )
 
@@ -88,6 +96,7 @@ class PreparedTask:
             hidden_dir=Path(d["hidden_dir"]),
             baselines=d["baselines"],
             method_defaults=d["method_defaults"],
+            models={k: Path(v) for k, v in d.get("models", {}).items()},
         )
 
 
@@ -105,16 +114,20 @@ class RestoredAgent:
     active_seconds: float = 0.0
     gpu_seconds: float = 0.0
     pause_reason: str = ""
+    holds: dict[HoldReason, str] = field(default_factory=dict)  # what held it, with details
 
 
 def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
     """Splits, weak supervisor, baselines, bundle and hidden labels; cached by w2s (blocking)."""
+    from engine import models
     from w2s.prepare import prepare
     from w2s.tasks import get_task
 
+    # Before any work: a missing model or GPU, or one too small, is named in one line.
+    found = models.resolve(config)
     # No data seed from us: w2s draws a secret one, so an agent that imports w2s in its
     # sandbox cannot rebuild the labels.
-    prepared = prepare(config.task, run_dir, data=config.data)
+    prepared = prepare(config.task, run_dir, data=config.data, step=config.scoring.step)
     task = get_task(config.task)
     hidden = prepared.baselines
     return PreparedTask(
@@ -127,6 +140,38 @@ def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
             "seeds": hidden.get("seeds"),
         },
         method_defaults=dict(task.method_defaults),
+        models=found,
+    )
+
+
+def agent_sandbox_spec(
+    config: RunConfig, run_id: str, run_dir: Path, task: PreparedTask, agent_id: str
+) -> SandboxSpec:
+    """An agent's sandbox: its workspace, the bundle, limits, and its share of the
+    configured GPUs and Docker hosts (round robin by agent number)."""
+    from engine.models import SANDBOX_ENV, sandbox_mounts
+    from sandbox import SandboxSpec
+
+    sb = config.sandbox
+    workspace = run_dir / "workspaces" / agent_id
+    index = int(agent_id[1:]) - 1
+    docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
+    if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
+        workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
+    limits = sandbox_limits(config)
+    return SandboxSpec(
+        run_id=run_id,
+        agent_id=agent_id,
+        workspace=workspace,
+        mounts={"/bundle": task.bundle_dir, **sandbox_mounts(task.models)},
+        env=dict(SANDBOX_ENV) if task.models else {},
+        cpus=limits.cpus,
+        memory_mb=limits.memory_mb,
+        pids=limits.pids,
+        gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
+        network=sb.network,
+        image=sb.image,
+        docker_host=docker_host,
     )
 
 
@@ -174,18 +219,22 @@ _WORDS = (
 )
 
 
-def _run_name(config: RunConfig) -> str:
-    """The run's name: the config's, or a readable one such as `toy-nov27-1012-heron`."""
+def run_name(config: RunConfig) -> str:
+    """The run's name: the config's, or a readable one such as `toy-nov27-1012-heron-3fa1c2`.
+
+    Sandboxes, their cgroups and containers are named after the run machine-wide, while
+    runs started elsewhere (another runs directory, another user's suite) cannot be seen
+    from here: the random tail keeps two runs started in the same minute apart.
+    """
     if config.name:
         return config.name
     task = re.sub(r"[^a-z0-9]+", "-", config.task.lower()).strip("-")[:16] or "run"
     stamp = time.strftime("%b%d-%H%M").lower()
     taken = default_runs_dir()
-    for _ in range(8):
-        name = f"{task}-{stamp}-{secrets.choice(_WORDS)}"
+    while True:
+        name = f"{task}-{stamp}-{secrets.choice(_WORDS)}-{secrets.token_hex(3)}"
         if not (taken / name).exists():
             return name
-    return f"{task}-{stamp}-{secrets.token_hex(3)}"
 
 
 class Engine:
@@ -248,6 +297,24 @@ class Engine:
         events.on_commit.append(self.watch.on_commit)
         self._log_handler = enginelog.attach(run_dir)
         self.stats_every = STATS_EVERY  # seconds between sandbox samples and attention checks
+        self.clean = CleanRoom(
+            backend=config.sandbox.backend,
+            run_dir=run_dir,
+            agent_spec=self.sandbox_spec,
+            test_rows=test_rows(task.hidden_dir),
+        )
+        self.snapshots = SnapshotStore(
+            run_dir / "snapshots", int(config.reproduction.snapshot_mb * (1 << 20))
+        )
+        self.reproducer = Reproducer(
+            store,
+            self.clean,
+            self.snapshots,
+            task.hidden_dir,
+            config.reproduction,
+            events,
+            score_step=config.scoring.step,
+        )
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -260,10 +327,11 @@ class Engine:
         prepare: Callable[[RunConfig, Path], PreparedTask] = prepare_task,
         keep_sandboxes: bool = False,
     ) -> Engine:
+        refuse_unisolated(config)
         if brain_factory is None:
             preflight(config.agents.brain)
         tune_gc()
-        run_id = _run_name(config)
+        run_id = run_name(config)
         run_dir = Path(config.run_dir or default_runs_dir() / run_id).expanduser().resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(run_dir, 0o700)
@@ -404,6 +472,12 @@ class Engine:
     def running(self) -> bool:
         return self._tg is not None and not self._finish.is_set()
 
+    def start_task(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run `work` beside the agents, owned by the run (cancelled when it ends)."""
+        if self._tg is None:
+            raise RuntimeError("the run is not running")
+        self._tg.create_task(work, name=name)
+
     def spawn(self, direction: str, brain_name: str | None = None) -> Agent:
         if self._tg is None:
             raise RuntimeError("the run is not running")
@@ -467,8 +541,9 @@ class Engine:
                 log.warning("agent %s: brain state not restored: %s", agent.id, exc)
         if restored.paused:
             agent._pause = "soft"
-            if BUDGET_WORDS in restored.pause_reason:  # raising the limit resumes it, as before
-                agent.budget_reason = restored.pause_reason
+            agent.holds = dict(restored.holds)  # as the event log left them
+            if not agent.holds and BUDGET_WORDS in restored.pause_reason:
+                agent.hold("budget", "budget", restored.pause_reason)  # a run from before holds
         self._tg.create_task(agent.run(), name=f"agent-{agent.id}")
         return agent
 
@@ -512,38 +587,17 @@ class Engine:
         return box
 
     def sandbox_spec(self, agent_id: str) -> SandboxSpec:
-        """The agent's sandbox: its workspace, the bundle, limits, and its share of the
-        configured GPUs and Docker hosts (round robin by agent number)."""
-        from sandbox import SandboxSpec
-
-        sb = self.config.sandbox
-        workspace = self.run_dir / "workspaces" / agent_id
-        index = int(agent_id[1:]) - 1
-        docker_host = sb.docker_hosts[index % len(sb.docker_hosts)] if sb.docker_hosts else None
-        if sb.backend != "docker" or docker_host is None or docker_host.startswith("unix://"):
-            workspace.mkdir(parents=True, exist_ok=True)  # a remote host keeps it in a volume
-        return SandboxSpec(
-            run_id=self.run_id,
-            agent_id=agent_id,
-            workspace=workspace,
-            mounts={"/bundle": self.task.bundle_dir},
-            env={},
-            cpus=sb.cpus,
-            memory_mb=sb.memory_mb,
-            pids=sb.pids,
-            gpus=(sb.gpus[index % len(sb.gpus)],) if sb.gpus else (),
-            network=sb.network,
-            image=sb.image,
-            docker_host=docker_host,
-        )
+        return agent_sandbox_spec(self.config, self.run_id, self.run_dir, self.task, agent_id)
 
     def _make_toolbox(self, agent: Agent, sandbox: Sandbox) -> Toolbox:
         defaults = self.task.method_defaults
 
         def normalise(config: dict[str, Any]) -> tuple[dict[str, Any], str]:
             from w2s.methods import parse_method_config
+            from w2s.tasks import get_task
 
-            parsed = parse_method_config(config, defaults=defaults)
+            adapters = get_task(self.task.task_id).strong.adapters
+            parsed = parse_method_config(config, defaults=defaults, adapters=adapters)
             return parsed.to_dict(), parsed.digest()
 
         env = ToolEnv(
@@ -556,7 +610,10 @@ class Engine:
             config=self.config,
             leaderboard=self.projection.leaderboard,
             experiments_done=lambda: self._usage(agent.id)[0],
+            clean=self.clean,
+            snapshots=self.snapshots,
             normalise=normalise,
+            watch=self.watch,
         )
         return Toolbox(env)
 
@@ -627,7 +684,7 @@ class Engine:
             result = await apply_command(self, cmd)
             if isinstance(cmd, SetBudget) and result.ok:
                 await self._save_config()
-                await self.budget_guard.recheck()
+                await self.budget_guard.recheck(by=cmd.issued_by)
         except Exception as exc:  # a command must never take the engine down
             log.exception("command %s failed", cmd.command)
             result = CommandResult.refused(f"the command failed: {type(exc).__name__}: {exc}")

@@ -18,6 +18,7 @@ from engine.commands import (
     Pause,
     PauseAll,
     Redirect,
+    Reproduce,
     Resume,
     ResumeAll,
     RevealPrivate,
@@ -57,21 +58,21 @@ async def apply_command(engine: Engine, cmd: Command) -> CommandResult:
                 return agent
             match cmd:
                 case Pause():
-                    return await agent.pause(hard=cmd.hard)
+                    return await agent.pause(hard=cmd.hard, by=cmd.issued_by)
                 case Resume():
-                    return await agent.resume()
+                    return await agent.resume(by=cmd.issued_by)
                 case Stop():
-                    return await agent.stop(f"stopped by {cmd.issued_by}")
+                    return await agent.stop(f"stopped by {cmd.issued_by}", by=cmd.issued_by)
                 case Redirect():
                     return agent.redirect(
                         Message(source="redirect", text=cmd.text, issued_by=cmd.issued_by, ts=now())
                     )
         case PauseAll():
             live = [a for a in engine.agents.values() if a.live]
-            return _summary([await a.pause(hard=cmd.hard) for a in live], "pause")
+            return _summary([await a.pause(hard=cmd.hard, by=cmd.issued_by) for a in live], "pause")
         case ResumeAll():
             live = [a for a in engine.agents.values() if a.live]
-            return _summary([await a.resume() for a in live], "resume")
+            return _summary([await a.resume(by=cmd.issued_by) for a in live], "resume")
         case Spawn():
             if not engine.running:
                 return CommandResult.refused("the run is not running")
@@ -99,12 +100,35 @@ async def apply_command(engine: Engine, cmd: Command) -> CommandResult:
             if not await engine.scorer.void(cmd.submission_id, cmd.reason, cmd.issued_by):
                 return CommandResult.refused(f"submission {cmd.submission_id} is already void")
             return CommandResult.applied(f"submission {cmd.submission_id} is void")
+        case Reproduce():
+            return await _reproduce(engine, cmd)
         case FinishRun():
             if not engine.running:
                 return CommandResult.refused("the run is not running")
             engine.finish(cmd.reason)
             return CommandResult.pending("every agent stops; the run then ends")
     return CommandResult.refused(f"unknown command {cmd!r}")
+
+
+async def _reproduce(engine: Engine, cmd: Reproduce) -> CommandResult:
+    from engine.reproduce import ReproductionError
+
+    if not engine.running:
+        return CommandResult.refused(
+            "the run is not running: `aar report` reproduces the top submissions of a run"
+        )
+    try:
+        await engine.reproducer.check(cmd.submission_id)
+    except ReproductionError as exc:
+        return CommandResult.refused(str(exc))
+    engine.start_task(
+        engine.reproducer.reproduce_logged(cmd.submission_id), f"reproduce-{cmd.submission_id}"
+    )
+    seeds = len(engine.reproducer.seeds)
+    return CommandResult.pending(
+        f"reproducing submission {cmd.submission_id} over {seeds} seeds in fresh sandboxes;"
+        " the verdict comes as a reproduction event"
+    )
 
 
 def _set_budget(engine: Engine, cmd: SetBudget) -> CommandResult:

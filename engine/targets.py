@@ -2,7 +2,7 @@
 
 A TARGET is one of:
 
-- nothing: the newest running run in the runs directory;
+- nothing: the newest running run of those `aar runs` lists (`running_runs`);
 - a run name (`NAME`, in the runs directory) or a run directory;
 - the path of a run's API socket;
 - `http://127.0.0.1:PORT` (the token from `AAR_TOKEN`, or from the local run serving that port);
@@ -74,6 +74,10 @@ def parse_target(text: str | None, runs_dir: Path | None = None) -> Target:
         return _parse_ssh(text)
     if text.startswith(("http://", "https://")):
         parts = urlsplit(text)
+        try:
+            parts.port  # noqa: B018  (read for its check: urlsplit defers it)
+        except ValueError:
+            raise EngineError(f"{text!r}: the port must be a number from 1 to 65535") from None
         if not parts.hostname or parts.path not in ("", "/"):
             raise EngineError(f"{text!r} is not an API address: use http://127.0.0.1:PORT")
         return HttpTarget(text.rstrip("/"))
@@ -125,18 +129,34 @@ def _served_runs(runs_dir: Path) -> list[tuple[Path, ApiInfo]]:
     return served
 
 
-def newest_running(runs_dir: Path) -> LocalTarget:
-    """The most recently started run whose engine is alive and serving on a socket."""
-    found: list[tuple[float, Path, Path]] = []
-    for run_dir, _ in _served_runs(runs_dir):
-        socket = find_socket(run_dir)
+def running_runs(runs_dir: Path) -> list[LocalTarget]:
+    """The runs `aar runs` lists as running, newest first: this user's, in `runs_dir`,
+    with a live engine serving on a socket (a run elsewhere is reached by naming it)."""
+    found: list[tuple[float, LocalTarget]] = []
+    for info_path in runs_dir.glob("*/api.json"):
+        run_dir = info_path.parent
+        info = read_info(run_dir)
         with contextlib.suppress(OSError):
-            if socket is not None:
-                found.append(((run_dir / "api.json").stat().st_mtime, run_dir, socket))
+            if (
+                (run_dir / "store.sqlite").is_file()
+                and info_path.stat().st_uid == os.getuid()
+                and info is not None
+                and info.alive()
+                and (socket := find_socket(run_dir)) is not None
+            ):
+                found.append((info_path.stat().st_mtime, LocalTarget(run_dir.resolve(), socket)))
+    return [target for _, target in sorted(found, key=lambda f: f[0], reverse=True)]
+
+
+def newest_running(runs_dir: Path, *, only_one: bool = False) -> LocalTarget:
+    """The most recently started running run; with `only_one`, an error when several run."""
+    found = running_runs(runs_dir)
     if not found:
-        raise EngineError(f"no running run (looked under {runs_dir}); give a TARGET: {FORMS}")
-    _, run_dir, socket = max(found)
-    return LocalTarget(run_dir, socket)
+        raise EngineError(f"no running run in {runs_dir} (see aar runs); give a TARGET: {FORMS}")
+    if only_one and len(found) > 1:
+        names = ", ".join(t.run_dir.name for t in found)
+        raise EngineError(f"{len(found)} runs are running ({names}): say which with --run NAME")
+    return found[0]
 
 
 def _token_for_port(url: str, runs_dir: Path) -> str:

@@ -30,7 +30,16 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import Field
 
 from engine.commands import Command, CommandResult
-from engine.events import AgentState, Event, ForumPost, Record, RunState, Score
+from engine.events import (
+    AgentState,
+    Event,
+    ForumPost,
+    HoldReason,
+    Record,
+    Reproduced,
+    RunState,
+    Score,
+)
 
 ConnectionState = Literal["connected", "connecting", "reconnecting", "disconnected"]
 
@@ -61,6 +70,17 @@ class AgentCounters(Record):
     submissions: int = 0
 
 
+class Hold(Record):
+    """One reason an agent was held paused: since when, by whom, and when it was lifted."""
+
+    reason: HoldReason
+    by: str
+    detail: str = ""
+    started: float
+    ended: float | None = None  # None while it holds
+    ended_by: str | None = None
+
+
 class AgentInfo(Record):
     id: str
     direction: str
@@ -77,6 +97,8 @@ class AgentInfo(Record):
     last_activity: float | None = None
     # Raised by the reward-hacking watch (e.g. "watch"): shown beside the agent.
     flags: tuple[str, ...] = ()
+    # Every hold the agent had, oldest first; those with `ended` None hold it now.
+    holds: tuple[Hold, ...] = ()
 
 
 class LeaderboardEntry(Record):
@@ -92,6 +114,8 @@ class LeaderboardEntry(Record):
     voided: bool = False
     void_reason: str | None = None
     ts: float
+    # Set once the engine has reproduced it (or while it does): see `engine.reproduce`.
+    reproduced: Reproduced | None = None
 
 
 class ForumIndexEntry(Record):

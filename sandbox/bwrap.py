@@ -8,7 +8,10 @@ Anyone else runs bwrap unprivileged, inside a user namespace, once per command.
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import subprocess
 from pathlib import Path, PurePosixPath
 
 from sandbox.gpu import device_nodes
@@ -63,9 +66,12 @@ def bwrap_argv(
         args += [] if spec.network else ["--unshare-net"]
     else:
         args += ["--unshare-all"] + (["--share-net"] if spec.network else [])
+        if can_disable_userns(bwrap):
+            args += ["--unshare-user", "--disable-userns"]
     for path, link in system_dirs():
         args += ["--symlink", link, path] if link else ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # /tmp is the sandbox user's HOME and TMPDIR: writable by it, also when bwrap runs as root.
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     for node in device_nodes(spec.gpus):
         args += ["--dev-bind", node, node]
     binds = [(entry, entry) for entry in etc_entries()]
@@ -79,6 +85,27 @@ def bwrap_argv(
     if as_root and not holder:
         args += drop_to_sandbox_user()
     return args + command
+
+
+@functools.cache
+def can_disable_userns(bwrap: str) -> bool:
+    """Whether this bwrap has `--disable-userns` (0.8 and later)."""
+    try:
+        usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--disable-userns" in usage.stdout
+
+
+def options_in_fd(argv: list[str]) -> tuple[list[str], int]:
+    """Move the options of `argv` (from `bwrap_argv`) into a file bwrap reads (`--args FD`),
+    so that its command line, which a sandbox sees as /proc/1/cmdline, names none of the
+    host's paths. The caller passes the returned fd to the child and closes it."""
+    end = argv.index("--")
+    fd = os.memfd_create("bwrap-args")
+    os.write(fd, b"".join(arg.encode() + b"\0" for arg in argv[1:end]))
+    os.lseek(fd, 0, os.SEEK_SET)
+    return [argv[0], "--args", str(fd), *argv[end:]], fd
 
 
 def drop_to_sandbox_user() -> list[str]:

@@ -1,12 +1,14 @@
 """The checks behind `aar sandbox check`: make a sandbox, try the contract, report.
 
 What a user runs first on a new machine: it says how isolated a sandbox is, which limits
-took, whether a GPU is seen, and how long creating a sandbox and running a command take.
+took (those a run of `agents` agents gets by default), whether hogs are stopped, whether a
+GPU is seen, and how long creating a sandbox and running a command take.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
@@ -14,12 +16,14 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sandbox import PathRefused, SandboxSpec, create, reattach
+from sandbox import PathRefused, SandboxError, SandboxSpec, create, reattach
 from sandbox.base import Sandbox
+from sandbox.hogs import HOG_LIMITS, hog_probes
+from sandbox.limits import default_limits
 
 CANARY_VAR = "AAR_SANDBOX_CHECK_CANARY"
 
@@ -56,10 +60,16 @@ async def run_check(
     image: str | None = None,
     docker_host: str | None = None,
     gpus: tuple[str, ...] = (),
-    memory_mb: int = 2048,
-    cpus: float = 1.0,
-    pids: int = 512,
+    memory_mb: int | None = None,
+    cpus: float | None = None,
+    pids: int | None = None,
+    agents: int = 3,
 ) -> CheckReport:
+    """Limits left out are those each of `agents` agents' sandboxes gets by default."""
+    share = default_limits(agents)
+    memory_mb = memory_mb if memory_mb is not None else share.memory_mb
+    cpus = cpus if cpus is not None else share.cpus
+    pids = pids if pids is not None else share.pids
     report = CheckReport(backend)
     tmp = Path(tempfile.mkdtemp(prefix="aar-sandbox-check-"))
     os.chmod(tmp, 0o755)
@@ -80,17 +90,47 @@ async def run_check(
         docker_host=docker_host,
     )
     options = {"docker_host": docker_host} if backend == "docker" else {}
-    box: Sandbox | None = None
+    made: list[Sandbox] = []
     try:
         started = time.monotonic()
-        box = await create(backend, spec)  # type: ignore[arg-type]
+        try:
+            made.append(await create(backend, spec))  # type: ignore[arg-type]
+        except SandboxError as exc:
+            if not gpus:
+                raise
+            # Docker refuses a GPU request where it has no NVIDIA runtime: say so plainly.
+            report.gpu = "none: Docker here cannot hand out GPUs"
+            report.checks.append(
+                Check(
+                    "the GPUs asked for are seen inside",
+                    False,
+                    f"no GPU can be given to a sandbox here ({str(exc)[:200]}); install the NVIDIA"
+                    " driver and the NVIDIA Container Toolkit on the Docker host",
+                )
+            )
+            return report
         report.create_s = time.monotonic() - started
+        box = made[0]
         report.isolated = box.isolated
         report.limits = dict(getattr(box, "limits", {}))
         await _run_checks(box, report)
+        (tmp / "hog").mkdir()
+        hog_spec = replace(
+            spec,
+            agent_id="hog",
+            workspace=tmp / "hog",
+            memory_mb=HOG_LIMITS.memory_mb,
+            cpus=HOG_LIMITS.cpus,
+            pids=HOG_LIMITS.pids,
+            gpus=(),
+        )
+        made.append(await create(backend, hog_spec))  # type: ignore[arg-type]
+        for name, probe in hog_probes(made[1]):
+            await _check(report, name, probe)
     finally:
-        if box is not None:
-            await box.remove()
+        if made:
+            for box in made:
+                await box.remove()
             left = await reattach(backend, run_id, **options)  # type: ignore[arg-type]
             report.checks.append(
                 Check("remove leaves nothing", not left, f"{len(left)} sandbox(es) left")
@@ -99,14 +139,17 @@ async def run_check(
     return report
 
 
-async def _run_checks(box: Sandbox, report: CheckReport) -> None:
-    async def check(name: str, probe: Callable[[], Awaitable[tuple[bool, str]]]) -> None:
-        try:
-            ok, detail = await probe()
-        except Exception as exc:  # a probe that raises has failed; the report says why
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
-        report.checks.append(Check(name, ok, detail))
+async def _check(
+    report: CheckReport, name: str, probe: Callable[[], Awaitable[tuple[bool, str]]]
+) -> None:
+    try:
+        ok, detail = await probe()
+    except Exception as exc:  # a probe that raises has failed; the report says why
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    report.checks.append(Check(name, ok, detail))
 
+
+async def _run_checks(box: Sandbox, report: CheckReport) -> None:
     async def exec_ok() -> tuple[bool, str]:
         times = []
         for _ in range(5):
@@ -118,13 +161,21 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
         return where == "/workspace" and uid != "0", f"cwd {where}, uid {uid}"
 
     async def python_ok() -> tuple[bool, str]:
-        code = "import w2s, torch; print(torch.cuda.device_count())"
-        result = await box.exec(["python", "-c", code], timeout=180)
+        result = await box.exec(["python", "-c", _GPU_PROBE], timeout=180)
         if result.exit_code == 0:
-            count = int(result.stdout.strip() or 0)
-            report.gpu = f"{count} CUDA device(s)" if count else "none seen"
+            report.gpu = describe_gpus(json.loads(result.stdout.strip().splitlines()[-1]))
         last_error = (result.stderr.strip().splitlines() or ["imports w2s and torch"])[-1]
         return result.exit_code == 0, last_error
+
+    async def gpus_seen() -> tuple[bool, str]:
+        seen = not report.gpu.startswith("none")
+        if seen:
+            return True, report.gpu
+        return False, (
+            f"asked for GPU {','.join(box.spec.gpus)} but none is seen inside: install the NVIDIA"
+            " Container Toolkit on the Docker host and use an image with CUDA torch"
+            " (sandbox/Dockerfile)"
+        )
 
     async def network_off() -> tuple[bool, str]:
         server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
@@ -182,7 +233,7 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
             f"cpu {stats.cpu_percent}, memory {stats.memory_bytes}, pids {stats.pids}"
         )
 
-    for name, probe in [
+    probes = [
         ("exec as an unprivileged user in /workspace", exec_ok),
         ("python imports w2s and torch under the memory limit", python_ok),
         ("network off", network_off),
@@ -192,5 +243,31 @@ async def _run_checks(box: Sandbox, report: CheckReport) -> None:
         ("timeout kills the tree", timeout_kills),
         ("pause and resume", pause_resume),
         ("stats", stats_numbers),
-    ]:
-        await check(name, probe)
+    ]
+    if box.spec.gpus:
+        probes.insert(2, ("the GPUs asked for are seen inside", gpus_seen))
+    for name, probe in probes:
+        await _check(report, name, probe)
+
+
+# Prints, as one JSON line, what torch sees of the GPUs inside the sandbox.
+_GPU_PROBE = """
+import json, w2s, torch
+gpus = []
+for i in range(torch.cuda.device_count()):
+    free, total = torch.cuda.mem_get_info(i)
+    gpus.append({"name": torch.cuda.get_device_name(i), "free_mb": free >> 20,
+                 "total_mb": total >> 20, "bf16": torch.cuda.is_bf16_supported()})
+print(json.dumps(gpus))
+"""
+
+
+def describe_gpus(gpus: list[dict[str, Any]]) -> str:
+    """One line of what the sandbox sees: each GPU's name, bf16 support and free memory."""
+    if not gpus:
+        return "none seen (torch.cuda finds no device)"
+    return "; ".join(
+        f"{i}: {g['name']}, bf16 {'yes' if g['bf16'] else 'no'},"
+        f" {g['free_mb'] / 1024:.1f} of {g['total_mb'] / 1024:.1f} GiB free"
+        for i, g in enumerate(gpus)
+    )

@@ -50,25 +50,27 @@ def parse_smi(text: str) -> dict[str, dict[str, float]]:
     return usage
 
 
-def gpu_usage(gpus: tuple[str, ...]) -> dict[str, dict[str, float]] | None:
-    """Usage of the given GPUs on this machine, or None without GPUs or nvidia-smi. Blocking."""
+def query_smi(
+    fields: str, gpus: tuple[str, ...] = (), timeout: float = SMI_TIMEOUT_S
+) -> str | None:
+    """nvidia-smi's CSV answer (no header, no units) for `fields` of the given GPUs (all
+    when none is named), or None without nvidia-smi or when it fails. Blocking."""
     smi = shutil.which("nvidia-smi")
-    if not gpus or smi is None:
+    if smi is None:
         return None
+    argv = [smi, f"--query-gpu={fields}", "--format=csv,noheader,nounits"]
+    if gpus:
+        argv += ["-i", ",".join(gpus)]
     try:
-        done = subprocess.run(
-            [
-                smi,
-                "--query-gpu=index,utilization.gpu,memory.used,memory.total",
-                "--format=csv,noheader,nounits",
-                "-i",
-                ",".join(gpus),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=SMI_TIMEOUT_S,
-            check=False,
-        )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return parse_smi(done.stdout) if done.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def gpu_usage(gpus: tuple[str, ...]) -> dict[str, dict[str, float]] | None:
+    """Usage of the given GPUs on this machine, or None without GPUs or nvidia-smi. Blocking."""
+    if not gpus:
+        return None
+    out = query_smi("index,utilization.gpu,memory.used,memory.total", gpus)
+    return parse_smi(out) if out is not None else None

@@ -49,21 +49,33 @@ class Holder:
             return None
 
 
-def start_holder(argv_for: Callable[[int], list[str]], log: Path) -> Holder:
-    """Run `argv_for(info_fd)` detached and wait for bwrap to report its reaper's pid."""
+def start_holder(argv_for: Callable[[int], tuple[list[str], int]], log: Path) -> Holder:
+    """Run `argv_for(info_fd)` detached and wait for bwrap to report its reaper's pid.
+
+    `argv_for` gives the command line and the fd that holds bwrap's options, closed here
+    once the holder has it. The holder
+    gets an empty environment: it lives as long as the sandbox, and nothing of the engine's
+    (its API key, its token) should be in a process that the sandbox shares.
+    """
     read_end, write_end = os.pipe()
+    options_fd: int | None = None
     try:
+        argv, options_fd = argv_for(write_end)
         with open(log, "ab") as log_file:
             proc = subprocess.Popen(
-                argv_for(write_end),
+                argv,
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=log_file,
-                pass_fds=[write_end],
+                pass_fds=[write_end, options_fd],
                 start_new_session=True,
+                cwd="/",
+                env={},
             )
     finally:
         os.close(write_end)
+        if options_fd is not None:
+            os.close(options_fd)
     try:
         info = _read_info(read_end, proc, log)
     finally:

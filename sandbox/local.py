@@ -21,9 +21,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sandbox import cgroups, procs
+from sandbox import cgroups, procs, seccomp
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
-from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv
+from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv, options_in_fd
 from sandbox.errors import SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
 from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
@@ -79,6 +79,11 @@ class LocalSandbox(Sandbox):
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
+        # bwrap as root makes no user namespace, so its --disable-userns cannot apply: a
+        # seccomp filter, loaded in each command's process, refuses new ones instead.
+        self._no_userns = (
+            seccomp.Loader() if self.isolated and engine_is_root() and seccomp.supported() else None
+        )
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -170,18 +175,21 @@ class LocalSandbox(Sandbox):
         join = ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
         bwrap, etc = self._bwrap, self._state / "etc"
 
-        def argv(info_fd: int) -> list[str]:
-            return join + bwrap_argv(
-                bwrap,
-                self.spec,
-                self._runtime,
-                etc,
-                WORKSPACE,
-                KEEP_ALIVE,
-                info_fd=info_fd,
-                holder=True,
-                outlive_engine=self._outlive_engine,
+        def argv(info_fd: int) -> tuple[list[str], int]:
+            short, fd = options_in_fd(
+                bwrap_argv(
+                    bwrap,
+                    self.spec,
+                    self._runtime,
+                    etc,
+                    WORKSPACE,
+                    KEEP_ALIVE,
+                    info_fd=info_fd,
+                    holder=True,
+                    outlive_engine=self._outlive_engine,
+                )
             )
+            return join + short, fd
 
         self._holder = start_holder(argv, self._state / "holder.log")
         self._holder.save(self._state / "holder.json")
@@ -213,7 +221,7 @@ class LocalSandbox(Sandbox):
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
         if self._held:
             await self._ensure_holder()
-        argv, host_cwd = self._argv(command, inside_cwd(cwd))
+        argv, host_cwd, options_fd = self._argv(command, inside_cwd(cwd))
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -224,9 +232,14 @@ class LocalSandbox(Sandbox):
                 env=env_all,
                 cwd=host_cwd,
                 start_new_session=True,
+                pass_fds=() if options_fd is None else (options_fd,),
+                preexec_fn=self._no_userns,
             )
         except OSError as exc:
             raise SandboxError(f"cannot start a command in {self.id}: {exc}") from None
+        finally:
+            if options_fd is not None:
+                os.close(options_fd)
         self._running.add(proc.pid)
         try:
             return await collect(
@@ -261,7 +274,9 @@ class LocalSandbox(Sandbox):
             env.setdefault("CUDA_VISIBLE_DEVICES", ",".join(self.spec.gpus))
         return env
 
-    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None]:
+    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None, int | None]:
+        """The command line, the host directory to start in (unisolated only), and the fd
+        of bwrap's options, which the caller passes to the command and then closes."""
         prefix: list[str] = []
         if self._cgroup is not None:
             prefix += ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
@@ -269,15 +284,16 @@ class LocalSandbox(Sandbox):
             limit = self.spec.memory_mb << 20
             prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
         if self._held and self._holder is not None:
-            return prefix + nsenter_argv(self._holder.init, cwd, command), None
+            return prefix + nsenter_argv(self._holder.init, cwd, command), None, None
         if self._bwrap is not None:
-            return prefix + bwrap_argv(
-                self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command
-            ), None
+            short, fd = options_in_fd(
+                bwrap_argv(self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command)
+            )
+            return prefix + short, None, fd
         if engine_is_root():
             uid, gid = sandbox_user()
             prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-        return prefix + command, str(self._host_cwd(cwd))
+        return prefix + command, str(self._host_cwd(cwd)), None
 
     def _host_cwd(self, cwd: str) -> Path:
         """Without bwrap there is no /workspace: run in the workspace's host directory."""

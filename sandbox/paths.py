@@ -73,7 +73,9 @@ class ConfinedFiles:
             raise PathRefused(f"{path} is a directory, not a file")
         parent = self._walk(root, parts[:-1], os.O_PATH | os.O_DIRECTORY, create_dirs=True)
         try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+            # O_NONBLOCK: a FIFO planted where a file goes is refused, not waited on forever.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK
+            flags |= os.O_CLOEXEC
             try:
                 fd = os.open(parts[-1], flags, 0o644, dir_fd=parent)
             except OSError as exc:

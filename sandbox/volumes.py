@@ -1,18 +1,23 @@
 """The volumes of a sandbox on a remote Docker engine, where no path of this machine exists.
 
-There the workspace is a volume of the engine's machine, and each read-only mount (the
-bundle) a volume filled once from this machine's directory. All carry the sandbox's run
-and agent labels and go with it. A short-lived twin of the sandbox's container, allowed
-only CAP_CHOWN, receives the mounts' files (`put_archive` before it starts) and hands the
-workspace to the sandbox's user, since the sandbox's own container has no capability.
+There the workspace is a volume of the engine's machine, carrying the sandbox's run and
+agent labels and going with it. Each read-only mount (the bundle, a model under /models) is
+a volume named by a digest of its content (paths, sizes and times of its files), copied
+once per host and kept for every later sandbox that mounts the same content: a 4B model is
+not copied again for each agent. A short-lived twin of the sandbox's container, allowed
+only CAP_CHOWN, receives a new mount's files (`put_archive` before it starts, a marker
+file last, so a half-copied volume is never taken for a full one) and hands the workspace
+to the sandbox's user, since the sandbox's own container has no capability.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
-import re
+import os
 import tarfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,12 @@ from sandbox.spec import WORKSPACE, SandboxSpec
 
 LABEL_RUN = "aar.run"
 LABEL_AGENT = "aar.agent"
+LABEL_CONTENT = "aar.content"
+# Written into a shared volume after its files: its absence means the copy is not complete.
+COMPLETE = ".aar-complete"
+# One copy at a time per host and volume within this engine.
+_filling: dict[tuple[str | None, str], threading.Lock] = {}
+_filling_guard = threading.Lock()
 
 
 def labels(spec: SandboxSpec) -> dict[str, str]:
@@ -37,19 +48,32 @@ def workspace_volume(spec: SandboxSpec) -> str | None:
     return None if is_local(spec.docker_host) else f"{_prefix(spec)}-workspace"
 
 
+def content_digest(source: Path) -> str:
+    """A digest of a directory's files (relative paths, sizes, modification times)."""
+    entries = []
+    for root, dirs, names in os.walk(source):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            info = os.stat(path)  # through symlinks: a cache's snapshot links to its blobs
+            entries.append(f"{os.path.relpath(path, source)}\0{info.st_size}\0{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
 def mount_volumes(spec: SandboxSpec) -> dict[str, str]:
-    """Read-only mount target -> its volume on a remote engine; empty on a local one."""
+    """Read-only mount target -> its shared volume on a remote engine; empty on a local one."""
     if is_local(spec.docker_host):
         return {}
     return {
-        target: f"{_prefix(spec)}-mount-{re.sub(r'[^A-Za-z0-9_.-]', '_', target.strip('/'))}"
-        for target in spec.mounts
+        target: f"aar-ro-{content_digest(Path(source))[:24]}"
+        for target, source in spec.mounts.items()
     }
 
 
 def volume_names(spec: SandboxSpec) -> list[str]:
+    """The volumes that go with the sandbox: its workspace (shared mounts stay)."""
     workspace = workspace_volume(spec)
-    return ([workspace] if workspace else []) + list(mount_volumes(spec).values())
+    return [workspace] if workspace else []
 
 
 def create_volumes(client: Any, spec: SandboxSpec) -> None:
@@ -71,13 +95,44 @@ def create_volumes(client: Any, spec: SandboxSpec) -> None:
 
 
 def fill_volumes(client: Any, spec: SandboxSpec, config: dict[str, Any], user: str) -> None:
-    """Copy the mounts' files in and give the workspace to `user`, in a twin container."""
+    """Copy in the mounts no earlier sandbox on this host copied, and give the workspace to
+    `user`, in a twin container."""
     from docker.types import Mount
 
+    shared = mount_volumes(spec)
+    locks = [_fill_lock(spec.docker_host, name) for name in sorted(set(shared.values()))]
+    for lock in locks:
+        lock.acquire()
+    try:
+        _fill(client, spec, config, user, shared, Mount)
+    finally:
+        for lock in reversed(locks):
+            lock.release()
+
+
+def _fill_lock(host: str | None, name: str) -> threading.Lock:
+    with _filling_guard:
+        return _filling.setdefault((host, name), threading.Lock())
+
+
+def _fill(
+    client: Any,
+    spec: SandboxSpec,
+    config: dict[str, Any],
+    user: str,
+    shared: dict[str, str],
+    mount_type: Any,
+) -> None:
+    import docker
+
+    for name in sorted(set(shared.values())):
+        try:
+            client.volumes.get(name)
+        except docker.errors.NotFound:
+            client.volumes.create(name=name, labels={LABEL_CONTENT: name.removeprefix("aar-ro-")})
     mounts = [m for m in config["mounts"] if m["Target"] not in spec.mounts]
     mounts += [
-        Mount(target, name, type="volume", read_only=False)
-        for target, name in mount_volumes(spec).items()
+        mount_type(target, name, type="volume", read_only=False) for target, name in shared.items()
     ]
     twin = {
         **config,
@@ -93,8 +148,11 @@ def fill_volumes(client: Any, spec: SandboxSpec, config: dict[str, Any], user: s
     container = client.containers.create(**twin)
     try:
         for target, source in spec.mounts.items():
+            if _complete(container, target):
+                continue
             if not container.put_archive(target, _tarball(Path(source))):
                 raise SandboxError(f"the files of {source} could not be copied to {target}")
+            container.put_archive(target, _marker())
         container.start()
         code = container.wait().get("StatusCode")
         if code != 0:
@@ -104,6 +162,26 @@ def fill_volumes(client: Any, spec: SandboxSpec, config: dict[str, Any], user: s
             )
     finally:
         container.remove(force=True)
+
+
+def _complete(container: Any, target: str) -> bool:
+    """Whether the volume at `target` was copied whole by an earlier sandbox."""
+    import docker
+
+    try:
+        container.get_archive(f"{target}/{COMPLETE}")
+        return True
+    except docker.errors.NotFound:
+        return False
+
+
+def _marker() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(COMPLETE)
+        info.mode = 0o444
+        tar.addfile(info, io.BytesIO(b""))
+    return buffer.getvalue()
 
 
 def _tarball(source: Path) -> bytes:

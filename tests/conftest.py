@@ -24,3 +24,11 @@ def require(condition: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required under CI=true but is missing", pytrace=False)
     pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture(scope="session")
+def local_sandboxes() -> None:
+    """For a test that builds local sandboxes: under CI=true they must be isolated ones."""
+    from sandbox.bwrap import bwrap_path
+
+    require(bwrap_path() is not None, "bubblewrap (bwrap), for local sandboxes")

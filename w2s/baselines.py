@@ -34,11 +34,16 @@ def compute(task: Task, data: TaskData, seed: int) -> SeedBaseline:
     weak.fit(data.train_label.weak_x, data.train_label.y, seed=seed)
     spec = task.strong
     ceiling = build_model(spec.build, data.train_unlabel.strong_x.shape[1], seed)
+    if spec.lora is not None and spec.adapt is not None:
+        ceiling = spec.adapt(ceiling, spec.lora)
+    schedule = Schedule(
+        spec.epochs, spec.lr, spec.batch_size, spec.weight_decay, spec.grad_accum, spec.warmup
+    )
     fit(
         ceiling,
         data.train_unlabel.strong_x,
         data.train_unlabel.y.astype(np.float32),
-        schedule=Schedule(spec.epochs, spec.lr, spec.batch_size, spec.weight_decay),
+        schedule=schedule,
         seed=seed,
     )
     return SeedBaseline(

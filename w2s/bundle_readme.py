@@ -24,8 +24,9 @@ model trained on ground truth (PGR = (acc - weak) / (ceiling - weak)).
 - `train_unlabel.npz` ({rows["train_unlabel"]} rows): `weak_x` (the weak model's input),
   `strong_x` (the strong model's input), `weak_soft` (the weak supervisor's P(y=1)).
 - `test.npz` ({rows["test"]} rows): `weak_x`, `strong_x`, `weak_soft`. No labels.
-- `baselines.json`: weak {baselines["weak_accuracy_public"]:.4f} and ceiling
-  {baselines["ceiling_accuracy_public"]:.4f} accuracy on the public half of the test rows.
+- `baselines.json`: weak {baselines["weak_accuracy_public"]:g} and ceiling
+  {baselines["ceiling_accuracy_public"]:g} accuracy on the public half of the test rows, on
+  the grid of released scores (multiples of {baselines["step"]:g}).
 - `manifest.json`: the task id, row counts and array shapes.
 
 Read them with `from w2s.bundle import load_bundle; b = load_bundle("/bundle")`, or with
@@ -42,7 +43,10 @@ Read them with `from w2s.bundle import load_bundle; b = load_bundle("/bundle")`,
 Submit a JSON list with one number per test row, in the order of `test.npz`: 0/1, or the
 probability of class 1. The runner's output file (an object with `"predictions"`) is accepted
 as it is. The score you get back is on the public half of the test rows; a private half is kept
-for the final ranking, so a method tuned to the public score will show it.
+for the final ranking, so a method tuned to the public score will show it. A public score is
+released only when it beats your best released one by more than {baselines["step"]:g}, and then
+rounded to a multiple of {baselines["step"]:g}; otherwise you are told that the submission is no
+significant improvement on your best.
 """
 
 

@@ -59,6 +59,10 @@ def _decode(predictions: str | bytes | list | dict) -> list[Any]:
             value = json.loads(value)
         except ValueError as exc:
             raise PredictionsError(f"predictions are not valid JSON ({exc})") from None
+        except RecursionError:
+            raise PredictionsError(
+                "predictions are nested too deeply to read; expected a flat JSON list of numbers"
+            ) from None
     if isinstance(value, dict):
         if "predictions" not in value:
             raise PredictionsError(

@@ -58,3 +58,19 @@ def pgr_of_means(
     influence = ((t - t.mean()) - value * (c - c.mean()) + (value - 1) * (w - w.mean())) / gap
     se = math.sqrt(float((influence**2).sum()) / (len(t) - 1) / len(t))
     return float(value), se
+
+
+def score_step(n_public: int) -> float:
+    """The grid a released public accuracy sits on: 1/sqrt(n) rounded up to 0.001.
+
+    That is about twice the accuracy's sampling noise on n rows, so a step up is a real
+    improvement, and a score on the grid says little about any single row's label.
+    """
+    if n_public < 1:
+        raise ValueError(f"the public half needs at least one row, got {n_public}")
+    return math.ceil(1000 / math.sqrt(n_public) - 1e-9) / 1000
+
+
+def on_grid(value: float, step: float) -> float:
+    """`value` rounded to the nearest multiple of `step` (6 decimals, to drop float noise)."""
+    return round(round(value / step) * step, 6)

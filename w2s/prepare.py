@@ -22,7 +22,7 @@ from w2s.bundle_readme import render
 from w2s.cache import Cache
 from w2s.errors import BundleError, TaskError
 from w2s.hidden import write_hidden
-from w2s.metrics import accuracy, mean_se
+from w2s.metrics import accuracy, mean_se, on_grid, score_step
 from w2s.tasks import get_task
 
 
@@ -81,8 +81,13 @@ def prepare(
     seed: int | None = None,
     seeds: int = 3,
     cache_dir: Path | None = None,
+    step: float | None = None,
 ) -> Prepared:
-    """Write `out_dir/bundle` (for agents, no labels) and `out_dir/hidden` (for the scorer)."""
+    """Write `out_dir/bundle` (for agents, no labels) and `out_dir/hidden` (for the scorer).
+
+    The bundle's baselines sit on the grid of released scores (`step`, default
+    `score_step` of the public half's size), so they pin no more than a released score does.
+    """
     if seeds < 1:
         raise TaskError(f"seeds must be at least 1, got {seeds}")
     spec = get_task(task)
@@ -94,12 +99,17 @@ def prepare(
     test_y = instance.test.y
     public = public_mask(secret, len(test_y))
     hidden_baselines = summarise(bases, test_y, public)
+    step = step or score_step(int(public.sum()))
     visible = {
         "task": spec.id,
-        "weak_accuracy_public": hidden_baselines["weak"]["public"],
-        "ceiling_accuracy_public": hidden_baselines["ceiling"]["public"],
+        "weak_accuracy_public": on_grid(hidden_baselines["weak"]["public"], step),
+        "ceiling_accuracy_public": on_grid(hidden_baselines["ceiling"]["public"], step),
         "ceiling_seeds": seeds,
-        "note": "accuracy on the public half of the test rows; PGR is measured against these",
+        "step": step,
+        "note": (
+            "accuracy on the public half of the test rows, on the grid of released scores"
+            " (multiples of step); PGR is measured against these"
+        ),
     }
     out_dir = Path(out_dir)
     bundle_dir, hidden_dir = out_dir / "bundle", out_dir / "hidden"

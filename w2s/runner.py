@@ -39,7 +39,7 @@ def run(bundle_dir: Path, config_path: Path, out_path: Path) -> dict[str, Any]:
     raw = read_config(config_path)
     bundle = load_bundle(bundle_dir)
     task = get_task(bundle.task_id)
-    config = parse_method_config(raw, defaults=task.method_defaults)
+    config = parse_method_config(raw, defaults=task.method_defaults, adapters=task.strong.adapters)
     result = transfer(
         task.strong,
         bundle.train_unlabel.strong_x,

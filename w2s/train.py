@@ -26,12 +26,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Schedule:
-    """How long and how fast to train."""
+    """How long and how fast to train: `batch_size` rows per step, taken in `grad_accum`
+    micro-batches; the learning rate rises over the first `warmup` share of steps, then
+    decays along a cosine to zero."""
 
     epochs: int = 2
     lr: float = 1e-3
     batch_size: int = 256
     weight_decay: float = 0.0
+    grad_accum: int = 1
+    warmup: float = 0.0
+
+    def lr_at(self, step: int, total: int) -> float:
+        warm = int(self.warmup * total)
+        if step < warm:
+            return self.lr * (step + 1) / warm
+        return self.lr * 0.5 * (1.0 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,10 @@ def fit(
     loss_options: dict[str, float] | None = None,
     early_stop: EarlyStop | None = None,
 ) -> FitResult:
-    """Train `model` on rows `x` towards `target` (P(y=1) per row) with a cosine-decayed Adam."""
+    """Train `model` on rows `x` towards `target` (P(y=1) per row) with a cosine-decayed Adam.
+
+    A batch in micro-batches gives the gradient of the whole batch: each piece's mean loss
+    is weighted by its share of the rows before its backward pass."""
     t = torch()
     started = time.perf_counter()
     device = _device(model)
@@ -138,14 +151,16 @@ def fit(
         order = t.randperm(n, generator=generator)
         for start in range(0, n, batch):
             idx = order[start : start + batch].to(device)
-            logits = model(xs[idx]).reshape(-1)
-            value = loss_fn(logits, ys[idx], step / total, **options)
             optimiser.zero_grad()
-            value.backward()
-            # Cosine decay from lr to zero over the whole run.
-            optimiser.step(schedule.lr * 0.5 * (1.0 + math.cos(math.pi * step / total)))
+            value = 0.0
+            for piece in idx.split(math.ceil(len(idx) / schedule.grad_accum)):
+                logits = model(xs[piece]).reshape(-1)
+                part = loss_fn(logits, ys[piece], step / total, **options) * (len(piece) / len(idx))
+                part.backward()
+                value += float(part.detach())
+            optimiser.step(schedule.lr_at(step, total))
             step += 1
-            result.losses.append(float(value.detach()))
+            result.losses.append(value)
             if early_stop is not None and (step % eval_every == 0 or step == total):
                 score = _agreement(model, early_stop)
                 if best is None or score > best[0]:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+from pathlib import Path
 
 import click
+
+from aar_tui.cli.checks import run_target
 
 TARGET_HELP = (
     "TARGET is a run name or directory, a socket path, http://127.0.0.1:PORT or "
@@ -22,7 +27,7 @@ ssh_option = click.option(
 
 
 @click.command(epilog=TARGET_HELP)
-@click.argument("target", required=False)
+@click.argument("target", required=False, callback=run_target)
 @ssh_option
 @click.option("--theme", help="The colour theme (see the app's theme list).")
 def attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:
@@ -37,9 +42,25 @@ def attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) 
 
 async def _attach(target: str | None, ssh_options: tuple[str, ...], theme: str | None) -> None:
     from aar_tui.app import AarApp
+    from engine.config import default_runs_dir
     from engine.targets import open_view
 
     async with open_view(target, ssh_options=ssh_options) as view:
-        await view.snapshot()  # a wrong target or token fails here, before the screen opens
-        app = AarApp(view, theme=theme, where=view.where)
-        await app.run_async(mouse=False)  # the terminal keeps the mouse: selection works over SSH
+        snap = await view.snapshot()  # a wrong target or token fails here, before the screen
+        # A crash's traceback goes beside the run when it is on this machine.
+        local = Path(view.where)
+        crash_dir = local if local.is_dir() else default_runs_dir().parent / "crashes"
+        where = "local" if local.is_dir() else view.where  # as `aar run` shows a local run
+        app = AarApp(view, theme=theme, where=where, detachable=True, crash_dir=crash_dir)
+        with contextlib.suppress(Exception):  # the app's own errors: reported below
+            await app.run_async(mouse=False)  # the terminal keeps the mouse: selection over SSH
+    again = target or snap.run.name
+    if app.return_code:
+        saved = f"; its traceback is in {app.crash_file}" if app.crash_file else ""
+        click.echo(f"\nthe supervisor app stopped on an error{saved}.", err=True)
+        click.echo(f"run {snap.run.name} goes on: aar attach {again}", err=True)
+        sys.exit(1)
+    if app.return_value == "finish":
+        click.echo(f"run {snap.run.name} is finishing; then: aar report {snap.run.name}")
+    elif app.return_value == "detach":
+        click.echo(f"run {snap.run.name} goes on\n  aar attach {again}\n  aar report {again}")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import click
 
 from aar_tui.cli.attach import TARGET_HELP, ssh_option
+from aar_tui.cli.checks import run_target
 
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
 
@@ -32,14 +34,17 @@ def _dump(obj: Any) -> Any:
 def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
+    from engine.config import default_runs_dir
     from engine.errors import EngineError
-    from engine.targets import open_view
+    from engine.targets import newest_running, open_view
 
     target = ctx.obj or {}
 
     async def go() -> Any:
+        # Without --run, steering may reach only a run that is surely the one meant.
+        run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
-            target.get("run"),
+            run,
             ssh_options=target.get("ssh_options", ()),
             issued_by=f"ctl:{client_identity()}"[:64],
         ) as view:
@@ -63,7 +68,13 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 @click.group(epilog=TARGET_HELP)
-@click.option("--run", "run", metavar="TARGET", help="The run to talk to (default: the newest).")
+@click.option(
+    "--run",
+    "run",
+    metavar="TARGET",
+    callback=run_target,
+    help="The run to talk to (default: the one running run `aar runs` lists).",
+)
 @ssh_option
 @click.pass_context
 def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> None:
@@ -130,6 +141,20 @@ def agents(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, _call(ctx, lambda v: v.agents()), _agents_text)
 
 
+def _holds_lines(holds: Any) -> list[str]:
+    """Each hold: reason, when and by whom it began, and its end (or that it holds now)."""
+
+    def when(ts: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+    lines = ["holds:"] if holds else []
+    for h in holds:
+        end = "holds now" if h.ended is None else f"lifted {when(h.ended)} by {h.ended_by}"
+        detail = f" ({h.detail})" if h.detail else ""
+        lines.append(f"  {h.reason:<10} from {when(h.started)} by {h.by}, {end}{detail}")
+    return lines
+
+
 @ctl.command()
 @click.argument("agent_id")
 @click.option(
@@ -164,6 +189,7 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
             _agents_text([a]),
             f"brain {a.brain}, sandbox {a.sandbox_backend}",
             f"reason: {a.state_reason}" if a.state_reason else "",
+            *_holds_lines(a.holds),
         ]
         for e in r["transcript"]:
             p = e.payload
@@ -221,15 +247,26 @@ def post(
 
 
 def _leaderboard_text(entries: list[Any]) -> str:
-    rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6}  METHOD"]
+    rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6} {'REPRODUCED':<16} METHOD"]
     for e in entries:
         rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
         rows.append(
             f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
-            f"{e.public.accuracy:>6.3f}  {e.method[:50]}"
+            f"{e.public.accuracy:>6.3f} {_reproduced(e.reproduced):<16} {e.method[:50]}"
             + (f"  [{', '.join(e.flags)}]" if e.flags else "")
         )
     return "\n".join(rows)
+
+
+def _reproduced(r: Any) -> str:
+    """The reproduced public PGR beside the claimed one: mean ± sd over its seeds."""
+    if r is None:
+        return "-"
+    if r.status == "running":
+        return "running"
+    if r.public_pgr_mean is None:
+        return r.status
+    return f"{r.public_pgr_mean:.3f}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
 
 
 @ctl.command()
@@ -356,6 +393,13 @@ _steer(
     "Strike a submission from the leaderboard.",
     lambda submission, reason: _commands().VoidSubmission(submission_id=submission, reason=reason),
     [click.argument("submission", type=int), click.argument("reason")],
+)
+_steer(
+    "reproduce",
+    "Reproduce a submission over seeds in fresh sandboxes; `leaderboard` then shows"
+    " claimed beside reproduced.",
+    lambda submission: _commands().Reproduce(submission_id=submission),
+    [click.argument("submission", type=int)],
 )
 _steer(
     "reveal",

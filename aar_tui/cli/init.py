@@ -16,6 +16,7 @@ EXAMPLE = """\
 # run_dir = "/data/aar-runs/reweighting-study"   # keep the run elsewhere
 task = "toy"            # the benchmark task: `aar w2s tasks` lists them
 # data = "/data/sciq"   # where a dataset-backed task reads its data
+# models = "/data/hf-hub"   # a Hugging Face cache folder with the task's models
 seed = 0                # seeds the agents' own choices; the task's split seed stays secret
 
 [agents]
@@ -39,17 +40,31 @@ network = false         # sandboxes have no network unless this is true
 gpus = []               # e.g. ["0", "1"]: handed out one per agent, round robin
 docker_hosts = []       # e.g. ["ssh://gpu-box"]: sandboxes spread over these, round robin
 command_timeout = 600.0
+# allow_unisolated = true   # local sandboxes even without bubblewrap: NOT isolated
 experiment_timeout = 1800.0
 
 [scoring]
 submissions_per_hour = 60   # per agent
 probe_threshold = 0.01      # flag a submission this close to an earlier one as probing
 flag_degenerate = true      # all one class: scored, never ranked
+# A public score is released only when it beats the agent's best released one by more
+# than the step, rounded to it (unset: 1/sqrt(public test rows), rounded up to 0.001).
+# step = 0.02
+releases_per_day = 100      # new public scores released a day, the whole run together
+adaptive_share = 0.03       # a submission this close to earlier ones is a small-block variation
+adaptive_count = 8          # this many such variations flag an agent's design as adaptive
+
+[reproduction]
+# A submission is a claim until it is reproduced over seeds in fresh sandboxes.
+seeds = 5               # seeds per reproduction (2-20)
+snapshot_mb = 16.0      # the workspace snapshot kept with a code submission, at most
+timeout = 1800.0        # seconds one seed's run may take
 
 [attention]
 error_streak = 3        # failed steps in a row before an agent needs attention
 stuck_minutes = 10.0    # minutes without progress before it is stuck
 budget_near = 0.9       # share of a budget spent before it is "nearly spent"
+hold = false            # true: such an agent waits, held, until you resume it (r)
 
 [budget]
 # Reaching a limit pauses the agent (or, for a run-wide one, every agent) with the

@@ -18,7 +18,7 @@ import click
     type=click.IntRange(0, 20),
     default=3,
     show_default=True,
-    help="How many of the best methods to re-run over 5 seeds (0: none).",
+    help="How many of the best submissions to reproduce over seeds (0: none).",
 )
 def report(run: str | None, out: Path | None, top: int) -> None:
     """Write a run's report; RUN is its directory or name (default: the newest run)."""
@@ -36,12 +36,14 @@ def report(run: str | None, out: Path | None, top: int) -> None:
         run = str(found[0].path)
     run_dir = find_run_dir(run)
     if top:
-        click.echo(f"re-running the top {top} method(s) over 5 seeds ...")
+        click.echo(f"reproducing the top {top} submission(s) over seeds in fresh sandboxes ...")
     files = asyncio.run(write_report(run_dir, out_dir=out, top=top))
-    for r in files.reruns[:1]:
-        if r.private_mean is not None:
+    for r in files.reproduced[:1]:
+        v = r.verdict
+        if r.clean and v.private_pgr_mean is not None:
             click.echo(
-                f"best method: private PGR {r.private_mean:.3f} ± {r.private_sd:.3f} over"
-                f" {len(r.private)} seeds, found by {r.submission.agent_id}"
+                f"best method: reproduced private PGR {v.private_pgr_mean:.3f} ±"
+                f" {v.private_pgr_sd or 0:.3f} over {len(v.private)} seeds (claimed public"
+                f" {v.claimed.pgr if v.claimed else None}), found by {r.submission.agent_id}"
             )
     click.echo(f"wrote {files.markdown}\n      {files.csv}\n      {files.plot}")

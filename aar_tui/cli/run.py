@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from aar_tui.cli.checks import MINUTES, run_target
 from engine.commands import FinishRun
 from engine.events import Event
 from engine.view import EngineView, LeaderboardEntry
@@ -30,10 +31,16 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "data": ("data",),
         "run_dir": ("run_dir",),
         "name": ("name",),
+        "allow_unisolated": ("sandbox", "allow_unisolated"),
+        "image": ("sandbox", "image"),
+        "gpus": ("sandbox", "gpus"),
+        "models": ("models",),
     }
     for flag, value in flags.items():
         if value is None:
             continue
+        if flag == "gpus":
+            value = [g.strip() for g in value.split(",") if g.strip()]
         *parents, leaf = layout[flag]
         node = out
         for p in parents:
@@ -186,7 +193,7 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
 async def run_with_app(
     engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
 ) -> None:
-    app = app_class(engine.view(), theme=theme)
+    app = app_class(engine.view(), theme=theme, crash_dir=engine.run_dir)
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(
             signal.SIGTERM, engine.finish, "interrupted (SIGTERM)"
@@ -214,13 +221,16 @@ def _app_class() -> Any | None:
 
 async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, float | None]:
     """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
+    from engine.isolation import limits_line
     from engine.runtime import Engine
 
     keep = bool(durability.get("keep_sandboxes"))
     target = durability.get("resume")
     if target is None:
         click.echo(f"preparing task {config.task} ...")
-        return await Engine.open(config, keep_sandboxes=keep), config.budget.minutes
+        engine = await Engine.open(config, keep_sandboxes=keep)
+        click.echo(limits_line(engine.config))
+        return engine, config.budget.minutes
     from engine.resume import resume_engine
 
     engine = await resume_engine(target, keep_sandboxes=keep)
@@ -235,6 +245,7 @@ async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, flo
             )
         minutes = left
     click.echo(f"resuming run {engine.run_id} at seq {engine.events.committed_seq}")
+    click.echo(limits_line(engine.config))
     return engine, minutes
 
 
@@ -270,6 +281,7 @@ def durability_options(fn: Any) -> Any:
         click.option(
             "--resume",
             metavar="RUN_DIR",
+            callback=run_target,
             help="Go on with a run that stopped (a crash too): its directory or name;"
             " --minutes M runs it M more minutes.",
         ),
@@ -318,12 +330,25 @@ def durability_flags(
     "--headless", is_flag=True, help="No app: print progress lines and a final leaderboard."
 )
 @click.option("--agents", type=int, help="How many agents (default 3).")
-@click.option("--minutes", type=float, help="Run length in minutes (fractions allowed).")
+@click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed).")
 @click.option("--task", help="The task to work on (default toy).")
 @click.option("--data", help="Where a dataset-backed task reads its data.")
 @click.option("--brain", help="offline (default, no key needed) or claude.")
 @click.option("--model", help="The model a claude brain uses.")
 @click.option("--sandbox", help="local (default) or docker.")
+@click.option(
+    "--allow-unisolated",
+    is_flag=True,
+    default=None,
+    help="Run local sandboxes even without bubblewrap (NOT isolated: agents see your files).",
+)
+@click.option("--image", help="The Docker image of the sandboxes (built from sandbox/Dockerfile).")
+@click.option("--gpus", help="Comma-separated GPU indexes, handed out one per agent.")
+@click.option(
+    "--models",
+    type=click.Path(path_type=Path),
+    help="A Hugging Face cache folder to read the task's models from.",
+)
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Where the run keeps its files.")
 @click.option("--name", help="The run's name (default: a timestamp).")
 @click.option(
@@ -333,9 +358,15 @@ def durability_flags(
     help="A TOML run config; flags override its fields.",
 )
 @click.option("--theme", help="The app's colour theme, e.g. aar-dark or aar-light.")
+@click.option(
+    "--foreground",
+    is_flag=True,
+    help="Keep the engine in the app's process: closing the app finishes the run.",
+)
 @durability_options
 def run(
     headless: bool,
+    foreground: bool,
     config_path: Path | None,
     theme: str | None,
     resume: str | None,
@@ -354,4 +385,10 @@ def run(
 
         check_theme_name(theme, load_themes())
     config = load(config_path, _overrides(**flags))
+    if not headless and not foreground and _app_class() is not None:
+        # The engine in a process of its own: the app can crash or lose its terminal.
+        from aar_tui.cli.detached import run_detached
+
+        run_detached(config, config_path, flags, durability, theme)
+        return
     asyncio.run(_main(config, headless, theme, durability))

@@ -22,21 +22,40 @@ def sandbox() -> None:
 )
 @click.option("--docker-host", default=None, help="unix://, tcp:// or ssh:// URL of the engine.")
 @click.option("--gpus", default="", help="Comma-separated GPU ids to hand to the sandbox.")
-@click.option("--memory-mb", default=2048, show_default=True, type=click.IntRange(64))
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(64),
+    help="The sandbox's memory (default: what each agent of a run gets, see --agents).",
+)
+@click.option(
+    "--agents",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Check the limits each sandbox of a run with this many agents gets.",
+)
 def check(
     backend: str,
     as_json: bool,
     image: str | None,
     docker_host: str | None,
     gpus: str,
-    memory_mb: int,
+    memory_mb: int | None,
+    agents: int,
 ) -> None:
-    """Create a sandbox, try exec, limits, isolation, pause and removal, and report."""
+    """Create a sandbox, try exec, limits, hogs, isolation, pause and removal, and report."""
     from sandbox.check import run_check
 
     gpu_ids = tuple(g.strip() for g in gpus.split(",") if g.strip())
     report = asyncio.run(
-        run_check(backend, image=image, docker_host=docker_host, gpus=gpu_ids, memory_mb=memory_mb)
+        run_check(
+            backend,
+            image=image,
+            docker_host=docker_host,
+            gpus=gpu_ids,
+            memory_mb=memory_mb,
+            agents=agents,
+        )
     )
     if as_json:
         click.echo(json.dumps(report.to_dict()))

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from aar_tui.cli.checks import MINUTES
 from aar_tui.cli.run import durability_options
 
 
@@ -17,12 +18,25 @@ def run_options(fn: Any) -> Any:
     """The run options of `aar run`, with the same names and meaning."""
     options = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
-        click.option("--minutes", type=float, help="Run length in minutes (fractions allowed)."),
+        click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
         click.option("--model", help="The model a claude brain uses."),
         click.option("--sandbox", help="local (default) or docker."),
+        click.option("--image", help="The Docker image of the sandboxes."),
+        click.option("--gpus", help="Comma-separated GPU indexes, handed out one per agent."),
+        click.option(
+            "--models",
+            type=click.Path(path_type=Path),
+            help="A Hugging Face cache folder to read the task's models from.",
+        ),
+        click.option(
+            "--allow-unisolated",
+            is_flag=True,
+            default=None,
+            help="Run local sandboxes even without bubblewrap (NOT isolated).",
+        ),
         click.option(
             "--run-dir",
             type=click.Path(path_type=Path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,8 +21,8 @@ class ConfirmModal(ModalScreen[bool]):
         width: 60; max-width: 95%; height: auto; padding: 1 2;
         border: thick $warning; background: $surface;
     }
-    ConfirmModal .question { text-style: bold; }
-    ConfirmModal .detail { color: $text-muted; margin: 1 0; }
+    ConfirmModal .question { text-style: bold; width: 100%; }
+    ConfirmModal .detail { color: $text-muted; margin: 1 0; width: 100%; }
     ConfirmModal Horizontal { height: auto; align: right middle; }
     ConfirmModal Button { margin-left: 2; }
     """
@@ -37,9 +38,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question, classes="question")
+            yield Label(Text(self.question), classes="question")
             if self.detail:
-                yield Label(self.detail, classes="detail")
+                yield Label(Text(self.detail), classes="detail")
             with Horizontal():
                 yield Button("Cancel (n)", id="no")
                 yield Button(f"{self.confirm} (y)", id="yes", variant="warning")

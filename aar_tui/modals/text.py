@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,6 +22,7 @@ class TextModal(ModalScreen[str | None]):
         border: thick $primary; background: $surface;
     }
     TextModal .title { text-style: bold; margin-bottom: 1; }
+    TextModal .title, TextModal .hint { width: 100%; }
     TextModal .hint, TextModal .keys { color: $text-muted; }
     TextModal .error { color: $error; }
     TextModal TextArea { height: 8; }
@@ -47,9 +49,9 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(Text(self.title_text), classes="title")
             if self.hint:
-                yield Label(self.hint, classes="hint")
+                yield Label(Text(self.hint), classes="hint")
             if self.multiline:
                 area = TextArea(self.initial, id="text", soft_wrap=True, show_line_numbers=False)
                 area.placeholder = self.placeholder

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from aar_tui.model import Changes, RunModel
+from aar_tui.widgets.footer import RunFooter
 from aar_tui.widgets.header import RunHeader
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class RunScreen(Screen):
         yield RunHeader()
 
     def compose_footer(self) -> ComposeResult:
-        yield Footer(compact=True)
+        yield RunFooter()
 
     def refresh_header(self) -> None:
         for header in self.query(RunHeader):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from aar_tui.bindings import FORUM_BINDINGS
@@ -16,7 +17,7 @@ from aar_tui.modals.text import TextModal
 from aar_tui.model import Changes
 from aar_tui.screens.base import RunScreen
 from aar_tui.widgets.forum.post import PostView, post_markdown
-from aar_tui.widgets.forum.threads import ThreadTree
+from aar_tui.widgets.forum.threads import ThreadTree, list_heading
 from engine.events import ForumPost
 
 KINDS = (None, "hypothesis", "result", "insight", "error", "note")
@@ -30,7 +31,10 @@ class ForumScreen(RunScreen):
     ForumScreen #search { height: 1; border: none; padding: 0 1; display: none; }
     ForumScreen #search.-on { display: block; }
     ForumScreen Horizontal { height: 1fr; }
-    ForumScreen #post { width: 2fr; border-left: vkey $panel; }
+    ForumScreen #list { width: 45%; min-width: 40; }
+    ForumScreen #heading { height: 1; color: $text-muted; text-style: bold; }
+    ForumScreen ThreadTree { width: 100%; height: 1fr; }
+    ForumScreen #post { width: 1fr; border-left: vkey $panel; }
     """
 
     def __init__(self) -> None:
@@ -46,7 +50,9 @@ class ForumScreen(RunScreen):
         yield Static("", id="bar")
         yield Input(placeholder="full-text search, enter to run, escape to clear", id="search")
         with Horizontal():
-            yield ThreadTree(id="threads")
+            with Vertical(id="list"):
+                yield Static(Text(list_heading()), id="heading")
+                yield ThreadTree(id="threads")
             with VerticalScroll(id="post"):
                 yield PostView("*No post selected.*")
         yield from self.compose_footer()
@@ -84,7 +90,7 @@ class ForumScreen(RunScreen):
             parts.append(f"search: {self.query_text!r} (escape clears)")
         else:
             parts.append("/ search · w write · e reply · c copy")
-        self.query_one("#bar", Static).update(" · ".join(parts))
+        self.query_one("#bar", Static).update(Text(" · ".join(parts)))
         if self.current is None and posts:
             self._show_post(max(posts, key=lambda p: p.ts).id)
 

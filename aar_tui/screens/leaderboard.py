@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
@@ -14,7 +15,7 @@ from aar_tui.model import Changes
 from aar_tui.screens.base import RunScreen
 from aar_tui.widgets.leaderboard.chart import BestChart
 from aar_tui.widgets.leaderboard.table import BoardTable
-from engine.commands import VoidSubmission
+from engine.commands import Reproduce, VoidSubmission
 
 
 class LeaderboardScreen(RunScreen):
@@ -53,10 +54,33 @@ class LeaderboardScreen(RunScreen):
         ]
         revealed = bool(self.model.run and self.model.run.private_revealed)
         parts.append("private scores shown" if revealed else "private hidden (ctrl+r reveals)")
-        parts.append("v voids the selected submission")
-        self.query_one("#baselines", Static).update(" · ".join(parts))
+        parts.append("v voids, p reproduces the selected submission")
+        self.query_one("#baselines", Static).update(Text(" · ".join(parts)))
         self.query_one(BoardTable).show(self.model)
         self.query_one(BestChart).show(self.model, self.aar.clock())
+
+    def action_open_submission(self) -> None:
+        from aar_tui.screens.submission import SubmissionScreen
+
+        sub_id = self.query_one(BoardTable).selected_submission
+        if sub_id is None:
+            self.notify("No submission is selected.", severity="warning")
+            return
+        self.app.push_screen(SubmissionScreen(sub_id))
+
+    def on_data_table_row_selected(self, event: BoardTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_submission()
+
+    def action_reproduce(self) -> None:
+        sub_id = self.query_one(BoardTable).selected_submission
+        if sub_id is None:
+            self.notify("No submission is selected.", severity="warning")
+            return
+        self.aar.send(
+            Reproduce(submission_id=sub_id),
+            f"Reproducing submission #{sub_id} over seeds; the board shows the result.",
+        )
 
     def action_void(self) -> None:
         sub_id = self.query_one(BoardTable).selected_submission

@@ -5,6 +5,7 @@ from __future__ import annotations
 from time import monotonic
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
@@ -85,7 +86,7 @@ class SwarmScreen(AgentActions):
     def _show_page_label(self) -> None:
         label = self.grid.page_label(self.model)
         page = self.query_one("#page", Static)
-        page.update(label)
+        page.update(Text(label))  # its "[ and ]" are keys, not markup
         page.disabled = not label
 
     def action_page(self, delta: int) -> None:
@@ -95,6 +96,23 @@ class SwarmScreen(AgentActions):
     def action_open_agent(self) -> None:
         if agent_id := self.target_agent():
             self.aar.open_agent(agent_id)
+
+    def action_next_attention(self) -> None:
+        """Select the next agent, after the selected one, that needs attention."""
+        ids = list(self.model.agents)
+        if not ids:
+            return
+        here = self.target_agent()
+        start = ids.index(here) + 1 if here in ids else 0
+        for agent_id in ids[start:] + ids[:start]:
+            row = self.model.agents[agent_id]
+            if row.attention:
+                self.table.select_agent(agent_id)
+                self.grid.show_agent(self.model, agent_id)
+                self._show_page_label()
+                self.notify(f"{agent_id} needs attention: {row.attention.replace('_', ' ')}")
+                return
+        self.notify("No agent needs attention.")
 
     def on_agent_chosen(self, message: AgentChosen) -> None:
         self.aar.open_agent(message.agent_id)

@@ -3,8 +3,10 @@
 It serves exactly the engine's records (`engine.view`, `engine.events`, `engine.commands`),
 so the OpenAPI schema at `/v1/openapi.json` is the contract every client and `aar ctl
 --json` share. Every request needs the run's bearer token (see `auth`). Bad input answers
-4xx with a message: 422 for a request that does not fit the schema, 404 for an unknown
-agent or post, 409 for a command the engine refused, 400 for what the engine rejects.
+4xx with a message: 422 for a request that does not fit the schema (every number finite,
+every id and text bounded: `engine.bounds`), 413 for a body over the cap (`inputs`), 404
+for an unknown agent or post, 409 for a command the engine refused, 400 for what the
+engine rejects.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
 from engine.api.auth import BearerAuth
+from engine.api.inputs import BodyLimit, Seq, validation_failed
 from engine.api.stream import StreamLimits, StreamStats, event_stream
+from engine.bounds import MAX_ID
 from engine.commands import Command, CommandResult
 from engine.errors import EngineError, ForumError
 from engine.events import Event, ForumPost, Record
@@ -32,8 +37,6 @@ from engine.view import (
 
 API_VERSION = "v1"
 SUPERVISOR = "supervisor"
-# SQLite integers are 64-bit: larger ids could only ever be "not found".
-MAX_ID = 2**63 - 1
 
 PostKind = Literal["hypothesis", "result", "insight", "error", "note"]
 
@@ -50,6 +53,9 @@ class SupervisorPost(Record):
 
 class Problem(Record):
     detail: Any
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "not found"}}
 
 
 def _not_found(what: str) -> HTTPException:
@@ -70,10 +76,16 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        responses={401: {"model": Problem, "description": "missing or wrong token"}},
+        responses={
+            400: {"model": Problem, "description": "the engine rejected the request"},
+            401: {"model": Problem, "description": "missing or wrong token"},
+            413: {"model": Problem, "description": "the request body is too large"},
+        },
     )
     app.state.stream_stats = StreamStats()
     limits = limits or StreamLimits()
+
+    app.add_exception_handler(RequestValidationError, validation_failed)  # type: ignore[arg-type]
 
     @app.exception_handler(EngineError)
     async def engine_error(request: Request, exc: EngineError) -> JSONResponse:
@@ -102,14 +114,21 @@ def create_app(
         known = ", ".join(a.id for a in agents) or "none yet"
         raise _not_found(f"there is no agent {agent_id!r} (agents: {known})")
 
-    @app.get(f"{v1}/agents/{{agent_id}}", response_model=AgentInfo, tags=["read"])
+    @app.get(
+        f"{v1}/agents/{{agent_id}}", response_model=AgentInfo, tags=["read"], responses=NOT_FOUND
+    )
     async def agent(agent_id: Annotated[str, Path(max_length=64)]) -> AgentInfo:
         return await find_agent(agent_id)
 
-    @app.get(f"{v1}/agents/{{agent_id}}/transcript", response_model=list[Event], tags=["read"])
+    @app.get(
+        f"{v1}/agents/{{agent_id}}/transcript",
+        response_model=list[Event],
+        tags=["read"],
+        responses=NOT_FOUND,
+    )
     async def transcript(
         agent_id: Annotated[str, Path(max_length=64)],
-        after_seq: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        after_seq: Annotated[Seq, Query()] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     ) -> list[Event]:
         """The agent's events (what it thought, did and got back) after `after_seq`."""
@@ -133,7 +152,12 @@ def create_app(
         """Full-text search over titles, bodies and tags."""
         return await view.forum_search(q, limit)
 
-    @app.get(f"{v1}/forum/{{post_id}}", response_model=list[ForumPost], tags=["forum"])
+    @app.get(
+        f"{v1}/forum/{{post_id}}",
+        response_model=list[ForumPost],
+        tags=["forum"],
+        responses=NOT_FOUND,
+    )
     async def forum_thread(post_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> list[ForumPost]:
         """A post and its replies, oldest first."""
         try:
@@ -197,14 +221,12 @@ def create_app(
         responses={200: {"content": {"text/event-stream": {}}, "description": "SSE"}},
     )
     async def events(
-        after_seq: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-        last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+        after_seq: Annotated[Seq, Query()] = 0,
+        last_event_id: Annotated[Seq | None, Header()] = None,
     ) -> StreamingResponse:
         """Every committed event after `after_seq` (or `Last-Event-ID`), live, as SSE."""
         if last_event_id is not None:
-            if not last_event_id.isdigit() or int(last_event_id) > MAX_ID:
-                raise HTTPException(400, "Last-Event-ID must be the seq of an event")
-            after_seq = max(after_seq, int(last_event_id))
+            after_seq = max(after_seq, last_event_id)
         return StreamingResponse(
             event_stream(view, after_seq, limits, app.state.stream_stats),
             media_type="text/event-stream",
@@ -215,6 +237,8 @@ def create_app(
     async def openapi() -> dict[str, Any]:
         return _with_security(app.openapi())
 
+    # Added first, so it runs inside the token check: no body is read for a stranger.
+    app.add_middleware(BodyLimit)
     app.add_middleware(BearerAuth, token=token)
     return app
 

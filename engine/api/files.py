@@ -10,8 +10,9 @@
   serves and removed when it stops; a run with a live one is a running run.
 
 While it serves, a run is also listed in the runtime directory (`active/RUN_ID`, a link to
-its run directory), so a run kept outside the runs directory (`--run-dir`) is still the
-"newest running run" a client finds without a TARGET.
+its run directory), so that `http://127.0.0.1:PORT` finds the token of a run kept outside
+the runs directory (`--run-dir`). A client given no TARGET never looks there: it reaches
+only the runs `aar runs` lists.
 """
 
 from __future__ import annotations
@@ -123,13 +124,23 @@ class ApiInfo:
     host: str | None = None
 
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+        return pid_alive(self.pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether `pid` runs; a zombie (an engine that ended, not yet reaped) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
+    try:
+        # The state follows the parenthesised name, which may itself hold spaces.
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc here: the signal's answer stands
+    return state != "Z"
 
 
 def write_info(run_dir: Path, info: ApiInfo) -> None:

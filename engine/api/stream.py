@@ -62,8 +62,11 @@ async def _pump(
     events = view.events(after_seq)
     try:
         async for event in events:
-            async with asyncio.timeout(limits.stall_seconds):
-                await queue.put(event)
+            if queue.full():  # a timeout only when it must wait: one per event costs
+                async with asyncio.timeout(limits.stall_seconds):
+                    await queue.put(event)
+            else:
+                queue.put_nowait(event)
             if _run_finished(event):
                 break  # nothing follows the end of the run: let clients stop following
         await queue.put(_END)

@@ -12,7 +12,7 @@ import aiosqlite
 
 from engine.errors import StoreVersionError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # version -> DDL that brings a store of (version - 1) to it.
 STEPS: dict[int, str] = {
@@ -26,6 +26,21 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reruns (
     digest TEXT NOT NULL, seed INTEGER NOT NULL, public TEXT NOT NULL, private TEXT NOT NULL,
     PRIMARY KEY (digest, seed)
+);
+""",
+    # What reproduces each submission, each seed's reproduced scores, and the verdict.
+    3: """
+CREATE TABLE IF NOT EXISTS recipes (
+    submission_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, digest TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reproduced_seeds (
+    recipe TEXT NOT NULL, seed INTEGER NOT NULL, public TEXT NOT NULL, private TEXT NOT NULL,
+    predictions_digest TEXT NOT NULL, PRIMARY KEY (recipe, seed)
+);
+CREATE TABLE IF NOT EXISTS reproductions (
+    submission_id INTEGER PRIMARY KEY, status TEXT NOT NULL, seeds TEXT NOT NULL,
+    public TEXT NOT NULL, private TEXT NOT NULL, verdict TEXT NOT NULL, ts REAL NOT NULL
 );
 """,
 }

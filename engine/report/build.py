@@ -10,7 +10,11 @@ from pathlib import Path
 
 from engine.report.data import RunData, SubmissionRow, load_run
 from engine.report.plot import draw_pgr
-from engine.report.reruns import REDRAWS, SEEDS, TOP, Rerun, rerun_top
+from engine.report.reproduced import Reproduction, reproduce_top
+from engine.reproduce import IRREPRODUCIBLE, REDRAWS
+from engine.scoring import UNVERIFIED
+
+TOP = 3
 
 
 @dataclass(frozen=True)
@@ -18,22 +22,27 @@ class ReportFiles:
     markdown: Path
     csv: Path
     plot: Path
-    reruns: tuple[Rerun, ...]
+    # Every reproduced submission, the final ranking's order (see engine.report.reproduced).
+    reproduced: tuple[Reproduction, ...]
 
 
 async def write_report(
-    run_dir: Path, *, out_dir: Path | None = None, top: int = TOP, seeds: tuple[int, ...] = SEEDS
+    run_dir: Path,
+    *,
+    out_dir: Path | None = None,
+    top: int = TOP,
+    seeds: int | tuple[int, ...] | None = None,
 ) -> ReportFiles:
     data = await load_run(run_dir)
-    reruns = await rerun_top(data, seeds=seeds, top=top) if top else []
+    reproduced = await reproduce_top(data, top=top, seeds=seeds)
     out = out_dir or run_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
-    by_sub = {r.submission.id: r for r in reruns}
+    by_sub = {r.submission.id: r for r in reproduced}
     csv_path = _write_csv(data, by_sub, out / "leaderboard.csv")
     plot = draw_pgr(data, out / "pgr.png")
     md = out / "report.md"
-    md.write_text(_markdown(data, reruns, seeds))
-    return ReportFiles(md, csv_path, plot, tuple(reruns))
+    md.write_text(_markdown(data, reproduced))
+    return ReportFiles(md, csv_path, plot, tuple(reproduced))
 
 
 def _f(value: float | None, digits: int = 3) -> str:
@@ -70,11 +79,12 @@ def _method(text: str, limit: int = 90) -> str:
 
 def _ranked(data: RunData) -> list[SubmissionRow]:
     ranks = {e.submission_id: e.rank for e in data.snapshot.leaderboard}
-    rows = [s for s in data.submissions if s.scored and s.public is not None]
+    # A scored submission that the Ladder released nothing for is listed too, unreleased.
+    rows = [s for s in data.submissions if s.scored]
     return sorted(rows, key=lambda s: (ranks.get(s.id) is None, ranks.get(s.id) or 0, s.id))
 
 
-def _write_csv(data: RunData, reruns: dict[int, Rerun], path: Path) -> Path:
+def _write_csv(data: RunData, reproduced: dict[int, Reproduction], path: Path) -> Path:
     ranks = {e.submission_id: e for e in data.snapshot.leaderboard}
     with path.open("w", newline="") as f:
         w = csv.writer(f)
@@ -90,15 +100,18 @@ def _write_csv(data: RunData, reruns: dict[int, Rerun], path: Path) -> Path:
                 "gap",
                 "flags",
                 "voided",
-                "rerun_private_pgr_mean",
-                "rerun_private_pgr_sd",
-                "rerun_seeds",
+                "reproduction",
+                "reproduced_public_pgr_mean",
+                "reproduced_private_pgr_mean",
+                "reproduced_private_pgr_sd",
+                "reproduced_seeds",
                 "method",
             ]
         )
         for s in _ranked(data):
             entry = ranks.get(s.id)
-            r = reruns.get(s.id)
+            r = reproduced.get(s.id)
+            v = r.verdict if r else None
             w.writerow(
                 [
                     entry.rank if entry and entry.rank else "",
@@ -111,9 +124,11 @@ def _write_csv(data: RunData, reruns: dict[int, Rerun], path: Path) -> Path:
                     _f(s.gap),
                     " ".join(entry.flags if entry else s.flags),
                     int(s.voided),
-                    _f(r.private_mean) if r else "",
-                    _f(r.private_sd) if r else "",
-                    len(r.private) if r else "",
+                    v.reproduced.status if v else "",
+                    _f(v.reproduced.public_pgr_mean) if v else "",
+                    _f(v.private_pgr_mean) if v else "",
+                    _f(v.private_pgr_sd) if v else "",
+                    len(v.private) if v else "",
                     s.method,
                 ]
             )
@@ -124,7 +139,7 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts)) if ts else "?"
 
 
-def _markdown(data: RunData, reruns: list[Rerun], seeds: tuple[int, ...]) -> str:
+def _markdown(data: RunData, reproduced: list[Reproduction]) -> str:
     snap = data.snapshot
     run = snap.run
     lines = [f"# Run {run.name}", ""]
@@ -136,7 +151,7 @@ def _markdown(data: RunData, reruns: list[Rerun], seeds: tuple[int, ...]) -> str
         f"- run directory: `{data.run_dir}`",
         "",
     ]
-    lines += _isolation(data) + _baselines(data) + _final(reruns, seeds) + _leaderboard(data)
+    lines += _isolation(data) + _baselines(data) + _final(data, reproduced) + _leaderboard(data)
     lines += _forum(data) + _flags(data) + _spend(data)
     lines += [
         "",
@@ -186,35 +201,76 @@ def _baselines(data: RunData) -> list[str]:
     return rows
 
 
-def _final(reruns: list[Rerun], seeds: tuple[int, ...]) -> list[str]:
+def _final(data: RunData, reproduced: list[Reproduction]) -> list[str]:
     rows = ["## Final ranking", ""]
-    if not reruns:
-        return [*rows, "No method was re-run (no ranked submission of a recorded experiment).", ""]
-    rows += [
-        f"The top {len(reruns)} methods by public PGR were re-run over {len(seeds)} seeds"
-        f" ({', '.join(map(str, seeds))}; each seed redraws {REDRAWS})"
-        " and are ranked here by their mean private PGR:"
-        " the AAR rule for a result. One lucky seed is not a method.",
-        "",
-        "| rank | private PGR (mean ± sd) | public PGR (mean) | found by | submission | method |",
-        "|---|---|---|---|---|---|",
+    listed = {r.submission.id for r in reproduced}
+    hand_made = [
+        s for s in data.submissions if UNVERIFIED in s.flags and s.scored and s.id not in listed
     ]
-    for i, r in enumerate(reruns, 1):
+    if not reproduced and not hand_made:
+        return [*rows, "No submission was reproduced (none carries a recipe).", ""]
+    rows += [
+        "The top submissions by public PGR were reproduced in fresh sandboxes over seeds,"
+        " from their config or their workspace snapshot and command, and are ranked by the"
+        " mean private PGR of the reproductions: the AAR rule for a result. One lucky seed"
+        f" is not a method. A config's seed redraws {REDRAWS}; a command is given it as"
+        " AAR_SEED. Claimed is the public PGR the submission scored; a submission"
+        " whose reproduction failed or fell short of its claim is irreproducible and not"
+        " ranked; one whose seeds all gave the same predictions is ranked after the rest.",
+        "",
+        "| rank | reproduced private PGR (mean ± sd) | reproduced public PGR (mean ± sd)"
+        " | claimed public PGR | verdict | found by | submission | method |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rank = 0
+    for r in reproduced:
+        v = r.verdict
+        rep = v.reproduced
+        if r.ranked:
+            rank += 1
+        claimed = _f(v.claimed.pgr if v.claimed else None)
+        verdict = rep.status + (f" ({', '.join(rep.flags)})" if rep.flags else "")
         rows.append(
-            f"| {i} | {_f(r.private_mean)} ± {_f(r.private_sd)} | {_f(r.public_mean)} |"
-            f" {r.submission.agent_id} | {r.submission.id} | {_method(json.dumps(r.config))} |"
+            f"| {rank if r.ranked else '-'} | {_f(v.private_pgr_mean)} ± {_f(v.private_pgr_sd)}"
+            f" | {_f(rep.public_pgr_mean)} ± {_f(rep.public_pgr_sd)} | {claimed} | {verdict}"
+            f" | {r.submission.agent_id} | {r.submission.id} | {_recipe(r)} |"
         )
-    rows += ["", "Configs of the best methods:", ""]
-    for i, r in enumerate(reruns, 1):
+    for s in hand_made:
+        claimed = _f(s.public.pgr if s.public else None)
+        rows.append(
+            f"| - | | | {claimed} | {UNVERIFIED} (nothing reproduces it) | {s.agent_id}"
+            f" | {s.id} | {_method(s.method)} |"
+        )
+    failures = [r for r in reproduced if r.verdict.reproduced.status == IRREPRODUCIBLE]
+    if failures:
+        rows += ["", "Why these did not reproduce:", ""]
         rows += [
-            f"{i}. found by {r.submission.agent_id}:",
+            f"- submission {r.submission.id}: {r.verdict.reproduced.message}" for r in failures
+        ]
+    rows += ["", "Recipes of the reproduced submissions:", ""]
+    for r in reproduced:
+        rows += [
+            f"- submission {r.submission.id} by {r.submission.agent_id}:",
             "",
             "   ```json",
-            "   " + json.dumps(r.config, sort_keys=True),
+            "   " + json.dumps(_shown(r.recipe), sort_keys=True),
             "   ```",
             "",
         ]
     return rows
+
+
+def _recipe(r: Reproduction) -> str:
+    if r.recipe.get("kind") == "config":
+        return _method(json.dumps(r.recipe.get("config", {})))
+    return _method(f"code: {r.recipe.get('command', '')}")
+
+
+def _shown(recipe: dict) -> dict:
+    """A recipe as the report shows it: a config, or a command and its snapshot's digest."""
+    if recipe.get("kind") == "config":
+        return recipe.get("config", {})
+    return {k: recipe.get(k) for k in ("command", "output", "snapshot", "files")}
 
 
 def _leaderboard(data: RunData) -> list[str]:

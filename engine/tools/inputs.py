@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.bounds import MAX_METHOD
+
 Path = Annotated[str, Field(min_length=1, max_length=500, description="a path in the sandbox")]
 
 
@@ -89,10 +91,17 @@ class CopySnapshot(ToolInput):
 
 
 class Submit(ToolInput):
-    """Submit a predictions file from your workspace; you get the public accuracy and PGR."""
+    """Submit a predictions file from your workspace. A public accuracy and PGR are released
+    only when they beat your best released ones by more than a step (rounded to it);
+    otherwise you are told it is no significant improvement on your best. A file from
+    run_experiment is reproduced from its config. For a file your own code made, give
+    `command`: the shell command (run in a copy of your workspace) that writes this file
+    again, taking its seed from the environment variable AAR_SEED. Without either, the
+    submission is `unverified` and never ranks first."""
 
     path: Path
-    method: Annotated[str, Field(min_length=1, max_length=500)] = "unspecified"
+    method: Annotated[str, Field(min_length=1, max_length=MAX_METHOD)] = "unspecified"
+    command: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
 
 
 class Leaderboard(ToolInput):

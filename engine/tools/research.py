@@ -7,15 +7,16 @@ import json
 import time
 from typing import Any
 
+from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
 from engine.scoring import digest_bytes
+from engine.snapshots import normal_path
 from engine.tools import ToolResult
 from engine.tools.env import ToolEnv
-from engine.tools.inputs import ExperimentLookup, Leaderboard, RunCommand, RunExperiment, Submit
-from engine.tools.workspace import run_command
+from engine.tools.inputs import ExperimentLookup, Leaderboard, RunExperiment, Submit
 from engine.view import ExperimentRecord
+from sandbox.errors import SandboxError
 
-PREDICTIONS_MAX = 64 << 20
 EXPERIMENTS_DIR = "experiments"
 
 
@@ -45,28 +46,26 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
     existing = await env.registry.lookup(digest)
     if existing is not None:
         preds = await env.registry.predictions(existing.id)
+        note = ""
         if preds:
-            await env.sandbox.write_file(preds_path, preds)
+            note = await _copy_out(env, {preds_path: preds})
             env.predictions_of[digest_bytes(preds)] = digest
         await env.registry.reused(existing, env.agent_id)
         data = _describe(existing, config) | {"predictions": preds_path, "reused": True}
-        return ToolResult(ok=True, output=_text("already run; recorded result:", data), data=data)
+        text = _text("already run; recorded result:", data) + note
+        return ToolResult(ok=True, output=text, data=data)
     budget = env.config.budget.experiments_per_agent
     if budget is not None and env.experiments_done() >= budget:
         raise ToolInputError(f"experiment budget spent: {budget} per agent")
-    await env.sandbox.write_file(cfg_path, json.dumps(config, indent=1).encode())
     eid = await env.registry.start(env.agent_id, digest, config)
     started = time.monotonic()
     finished = False
     try:
-        cmd = f"python -m w2s run --bundle /bundle --config {cfg_path} --out {preds_path}"
-        res = await run_command(
-            env, RunCommand(command=cmd, timeout=env.config.sandbox.experiment_timeout)
-        )
-        if not res.ok:
-            error = [
-                line for line in res.output.splitlines() if line.strip() and line != "[stderr]"
-            ][-3:] or ["the runner failed"]
+        try:
+            output = await env.clean.run_config(
+                env.agent_id, config, timeout=env.config.sandbox.experiment_timeout
+            )
+        except CleanRunFailed as exc:
             await env.registry.finish(
                 eid,
                 env.agent_id,
@@ -74,20 +73,16 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
                 diagnostics={},
                 predictions=None,
                 duration=time.monotonic() - started,
-                error=" ".join(error)[:2000],
+                error=str(exc)[:2000],
             )
             finished = True
-            return ToolResult(ok=False, output=res.output, error="the experiment failed")
-        preds = await env.sandbox.read_file(preds_path, max_bytes=PREDICTIONS_MAX)
-        try:
-            diagnostics = json.loads(preds).get("diagnostics", {})
-        except (ValueError, AttributeError):
-            diagnostics = {}
+            return ToolResult(ok=False, output=str(exc), error=f"the experiment failed: {exc}")
+        preds = output.to_bytes()
         await env.registry.finish(
             eid,
             env.agent_id,
             digest,
-            diagnostics=diagnostics,
+            diagnostics=output.diagnostics,
             predictions=preds,
             duration=time.monotonic() - started,
         )
@@ -100,12 +95,25 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
     data = {
         "digest": digest,
         "config": config,
-        "diagnostics": diagnostics,
+        "diagnostics": output.diagnostics,
         "predictions": preds_path,
         "reused": False,
         "seconds": round(time.monotonic() - started, 2),
     }
-    return ToolResult(ok=True, output=_text("experiment finished:", data), data=data)
+    copies = {cfg_path: json.dumps(config, indent=1).encode(), preds_path: preds}
+    note = await _copy_out(env, copies)
+    return ToolResult(ok=True, output=_text("experiment finished:", data) + note, data=data)
+
+
+async def _copy_out(env: ToolEnv, files: dict[str, bytes]) -> str:
+    """Copies of a recorded result for the agent to read; the registry's record is the one
+    that counts, so a copy that cannot be written only earns a note."""
+    for path, data in files.items():
+        try:
+            await env.sandbox.write_file(path, data)
+        except SandboxError as exc:
+            return f"\n(no copy in your workspace: {exc}; the registry keeps the result)"
+    return ""
 
 
 async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
@@ -122,26 +130,62 @@ async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
 
 
 async def submit(env: ToolEnv, inp: Submit) -> ToolResult:
-    preds = await env.sandbox.read_file(inp.path, max_bytes=PREDICTIONS_MAX)
+    cap = predictions_cap(env.clean.test_rows) + DIAGNOSTICS_MAX
+    preds = await env.sandbox.read_file(inp.path, max_bytes=cap)
     experiment = env.predictions_of.get(digest_bytes(preds))
     method = inp.method
-    if experiment is not None and method == "unspecified":
-        record = await env.registry.lookup(experiment, wait=False)
-        if record is not None:
-            method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
+    record = await env.registry.lookup(experiment, wait=False) if experiment else None
+    if record is not None and method == "unspecified":
+        method = json.dumps(record.config, sort_keys=True, separators=(",", ":"))
+    recipe = await _recipe(env, inp, record)
     outcome = await env.scorer.submit(
-        env.agent_id, preds, method=method, experiment_digest=experiment
+        env.agent_id,
+        preds,
+        method=method,
+        experiment_digest=experiment,
+        call_id=env.call_id,
+        recipe=recipe,
     )
     data = {
         "submission_id": outcome.submission_id,
+        # What the Ladder released (None: nothing new), and the best it released to you.
         "public": outcome.public.model_dump() if outcome.public else None,
+        "best": outcome.best.model_dump() if outcome.best else None,
         "flags": list(outcome.flags),
         "scored": outcome.scored,
         "experiment": experiment,
+        "reproduced_by": recipe["kind"] if recipe else None,
     }
-    return ToolResult(
-        ok=True, output=f"submission {outcome.submission_id}: {outcome.message}", data=data
-    )
+    text = f"submission {outcome.submission_id}: {outcome.message}"
+    if recipe is None:
+        text += (
+            "; unverified: nothing reproduces this file, so it never ranks first. Submit a"
+            " file from run_experiment, or give `command` that writes it again from AAR_SEED"
+        )
+    return ToolResult(ok=True, output=text, data=data)
+
+
+async def _recipe(
+    env: ToolEnv, inp: Submit, record: ExperimentRecord | None
+) -> dict[str, Any] | None:
+    """What reproduces a submission: its experiment's config, or a snapshot and a command."""
+    if record is not None:
+        return {"kind": "config", "digest": record.digest, "config": record.config}
+    if inp.command is None:
+        return None
+    output = normal_path(inp.path)
+    if not output:
+        raise ToolInputError(f"{inp.path} is not a file of your workspace; submit one there")
+    snapshot = await env.snapshots.take(env.sandbox, output)
+    digest = digest_bytes(f"{snapshot.digest}\0{inp.command}\0{output}".encode())
+    return {
+        "kind": "code",
+        "digest": digest,
+        "snapshot": snapshot.digest,
+        "command": inp.command,
+        "output": output,
+        "files": snapshot.files,
+    }
 
 
 async def leaderboard(env: ToolEnv, inp: Leaderboard) -> ToolResult:

@@ -31,6 +31,8 @@ async def run_command(env: ToolEnv, inp: RunCommand) -> ToolResult:
             )
 
     result = await env.sandbox.exec(inp.command, timeout=timeout, on_output=on_output)
+    if env.watch is not None:
+        await env.watch.after_command(env.agent_id, call_id, inp.command, env.sandbox)
     out, cut_out = cap(result.stdout, 10_000)
     err, cut_err = cap(result.stderr, 5_000)
     text = out + (f"\n[stderr]\n{err}" if err.strip() else "")

@@ -84,7 +84,11 @@ class ThreadedRun:
 
 
 @pytest.fixture(scope="module")
-def threaded_run(tmp_path_factory, prepared_toy) -> Iterator[ThreadedRun]:  # noqa: F811
+def threaded_run(
+    tmp_path_factory,
+    prepared_toy,  # noqa: F811
+    local_sandboxes,
+) -> Iterator[ThreadedRun]:
     from engine.config import load
     from engine.runtime import Engine
 

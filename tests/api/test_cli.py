@@ -47,7 +47,7 @@ async def wait_for_socket(run_dir: Path, proc: asyncio.subprocess.Process) -> No
 
 
 @pytest.fixture
-def env(tmp_path, prepared_toy):
+def env(tmp_path, local_sandboxes, prepared_toy):
     # Its own data and runtime dirs: no other run on this machine is "the newest running run".
     (tmp_path / "rt").mkdir(mode=0o700)
     return {
@@ -59,7 +59,7 @@ def env(tmp_path, prepared_toy):
 
 
 async def test_serve_then_ctl_pause_shows_pausing_then_paused_to_an_attached_client(tmp_path, env):
-    run_dir = tmp_path / "R"
+    run_dir = tmp_path / "aar" / "runs" / "R"  # in the runs directory: `aar runs` lists it
     serve = await start(
         "serve", "--agents", "2", "--task", "toy", "--brain", "scripted", "--run-dir", str(run_dir),
         env=env,
@@ -87,6 +87,9 @@ async def test_serve_then_ctl_pause_shows_pausing_then_paused_to_an_attached_cli
             assert code == 0, out
             by_id = {a["id"]: a["state"] for a in json.loads(out)}
             assert by_id["a1"] == "paused" and by_id["a2"] != "paused"
+            code, out = await ctl("show", "a1", env=env)  # the hold: who, since when
+            assert code == 0 and "holds:" in out, out
+            assert "supervisor" in out and "by ctl:" in out and "holds now" in out
 
             code, out = await ctl("--run", str(run_dir), "finish", env=env)
             assert code == 0 and "finish_run" in out

@@ -6,10 +6,12 @@ import os
 import socket
 
 import pytest
+from click.testing import CliRunner
 
-from engine.api.files import ApiInfo, write_info
+from aar_tui.cli.ctl import ctl
+from engine.api.files import ApiInfo, register_active, write_info
 from engine.errors import EngineError
-from engine.targets import HttpTarget, LocalTarget, SshTarget, parse_target
+from engine.targets import HttpTarget, LocalTarget, SshTarget, newest_running, parse_target
 from engine.tunnel import ssh_options_from
 
 
@@ -48,6 +50,7 @@ def _fake_served_run(runs_dir, name: str, pid: int) -> socket.socket:
     run_dir = runs_dir / name
     run_dir.mkdir(parents=True)
     (run_dir / "token").write_text("t\n")
+    (run_dir / "store.sqlite").write_bytes(b"")  # what makes `aar runs` list it
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(run_dir / "api.sock"))
     write_info(run_dir, ApiInfo(run_id=name, pid=pid, socket=str(run_dir / "api.sock")))
@@ -86,3 +89,38 @@ def test_ssh_options_come_from_flags_and_the_environment_and_only_safe_ones_pass
     for bad in (["-L 1:2"], ["-R x"], ["host"], ["-F"]):
         with pytest.raises(EngineError, match="ssh option"):
             ssh_options_from(bad, env="")
+
+
+def test_no_target_never_reaches_a_run_that_aar_runs_does_not_list(tmp_path, monkeypatch):
+    # Another user's run, served under their own directory, is in this machine's registry
+    # of serving runs; without a TARGET, a client must still not steer it.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "rt"))
+    stranger = _fake_served_run(tmp_path / "home-of-someone-else", "theirs", os.getpid())
+    register_active(tmp_path / "home-of-someone-else" / "theirs", "theirs")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    try:
+        with pytest.raises(EngineError, match="no running run"):
+            parse_target(None, runs_dir=mine)
+        s = _fake_served_run(mine, "ours", os.getpid())
+        assert parse_target(None, runs_dir=mine).run_dir == mine / "ours"
+        s.close()
+    finally:
+        stranger.close()
+
+
+def test_ctl_without_run_refuses_to_guess_among_several_running_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "rt"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    runs_dir = tmp_path / "data" / "aar" / "runs"
+    served = [_fake_served_run(runs_dir, name, os.getpid()) for name in ("night", "day")]
+    try:
+        with pytest.raises(EngineError, match=r"2 runs are running \(.*night.*\): say which"):
+            newest_running(runs_dir, only_one=True)
+        result = CliRunner().invoke(ctl, ["pause", "a1"])
+        assert result.exit_code == 3
+        assert "2 runs are running" in result.output and "--run NAME" in result.output
+        assert "night" in result.output and "day" in result.output
+    finally:
+        for s in served:
+            s.close()

@@ -18,7 +18,7 @@ AAR = [sys.executable, "-m", "aar_tui"]
 
 
 @pytest.fixture
-def sandbox_state(tmp_path, monkeypatch) -> Path:
+def sandbox_state(tmp_path, monkeypatch, local_sandboxes) -> Path:
     """Local sandboxes of the test keep their state here, so nothing is left behind."""
     state = tmp_path / "sandbox-state"
     state.mkdir()
@@ -67,7 +67,7 @@ def wait_for(
 
 
 @pytest.fixture(scope="session")
-def finished_run(tmp_path_factory) -> Path:
+def finished_run(tmp_path_factory, local_sandboxes) -> Path:
     """A short headless toy run that ended by itself, for reports and run management."""
     base = tmp_path_factory.mktemp("finished")
     state = base / "sandbox-state"
@@ -78,11 +78,11 @@ def finished_run(tmp_path_factory) -> Path:
     }
     run_dir = base / "runs" / "finished-toy"
     done = subprocess.run(
-        [*AAR, "run", "--headless", "--agents", "2", "--minutes", "0.4", "--run-dir", str(run_dir)],
+        [*AAR, "run", "--headless", "--agents", "2", "--minutes", "1", "--run-dir", str(run_dir)],
         capture_output=True,
         text=True,
         env=env,
-        timeout=150,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert not list(state.rglob("spec.json")), "the run left sandboxes behind"

@@ -118,5 +118,5 @@ async def test_an_old_run_directory_still_gets_a_report(tmp_path):
     _old_run(run_dir)
     files = await write_report(run_dir)
     text = files.markdown.read_text()
-    assert "isolation not recorded" in text and "No method was re-run" in text
+    assert "isolation not recorded" in text and "No submission was reproduced" in text
     assert files.plot.exists() and files.csv.read_text().startswith("rank,")

@@ -22,7 +22,7 @@ def test_report_writes_markdown_csv_and_plot_with_the_five_seed_ranking(
         capture_output=True,
         text=True,
         env=aar_env,
-        timeout=120,
+        timeout=900,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     md = (out / "report.md").read_text()
@@ -35,9 +35,9 @@ def test_report_writes_markdown_csv_and_plot_with_the_five_seed_ranking(
         "## Spend",
     ):
         assert section in md, section
-    assert "re-run over 5 seeds" in md and "mean private PGR" in md
+    assert "reproduced in fresh sandboxes over seeds" in md and "mean private PGR" in md
     # The report says what a seed redraws: the data side too, not only the initialisation.
-    assert "each seed redraws the initialisation, the data order" in md
+    assert "redraws the initialisation, the data order" in md
     db = sqlite3.connect(finished_run / "store.sqlite")
     isolation = {v for (v,) in db.execute("SELECT value FROM meta WHERE key LIKE 'isolation:%'")}
     assert isolation, "the run recorded its sandboxes' isolation"
@@ -45,8 +45,8 @@ def test_report_writes_markdown_csv_and_plot_with_the_five_seed_ranking(
         assert "WARNING: unisolated sandboxes" in md
     else:
         assert "every agent ran in an isolated sandbox" in md
-    # Five seeds per re-run method, kept in the store for the next report.
-    reruns = db.execute("SELECT digest, COUNT(*) FROM reruns GROUP BY digest").fetchall()
+    # Five seeds per reproduced recipe, kept in the store for the next report.
+    reruns = db.execute("SELECT recipe, COUNT(*) FROM reproduced_seeds GROUP BY recipe").fetchall()
     assert 1 <= len(reruns) <= 2 and all(n == 5 for _, n in reruns)
     # The CSV has every scored submission with public and private figures and the gap.
     rows = list(csv.DictReader((out / "leaderboard.csv").open()))
@@ -56,5 +56,5 @@ def test_report_writes_markdown_csv_and_plot_with_the_five_seed_ranking(
     assert top["rank"] == "1" and top["private_pgr"] and top["gap"] != ""
     gap = float(top["public_pgr"]) - float(top["private_pgr"])
     assert abs(gap - float(top["gap"])) < 0.002
-    assert sum(1 for r in rows if r["rerun_seeds"] == "5") == len(reruns)
+    assert sum(1 for r in rows if r["reproduced_seeds"] == "5") == len(reruns)
     assert (out / "pgr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

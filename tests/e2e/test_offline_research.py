@@ -11,8 +11,9 @@ import re
 import pytest
 
 from engine.brain import StepContext, StepOutcome
-from engine.brains.offline import OfflineResearcher
 from engine.brains.offline.knowledge import Trial
+from engine.brains.offline.posting import Candidate
+from engine.brains.offline.researcher import OfflineResearcher
 from tests.engine.harness import running, until
 
 pytestmark = pytest.mark.slow
@@ -28,7 +29,13 @@ async def _another_agents_result(engine, tmp_path) -> int:
     cfg, out = tmp_path / "cfg.json", tmp_path / "preds.json"
     cfg.write_text(json.dumps(OTHERS))
     run(engine.task.bundle_dir, cfg, out)
-    outcome = await engine.scorer.submit("a9", out.read_bytes(), method=json.dumps(OTHERS))
+    from w2s.methods import parse_method_config
+
+    # Its recipe is its config, as for a file from run_experiment: a result must reproduce.
+    recipe = {"kind": "config", "digest": parse_method_config(OTHERS).digest(), "config": OTHERS}
+    outcome = await engine.scorer.submit(
+        "a9", out.read_bytes(), method=json.dumps(OTHERS), recipe=recipe
+    )
     post = await engine.forum.post(
         "a9",
         "result",
@@ -116,3 +123,52 @@ async def test_an_insight_the_forum_already_states_is_not_posted_again(open_engi
         mine = [p for p in await engine.forum.list(kind="insight") if p.author == "a1"]
     # The lesson on loss was on the forum already; the one on labels was not.
     assert [p.title.split(":")[0] for p in mine] == ["labels"]
+
+
+class _NewBest(OfflineResearcher):
+    """The researcher holding a new best of its own, a real experiment it ran and submitted:
+    it reproduces it over seeds, and posts the result only then."""
+
+    def __init__(self) -> None:
+        super().__init__(direction="logconf", seed=0)
+        self.posted = False
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        self.agent_id = ctx.agent_id
+        if self.posted:
+            await asyncio.sleep(0.05)
+            return StepOutcome(progress=True)
+        res = await ctx.tools.call("run_experiment", {"config": {"loss": "logconf", "epochs": 2}})
+        d = res.data
+        trial = self.knowledge.add(
+            Trial(d["digest"], d["config"], ctx.agent_id, {}, predictions=d["predictions"])
+        )
+        await self._score(ctx, trial)
+        # Below any score: whatever the run scored is a new best.
+        cur = Candidate(0, d["config"], None, [], "a test", "full", trial, previous_best=-9.0)
+        await self._reproduce_and_post(ctx, cur)
+        self.posted = True
+        return StepOutcome(progress=True)
+
+
+async def test_a_new_best_is_reproduced_over_five_seeds_before_its_result_is_posted(
+    open_engine,
+):
+    brain = _NewBest()
+    engine = await open_engine(lambda *_: brain, agents={"count": 1})
+    async with running(engine):
+        await until(lambda: brain.posted, 300, "the result")
+        records = [r for r in await engine.registry.list() if r.status == "finished"]
+        results = await engine.forum.list(kind="result")
+    # The run itself and four more, each seed redrawing the data side too.
+    assert len(records) == 5
+    assert sorted(r.config.get("data_seed") for r in records if r.config["seed"]) == [1, 2, 3, 4]
+    assert {
+        json.dumps({k: v for k, v in r.config.items() if k not in ("seed", "data_seed")})
+        for r in records
+    } == {
+        json.dumps({k: v for k, v in records[0].config.items() if k not in ("seed", "data_seed")})
+    }
+    [post] = results
+    assert post.author == "a1" and post.submission_id is not None
+    assert "pgr_seed_mean" in post.metrics and "Reproduced over 5 seeds" in post.body

@@ -38,3 +38,17 @@ class ControlledBrain(Brain):
             raise
         self.steps += 1
         return StepOutcome(progress=self.progress)
+
+
+class ToolScript(Brain):
+    """Makes the given tool calls in its first step, then is done."""
+
+    name = "tool-script"
+
+    def __init__(self, calls: list[tuple[str, dict]]) -> None:
+        self.calls = calls
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        for tool, raw in self.calls:
+            await ctx.tools.call(tool, raw)
+        return StepOutcome(done=True)

@@ -51,7 +51,7 @@ def prepared_task(prepared):
 
 
 @pytest.fixture
-def open_engine(tmp_path, prepared_toy):
+def open_engine(tmp_path, local_sandboxes, prepared_toy):
     """Open a real engine (real store, real local sandboxes) with the given brains."""
     from engine.config import load
     from engine.runtime import Engine

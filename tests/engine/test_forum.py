@@ -8,13 +8,18 @@ from engine.errors import ForumError
 from engine.store import dumps
 
 
-async def _submission(store, agent_id: str, scored: bool = True) -> int:
+async def _submission(store, agent_id: str, scored: bool = True, reproducible: bool = True) -> int:
     async with store.write() as db:
         cur = await db.execute(
             "INSERT INTO submissions (agent_id, method, predictions_digest, flags, scored, ts)"
             " VALUES (?,?,?,?,?,0)",
             (agent_id, "m", "d", dumps([]), int(scored)),
         )
+        if reproducible:
+            await db.execute(
+                "INSERT INTO recipes (submission_id, kind, digest, body) VALUES (?,?,?,?)",
+                (cur.lastrowid, "config", "c", dumps({"kind": "config"})),
+            )
         return cur.lastrowid
 
 
@@ -40,6 +45,12 @@ async def test_a_result_post_needs_a_linked_submission(forum, store):
     )
     assert post.submission_id == sid and post.snapshot_files == ("train.py",)
     assert await forum.snapshot(post.id) == {"train.py": "print(1)"}
+
+
+async def test_a_result_cannot_link_a_submission_nothing_reproduces(forum, store):
+    sid = await _submission(store, "a1", reproducible=False)
+    with pytest.raises(ForumError, match="cannot be reproduced"):
+        await forum.post("a1", "result", "hand-made", "x", submission_id=sid)
 
 
 async def test_a_result_cannot_link_another_agents_submission(forum, store):

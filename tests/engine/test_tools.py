@@ -54,6 +54,19 @@ async def test_command_output_is_streamed_as_events(tools):
     assert ("stderr", "two") in [(p.stream, p.line) for p in lines]
 
 
+async def test_a_submission_names_its_method_by_its_whole_config(tools):
+    # The offline researcher submits with the normalised config, every field of it.
+    engine, boxes = tools
+    ran = await boxes["a1"].call("run_experiment", {"config": {"epochs": 1}})
+    method = json.dumps(ran.data["config"], sort_keys=True)
+    sub = await boxes["a1"].call("submit", {"path": ran.data["predictions"], "method": method})
+    assert sub.ok, sub.error
+    await engine.events.flush()
+    snapshot = await engine.view().snapshot()
+    (entry,) = [e for e in snapshot.leaderboard if e.submission_id == sub.data["submission_id"]]
+    assert json.loads(entry.method) == ran.data["config"]
+
+
 async def test_experiment_registry_submit_result_snapshot_and_copy(tools):
     engine, boxes = tools
     config = {"loss": "logconf", "epochs": 1}

@@ -18,7 +18,9 @@ async def test_a_client_loads_a_snapshot_then_follows_from_its_seq(open_engine):
     view = engine.view()
     assert isinstance(view, EngineView) and view.connection == "connected"
     async with running(engine):
-        await until(lambda: engine.projection.agents["a2"].counters.steps >= 2)
+        # Both agents: a1's transcript is read below, and under load a2 can be two steps ahead.
+        agents = engine.projection.agents
+        await until(lambda: all(agents[a].counters.steps >= 2 for a in ("a1", "a2")))
         snap = await view.snapshot()
         assert snap.seq == engine.events.committed_seq
         assert {a.id for a in snap.agents} == {"a1", "a2"}

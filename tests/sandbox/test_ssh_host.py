@@ -74,9 +74,8 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
     box = await sandbox.create("docker", spec, **options)
     try:
         assert box.files_mode == "container"
-        for name in ("workspace", "mount-bundle"):
-            volume = docker_engine.client.volumes.get(f"aar-{run_id}-a1-{name}")
-            assert volume.attrs["Labels"] == {"aar.run": run_id, "aar.agent": "a1"}
+        volume = docker_engine.client.volumes.get(f"aar-{run_id}-a1-workspace")
+        assert volume.attrs["Labels"] == {"aar.run": run_id, "aar.agent": "a1"}
         assert await box.read_file("/bundle/README.txt") == b"the task bundle\n"
 
         result = await box.exec("id -u; pwd; cat /bundle/README.txt; python -c 'import w2s'")
@@ -118,6 +117,52 @@ async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(
     assert await box.status() == "removed"
     assert await sandbox.reattach("docker", run_id, docker_host=ssh_host) == []
     assert docker_engine.client.volumes.list(filters={"label": f"aar.run={run_id}"}) == []
+
+
+async def test_read_only_mounts_are_copied_once_per_host_and_content(
+    ssh_host: str, docker_engine: DockerEngine, bundle: Path, tmp_path: Path
+) -> None:
+    from sandbox.volumes import mount_volumes
+
+    run_id = f"shared{os.getpid()}"
+    models = tmp_path / "models--org--name"
+    (models / "snapshots" / "r1").mkdir(parents=True)
+    (models / "snapshots" / "r1" / "config.json").write_text("{}")
+    boxes = []
+    try:
+        for agent in ("a1", "a2"):
+            spec = sandbox.SandboxSpec(
+                run_id=run_id,
+                agent_id=agent,
+                workspace=tmp_path / agent,
+                mounts={"/bundle": bundle, "/models/models--org--name": models},
+                docker_host=ssh_host,
+            )
+            boxes.append(await sandbox.create("docker", spec, host_runtime=True))
+        names = [
+            sorted(m["Name"] for m in b._container.attrs["Mounts"] if m["Type"] == "volume")
+            for b in boxes
+        ]
+        shared = sorted(mount_volumes(boxes[0].spec).values())
+        assert set(shared) <= set(names[0]) and set(shared) <= set(names[1])
+        first = await boxes[1].exec(
+            "cat /bundle/README.txt; ls /models/models--org--name/snapshots"
+        )
+        assert first.stdout == "the task bundle\nr1\n"
+        for name in shared:
+            labels = docker_engine.client.volumes.get(name).attrs["Labels"]
+            assert "aar.run" not in labels and labels["aar.content"] == name[len("aar-ro-") :]
+    finally:
+        for box in boxes:
+            await box.remove()
+    # The copies stay for the next sandbox on the host; the workspaces went.
+    assert docker_engine.client.volumes.list(filters={"label": f"aar.run={run_id}"}) == []
+    for name in shared:
+        docker_engine.client.volumes.get(name).remove()
+    # Other content is another volume.
+    before = mount_volumes(boxes[0].spec)["/bundle"]
+    (bundle / "README.txt").write_text("changed\n")
+    assert mount_volumes(boxes[0].spec)["/bundle"] != before
 
 
 def test_a_remote_host_without_an_image_is_refused_clearly(tmp_path: Path) -> None:

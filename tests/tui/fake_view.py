@@ -216,6 +216,7 @@ class FakeView:
         self.searches: list[str] = []
         self.posts: list[tuple[str, str, int | None]] = []
         self.refuse_posts: str | None = None
+        self.records: list[ExperimentRecord] = []
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._seq = self.snap.seq
 
@@ -299,7 +300,7 @@ class FakeView:
         return list(self.snap.leaderboard)
 
     async def experiments(self, limit: int = 200) -> list[ExperimentRecord]:
-        return []
+        return self.records[:limit]
 
     async def command(self, cmd: Command) -> CommandResult:
         self.commands.append(cmd)

@@ -8,6 +8,8 @@ from engine.events import (
     AgentStatePayload,
     Event,
     PrivateRevealedPayload,
+    Reproduced,
+    ReproductionPayload,
     RevealedScore,
     Score,
     SubmissionPayload,
@@ -80,6 +82,21 @@ def test_voiding_the_best_submission_lowers_the_best() -> None:
     )
     assert model.submissions[1].voided
     assert model.best_pgr == 0.288
+
+
+def test_a_failed_reproduction_shows_beside_the_claim_and_unranks_it() -> None:
+    model = _model()
+    verdict = Reproduced(
+        status="irreproducible",
+        seeds=(0, 1, 2, 3, 4),
+        public_pgr_mean=0.05,
+        public_pgr_sd=0.01,
+        flags=("irreproducible",),
+        message="short of its claim",
+    )
+    model.apply([_ev(101, ReproductionPayload(submission_id=1, reproduced=verdict), None)])
+    sub = model.submissions[1]
+    assert sub.reproduced == verdict and "irreproducible" in sub.flags and not sub.ranked
 
 
 def test_state_changes_reach_the_row_and_events_already_seen_are_ignored() -> None:

@@ -1,4 +1,4 @@
-"""Each screen at 120x40 and 80x24, against stored SVG snapshots (fixed data and clock).
+"""Each screen at 80x24, 120x40 and 200x60, against stored SVG snapshots (fixed data and clock).
 
 Update after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`
 and review the SVGs in the diff.
@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from tests.tui.conftest import feed_activity, make_app, settle
 from tests.tui.fake_view import FakeView
 
-SIZES = [(120, 40), (80, 24)]
+SIZES = [(80, 24), (120, 40), (200, 60)]
 # screen name -> keys that reach it from the swarm screen
 SCREENS = {
     "swarm": [],
@@ -21,6 +21,8 @@ SCREENS = {
     "leaderboard": ["3"],
     "events": ["4"],
     "help": ["question_mark"],
+    "reveal": ["ctrl+r"],
+    "submission": ["3", "down", "down", "enter"],
 }
 
 

@@ -94,6 +94,8 @@ def swarm(tmp_path: Path) -> Iterator[Tmux]:
     finally:
         if session.alive() and "EXITED" not in session.screen():
             session.keys("q")
+            time.sleep(1)
+            session.keys("f")  # the quit question: finish the run
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and "EXITED" not in session.screen():
                 time.sleep(0.5)
@@ -130,5 +132,7 @@ def test_run_in_tmux_shows_agents_submissions_and_a_pause(swarm: Tmux) -> None:
     swarm.wait_for("a1 running again", lambda s: "paused" not in _row(s, "a1"), timeout=30)
 
     swarm.keys("q")
-    ended = swarm.wait_for("aar to exit", lambda s: "EXITED" in s, timeout=60)
-    assert "EXITED 0" in ended
+    swarm.wait_for("the quit question", lambda s: "Finish the run (f)" in s, timeout=20)
+    swarm.keys("f")
+    ended = swarm.wait_for("aar to exit", lambda s: "EXITED" in s, timeout=90)
+    assert "EXITED 0" in ended and "finished" in ended

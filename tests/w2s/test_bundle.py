@@ -135,6 +135,23 @@ def test_bundle_readme_and_manifest_describe_the_task(prepared: Prepared) -> Non
     assert bundle.baselines["ceiling_accuracy_public"] > bundle.baselines["weak_accuracy_public"]
 
 
+def test_bundle_baselines_sit_on_the_grid_of_released_scores(prepared: Prepared) -> None:
+    from w2s.metrics import on_grid, score_step
+
+    visible = load_bundle(prepared.bundle_dir).baselines
+    step = visible["step"]
+    assert step == score_step(len(load_bundle(prepared.bundle_dir).test.strong_x) // 2) == 0.023
+    moved = []
+    for name, half in (("weak_accuracy_public", "weak"), ("ceiling_accuracy_public", "ceiling")):
+        exact = prepared.baselines[half]["public"]
+        assert visible[name] == on_grid(exact, step)
+        assert abs(visible[name] - exact) <= step / 2
+        moved.append(visible[name] != exact)
+    # An exact accuracy may happen to sit on the grid; both at once would be a 1-in-500 chance.
+    assert any(moved)
+    assert f"multiples of {step:g}" in (prepared.bundle_dir / "README.md").read_text()
+
+
 def test_prepare_refuses_to_overwrite_a_foreign_directory(tmp_path: Path, cache_dir: Path) -> None:
     (tmp_path / "bundle").mkdir()
     (tmp_path / "bundle" / "notes.txt").write_text("mine")

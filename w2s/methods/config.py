@@ -10,52 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from w2s.errors import ConfigError
 from w2s.losses import LOSSES
+from w2s.methods.adapters import (
+    ADAPTER_FIELDS,
+    PRESETS,
+    TRAINING_FIELDS,
+    LoraSettings,
+    normalise_modules,
+)
+from w2s.methods.field import Field
 
 METHODS = ("vanilla", "confident", "self_training")
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: type
-    default: Any
-    doc: str
-    choices: tuple[Any, ...] | None = None
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    nullable: bool = False
-    # The methods the field means something for; None: every method.
-    methods: tuple[str, ...] | None = None
-    losses: tuple[str, ...] | None = None
-
-    def allowed(self) -> str:
-        if self.choices is not None:
-            text = "one of " + ", ".join(json.dumps(c) for c in self.choices)
-        elif self.type is bool:
-            text = "true or false"
-        else:
-            kind = "an integer" if self.type is int else "a number"
-            if self.low is not None and self.high is not None:
-                left = "(" if self.low_open else "["
-                right = ")" if self.high_open else "]"
-                text = f"{kind} in {left}{_num(self.low)}, {_num(self.high)}{right}"
-            elif self.low is not None:
-                text = f"{kind} {'>' if self.low_open else '>='} {_num(self.low)}"
-            else:
-                text = kind
-        return text + (" or null" if self.nullable else "")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(x)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -147,6 +118,7 @@ FIELDS: tuple[Field, ...] = (
         high=1,
         methods=("self_training",),
     ),
+    *TRAINING_FIELDS,
     Field(
         "early_stopping",
         bool,
@@ -228,10 +200,21 @@ FIELDS: tuple[Field, ...] = (
         high=10,
         losses=("product",),
     ),
+    *ADAPTER_FIELDS,
 )
 
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
-LATER_FIELDS = ("data_seed", "data_fraction")
+# Fields added after digests were first recorded: left out of a digest at their default, so
+# the configs recorded before them keep their digests.
+_LATER_FIELDS = {
+    f.name: f.default
+    for f in (
+        *TRAINING_FIELDS,
+        *ADAPTER_FIELDS,
+        FIELD_BY_NAME["data_seed"],
+        FIELD_BY_NAME["data_fraction"],
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -251,12 +234,12 @@ class MethodConfig:
 
     def digest(self) -> str:
         """Equal for equal configs, whatever the key order and whichever defaults were spelled."""
-        values = self.to_dict()
-        # Fields added later count only when set, so configs recorded before keep their digest.
-        for name in LATER_FIELDS:
-            if values[name] == FIELD_BY_NAME[name].default:
-                del values[name]
-        blob = json.dumps(values, sort_keys=True, separators=(",", ":"))
+        kept = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in _LATER_FIELDS or v != _LATER_FIELDS[k]
+        }
+        blob = json.dumps(kept, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def loss_options(self) -> dict[str, float]:
@@ -265,6 +248,12 @@ class MethodConfig:
         if self.loss == "product":
             return {"alpha": self.alpha, "beta": self.beta}
         return {}
+
+    def lora(self) -> LoraSettings | None:
+        """The LoRA adapters this config asks for, or None (every weight trains)."""
+        if self.adapter != "lora":
+            return None
+        return LoraSettings(self.lora_r, self.lora_alpha, self.lora_dropout, self.target_modules)
 
     def replace(self, **changes: Any) -> MethodConfig:
         return parse_method_config({**self.to_dict(), **changes})
@@ -286,7 +275,11 @@ def _check_value(field: Field, value: Any) -> Any:
             raise fail()
         return value
     if field.type is str:
-        if not isinstance(value, str) or value not in (field.choices or ()):
+        if field.pattern is not None:
+            value = normalise_modules(value)
+            if not isinstance(value, str) or not re.fullmatch(field.pattern, value):
+                raise fail()
+        elif not isinstance(value, str) or value not in (field.choices or ()):
             raise fail()
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -306,8 +299,15 @@ def _check_value(field: Field, value: Any) -> Any:
     return value
 
 
-def parse_method_config(obj: Any, *, defaults: Mapping[str, Any] | None = None) -> MethodConfig:
-    """Check `obj` against FIELDS and fill in defaults (a task's `defaults` first, then global).
+def parse_method_config(
+    obj: Any,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    adapters: tuple[str, ...] | None = None,
+) -> MethodConfig:
+    """Check `obj` against FIELDS and fill in defaults (a preset's first, then a task's
+    `defaults`, then global). `adapters`: those the task's strong model can take (None:
+    unknown, not checked).
 
     Raises ConfigError naming the field, the value and what is allowed.
     """
@@ -323,6 +323,8 @@ def parse_method_config(obj: Any, *, defaults: Mapping[str, Any] | None = None) 
         )
     base = {f.name: f.default for f in FIELDS}
     base.update(defaults or {})
+    preset = _check_value(FIELD_BY_NAME["preset"], obj.get("preset", base["preset"]))
+    base.update(PRESETS.get(preset, {}))
     values = {f.name: _check_value(f, obj.get(f.name, base[f.name])) for f in FIELDS}
     for f in FIELDS:
         if f.name not in obj or obj[f.name] == base[f.name]:
@@ -337,6 +339,18 @@ def parse_method_config(obj: Any, *, defaults: Mapping[str, Any] | None = None) 
                 f"method config field {f.name!r} applies only to loss "
                 f"{' or '.join(repr(x) for x in f.losses)}, not {values['loss']!r}"
             )
+        if f.adapters is not None and values["adapter"] not in f.adapters:
+            raise ConfigError(
+                f"method config field {f.name!r} applies only to adapter "
+                f"{' or '.join(repr(x) for x in f.adapters)}, not {values['adapter']!r}; "
+                'add "adapter": "lora"'
+            )
+    if adapters is not None and values["adapter"] != "none" and values["adapter"] not in adapters:
+        raise ConfigError(
+            f"method config field 'adapter' is {values['adapter']!r}, but this task's strong "
+            "model takes no adapter (it is a probe on frozen features); LoRA needs a task that "
+            "fine-tunes its strong model, such as hh-rlhf-qwen-finetune"
+        )
     if values["confidence_threshold"] is not None and values["confident_fraction"] is not None:
         raise ConfigError(
             "method config fields 'confidence_threshold' and 'confident_fraction' are both set; "
@@ -360,5 +374,7 @@ def describe_fields() -> list[dict[str, Any]]:
             row["methods"] = list(f.methods)
         if f.losses is not None:
             row["losses"] = list(f.losses)
+        if f.adapters is not None:
+            row["adapters"] = list(f.adapters)
         rows.append(row)
     return rows

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from w2s.errors import ConfigError
 from w2s.methods.config import MethodConfig
 from w2s.tasks.base import StrongSpec
 from w2s.torchenv import torch
@@ -63,7 +64,14 @@ def _train_member(
     seed: int,
     data_seed: int,
 ) -> tuple[Any, list[float], int | None, int]:
-    schedule = Schedule(config.epochs, config.lr, config.batch_size, config.weight_decay)
+    schedule = Schedule(
+        config.epochs,
+        config.lr,
+        config.batch_size,
+        config.weight_decay,
+        config.grad_accum,
+        config.lr_warmup,
+    )
     stop = None
     train_x, train_t = x, targets
     if config.early_stopping and len(x) >= 4:
@@ -73,6 +81,11 @@ def _train_member(
         stop = EarlyStop(x[val], targets[val])
         train_x, train_t = x[rest], targets[rest]
     model = build_model(strong.build, x.shape[1], seed)
+    lora = config.lora()
+    if lora is not None:
+        if strong.adapt is None:
+            raise ConfigError("this task's strong model takes no adapter; leave out 'adapter'")
+        model = strong.adapt(model, lora)
     result = fit(
         model,
         train_x,

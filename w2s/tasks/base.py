@@ -39,6 +39,8 @@ from w2s.errors import TaskError
 if TYPE_CHECKING:
     import torch
 
+    from w2s.methods.adapters import LoraSettings
+
 SPLITS = ("train_label", "train_unlabel", "test")
 
 
@@ -99,13 +101,26 @@ class WeakSupervisor(Protocol):
 
 @dataclass(frozen=True)
 class StrongSpec:
-    """How to build the strong model, and how the ceiling is trained on ground truth."""
+    """How to build the strong model, and how the ceiling is trained on ground truth.
+
+    `adapt(model, lora)` gives a built model LoRA adapters (None: the model cannot take
+    any, e.g. a linear probe); `lora` is the ceiling's (None: every weight trains).
+    """
 
     build: Callable[[int], torch.nn.Module]
     epochs: int = 2
     lr: float = 1e-3
     batch_size: int = 256
     weight_decay: float = 0.0
+    grad_accum: int = 1
+    warmup: float = 0.0
+    adapt: Callable[[torch.nn.Module, LoraSettings], torch.nn.Module] | None = None
+    lora: LoraSettings | None = None
+
+    @property
+    def adapters(self) -> tuple[str, ...]:
+        """The adapters a method config may ask of this model."""
+        return ("lora",) if self.adapt is not None else ()
 
 
 class TaskBuilder(Protocol):
@@ -129,6 +144,8 @@ class Task:
     config: Mapping[str, Any] = field(default_factory=dict)
     # Method-config defaults that suit this task better than the global ones (e.g. a lr).
     method_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Hugging Face hub ids of the models it loads: resolved from the cache before preparing.
+    models: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         name, sep, version = self.id.rpartition("-v")

@@ -35,12 +35,20 @@ def minilm_path() -> Path:
 
 
 def resolve_model(name: str) -> tuple[str, int | None, bool]:
-    """(where to load from, layers to keep or None, local only) for a model name."""
+    """(where to load from, layers to keep or None, local only) for a model name.
+
+    A hub id whose snapshot is in the hub cache loads from that snapshot's folder, with no
+    network (inside a sandbox the cache is the read-only /models)."""
+    from w2s.hub import find_snapshot, is_hub_id
+
     if name in PACKAGED_MINILM:
         return str(minilm_path()), PACKAGED_MINILM[name], True
     local = Path(name).expanduser()
     if local.is_dir():
         return str(local.resolve()), None, True
+    snapshot = find_snapshot(name) if is_hub_id(name) else None
+    if snapshot is not None:
+        return str(snapshot.path), None, True
     return name, None, _hub_offline()
 
 

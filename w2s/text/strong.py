@@ -26,6 +26,8 @@ from w2s.text.finetune import FineTuneSettings, autocast_dtype, load_classifier
 if TYPE_CHECKING:
     from torch import nn
 
+    from w2s.methods.adapters import LoraSettings
+
 PAD = -1
 # Rows scored at once when no gradient is needed (predictions, early-stopping checks).
 INFERENCE_ROWS = 64
@@ -96,6 +98,30 @@ def _module_class() -> Any:
             scores = logits.float().reshape(len(rows), self.texts)
             return scores[:, 0] if self.texts == 1 else scores[:, 0] - scores[:, 1]
 
+        def add_lora(self, lora: LoraSettings) -> None:
+            """Freeze the transformer and give it LoRA adapters; the head stays trainable.
+
+            Under bf16 the frozen weights are held in bf16 (half the memory of a 4B model);
+            what trains (adapters, head) stays fp32 for the optimiser."""
+            from peft import LoraConfig, get_peft_model
+
+            if self.autocast == torch.bfloat16:
+                self.classifier.to(torch.bfloat16)
+            config = LoraConfig(
+                task_type="SEQ_CLS",
+                r=lora.r,
+                lora_alpha=lora.alpha,
+                lora_dropout=lora.dropout,
+                target_modules=lora.modules(),
+            )
+            try:
+                self.classifier = get_peft_model(self.classifier, config)
+            except ValueError as exc:
+                raise TextTaskError(f"LoRA cannot be added: {exc}".splitlines()[0]) from None
+            for param in self.classifier.parameters():
+                if param.requires_grad:
+                    param.data = param.data.float()
+
         def forward(self, rows: torch.Tensor) -> torch.Tensor:
             if torch.is_grad_enabled() or len(rows) <= INFERENCE_ROWS:
                 return self._score(rows)
@@ -123,3 +149,9 @@ def finetune_builder(settings: FineTuneSettings) -> Callable[[int], nn.Module]:
         return _module_class()(settings, texts)
 
     return build
+
+
+def add_lora(model: nn.Module, lora: LoraSettings) -> nn.Module:
+    """A core adapter hook: `model` (a `FineTunedModel`) with LoRA adapters, in place."""
+    model.add_lora(lora)  # type: ignore[operator]
+    return model

@@ -4,9 +4,9 @@ CPU tasks (run anywhere, no hub access needed with `--data FILE`): weak = TF-IDF
 logistic regression (or MiniLM cut to two layers), strong = a linear probe on frozen,
 mean-pooled all-MiniLM-L6-v2 features. The GPU tasks use the models of the AAR release,
 read from the hub: weak Qwen1.5-0.5B-Chat, strong Qwen3-4B-Base, as a probe on its frozen
-features (`hh-rlhf-qwen`) or fully fine-tuned by every loss and method
-(`hh-rlhf-qwen-finetune`; fp32 weights and Adam state of a 4B model need about 64 GB, so an
-H200-class GPU).
+features (`hh-rlhf-qwen`) or fine-tuned by every loss and method (`hh-rlhf-qwen-finetune`:
+LoRA adapters by the published recipe, bf16 on CUDA; training every weight instead,
+`"adapter": "none"`, needs about 64 GB for fp32 weights and Adam state, an H200-class GPU).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from w2s.hub import is_hub_id
+from w2s.methods.adapters import PRESETS, LoraSettings
 from w2s.models import linear_probe
 from w2s.tasks.base import StrongSpec, Task, TaskData
 from w2s.tasks.registry import register_task
@@ -28,6 +30,12 @@ from w2s.text.supervisors import LogisticSupervisor
 PROBE = {"epochs": 20, "lr": 1e-3, "batch_size": 64, "weight_decay": 1e-2}
 # Fine-tuning a whole transformer: few passes, a small learning rate.
 FINETUNE = {"epochs": 2, "lr": 1e-5, "batch_size": 32, "weight_decay": 0.0}
+# The published chat recipe (the `aar-chat` preset, seed aside): LoRA adapters on the
+# strong model, for the ceiling and as the student's defaults.
+AAR_CHAT = {
+    "weight_decay": 0.0,
+    **{k: v for k, v in PRESETS["aar-chat"].items() if k != "seed"},
+}
 WEAK_C = 1.0
 
 
@@ -41,12 +49,14 @@ def text_task(
 ) -> Task:
     """A core `Task` for a text config (not registered: pass it to `register_task`).
 
-    `probe` is the strong model's schedule (epochs, lr, batch_size, weight_decay), for the
-    ceiling and as the student's defaults; None: `PROBE`, or `FINETUNE` when the config
-    fine-tunes the strong model.
+    `probe` is the strong model's schedule in method-config fields (epochs, lr, batch_size,
+    weight_decay; for a fine-tuned model also grad_accum, lr_warmup and the LoRA fields),
+    for the ceiling and as the student's defaults; None: `PROBE`, or `FINETUNE` when the
+    config fine-tunes the strong model.
     """
     finetune = config.strong_training == "finetune"
     schedule = dict(probe if probe is not None else FINETUNE if finetune else PROBE)
+    models = tuple(dict.fromkeys(m for m in (config.weak, config.strong) if is_hub_id(m)))
 
     def build(seed: int, data: str | None, *, cache_dir: Path | None = None) -> TaskData:
         from w2s.text.build import build_text_data
@@ -58,9 +68,10 @@ def text_task(
         description=description,
         build=build,
         weak=lambda: LogisticSupervisor(c=weak_c),
-        strong=StrongSpec(build=_strong_builder(config), **schedule),
+        strong=_strong_spec(config, schedule),
         # The student trains like the ceiling unless a method config says otherwise.
         method_defaults=schedule,
+        models=models,
         config={
             "text": config.to_dict(),
             "probe": schedule,
@@ -68,6 +79,35 @@ def text_task(
             "features_version": FEATURES_VERSION,
         },
     )
+
+
+def _strong_spec(config: TextTaskConfig, schedule: Mapping[str, Any]) -> StrongSpec:
+    """The strong model and the ceiling's training, from a schedule in method-config fields."""
+    lora = None
+    if schedule.get("adapter", "none") == "lora":
+        lora = LoraSettings(
+            r=schedule["lora_r"],
+            alpha=schedule["lora_alpha"],
+            dropout=schedule["lora_dropout"],
+            target_modules=schedule["target_modules"],
+        )
+    return StrongSpec(
+        build=_strong_builder(config),
+        epochs=schedule["epochs"],
+        lr=schedule["lr"],
+        batch_size=schedule["batch_size"],
+        weight_decay=schedule["weight_decay"],
+        grad_accum=schedule.get("grad_accum", 1),
+        warmup=schedule.get("lr_warmup", 0.0),
+        adapt=_add_lora if config.strong_training == "finetune" else None,
+        lora=lora,
+    )
+
+
+def _add_lora(model: Any, lora: LoraSettings) -> Any:
+    from w2s.text.strong import add_lora
+
+    return add_lora(model, lora)
 
 
 def _strong_builder(config: TextTaskConfig) -> Any:
@@ -126,10 +166,12 @@ TASKS = [
         QWEN_CONFIG,
     ),
     text_task(
-        "hh-rlhf-qwen-finetune-v1",
+        "hh-rlhf-qwen-finetune-v2",
         f"{HH} from the hub, binary, whole conversations; weak: Qwen1.5-0.5B-Chat, strong: "
-        "Qwen3-4B-Base fully fine-tuned (the GPU setting of the AAR release).",
+        "Qwen3-4B-Base fine-tuned with LoRA by the published recipe (the GPU setting of the "
+        'AAR release; "adapter": "none" trains every weight).',
         replace(QWEN_CONFIG, strong_training="finetune"),
+        probe=AAR_CHAT,
     ),
     *(
         text_task(

@@ -54,11 +54,19 @@ class AgentSummary(Static):
         if row.state_reason:
             state.append(f" {row.state_reason}", style=muted)
         grid.add_row("state", state)
+        if row.cut:
+            grid.add_row("cut short", Text(row.cut, style=theme_colour(theme, "error")))
         if row.attention:
             grid.add_row(
                 "attention",
                 Text(row.attention.replace("_", " "), style=theme_colour(theme, "warning")),
             )
+        for reason, (by, detail, since) in row.holds.items():
+            began = fmt_clock(since, model.run.started_at if model.run else None)
+            held = Text(f"{reason} by {by} since {began}")
+            if detail:
+                held.append(f": {detail}", style=muted)
+            grid.add_row("held", held)
         grid.add_row("step", row.step or "—")
         section("Budget")
         b = model.budgets

@@ -14,14 +14,30 @@ from aar_tui.messages import AgentChosen, PaneFocused
 from aar_tui.model import AgentRow
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """A line as rows of at most `width`, broken after a space where one falls in the
+    row's second half (so words stay whole), else cut (a long path, a hash)."""
+    rows: list[str] = []
+    while len(text) > width:
+        cut = text.rfind(" ", width // 2, width + 1)
+        if cut <= 0:
+            rows.append(text[:width])
+            text = text[width:]
+        else:
+            rows.append(text[:cut])
+            text = text[cut + 1 :]
+    rows.append(text)
+    return rows
+
+
 def wrapped_tail(buffer: ActivityBuffer, width: int, height: int) -> list[tuple[str, str]]:
-    """The last `height` screen rows of the buffer, long lines cut into rows of `width`.
+    """The last `height` screen rows of the buffer, long lines wrapped into rows of `width`.
 
     Works back from the newest line, so the cost is a screenful, not the buffer.
     """
     rows: list[tuple[str, str]] = []
     for kind, text in reversed(buffer.tail(height)):
-        pieces = [text[i : i + width] for i in range(0, len(text), width)] or [""]
+        pieces = wrap(text, width)
         rows[:0] = [(kind, piece) for piece in pieces]
         if len(rows) >= height:
             break

@@ -9,18 +9,35 @@ from aar_tui.look import fmt_cost, fmt_pgr, fmt_tokens, state_label, state_style
 from aar_tui.messages import AgentChosen, AgentHighlighted
 from aar_tui.model import AgentRow, RunModel
 
-# (key, label, width or None for a share of the room left); numbers right-aligned.
+# (key, label, width); numbers right-aligned. The direction, the step and the attention
+# reason share the room left. Tokens and cost show only once some agent has spent any: in
+# an offline run they stay 0 and their room goes to the words.
 _FIXED = [
-    ("mark", "!", 1),
-    ("id", "agent", 8),
+    ("id", "agent", 6),
     ("state", "state", 10),
     ("exp", "exp", 3),
     ("sub", "sub", 3),
     ("best", "best", 5),
-    ("tok", "tok", 6),
-    ("cost", "cost", 6),
 ]
+_SPEND = [("tok", "tok", 6), ("cost", "cost", 6)]
 _NUMERIC = {"exp", "sub", "best", "tok", "cost"}
+# The attention column: one cell for its mark when no agent needs attention, else room
+# for the longest reason up to this many cells.
+_ATTENTION_MAX = 14
+# Below this much room for the words, tokens and cost give theirs up (the agent screen
+# shows them).
+_WORDS_MIN = 36
+
+
+def _attention(row: AgentRow) -> str:
+    return row.attention.replace("_", " ")
+
+
+def _layout(model: RunModel) -> tuple[bool, int]:
+    """What the columns depend on: whether any agent has spent, the attention width."""
+    spend = any(r.tokens or r.cost for r in model.agents.values())
+    longest = max((len(_attention(r)) for r in model.agents.values()), default=0)
+    return spend, min(_ATTENTION_MAX, max(longest + 2, len("attention"))) if longest else 1
 
 
 class AgentTable(DataTable[Text | str]):
@@ -33,14 +50,20 @@ class AgentTable(DataTable[Text | str]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._width = 0
+        self._layout: tuple[bool, int] = (False, 1)
         self._cache: dict[str, tuple[object, ...]] = {}
 
     def _columns_for(self, width: int) -> list[tuple[str, str, int]]:
-        fixed = sum(w for _, _, w in _FIXED)
-        pads = 2 * (len(_FIXED) + 2)
-        room = max(16, width - fixed - pads - 2)
-        direction = max(8, room * 2 // 5)
-        cols = list(_FIXED)
+        spend, attention = self._layout
+        cols = [("mark", "!" if attention == 1 else "attention", attention), *_FIXED]
+
+        def room_left() -> int:
+            return width - sum(w for _, _, w in cols) - 2 * (len(cols) + 2) - 2
+
+        if spend and room_left() - sum(w + 2 for _, _, w in _SPEND) >= _WORDS_MIN:
+            cols += _SPEND
+        room = max(16, room_left())
+        direction = max(8, room // 2)
         cols.insert(2, ("dir", "direction", direction))
         cols.insert(4, ("step", "step", max(8, room - direction)))
         return cols
@@ -49,6 +72,7 @@ class AgentTable(DataTable[Text | str]):
         """Lay the columns out for the current width and fill every row."""
         keep = self.cursor_row
         self._width = self.size.width or self.app.size.width
+        self._layout = _layout(model)
         self.clear(columns=True)
         self._cache.clear()
         for key, label, width in self._columns_for(self._width):
@@ -62,7 +86,7 @@ class AgentTable(DataTable[Text | str]):
             self.move_cursor(row=min(max(keep, 0), self.row_count - 1))
 
     def update_agents(self, model: RunModel, ids: set[str]) -> None:
-        if {r.value for r in self.rows} != set(model.agents):
+        if {r.value for r in self.rows} != set(model.agents) or _layout(model) != self._layout:
             self.rebuild(model)
             return
         keys = [c[0] for c in self._columns_for(self._width)]
@@ -130,8 +154,11 @@ class AgentTable(DataTable[Text | str]):
         def num(text: str) -> Text:
             return Text(text, justify="right")
 
-        return [
-            Text("!", style="bold " + warn) if row.attention else Text(""),
+        mark = ("! " + _attention(row)) if self._layout[1] > 1 else "!"
+        cells: list[Text | str] = [
+            Text(mark, style="bold " + warn, overflow="ellipsis", no_wrap=True)
+            if row.attention
+            else Text(""),
             Text(row.id, style="bold"),
             Text(row.direction, overflow="ellipsis", no_wrap=True),
             Text(state_label(row.state), style=state_style(theme, row.state)),
@@ -139,6 +166,7 @@ class AgentTable(DataTable[Text | str]):
             num(str(row.experiments)),
             num(str(row.submissions)),
             num(fmt_pgr(row.best_pgr)),
-            num(fmt_tokens(row.tokens)),
-            num(fmt_cost(row.cost)),
         ]
+        if "tok" in self.columns:
+            cells += [num(fmt_tokens(row.tokens)), num(fmt_cost(row.cost))]
+        return cells

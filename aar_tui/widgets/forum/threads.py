@@ -18,6 +18,18 @@ KIND_COLOUR = {
 }
 
 
+# Cells of the kind and author columns (the longest kind, "hypothesis"; "supervisor").
+KIND_WIDTH = 10
+AUTHOR_WIDTH = 10
+# Cells before a top-level post's label: the room a thread's fold mark takes.
+TOP_INDENT = 2
+
+
+def list_heading() -> str:
+    """The column heads above the list, over the labels of its top-level posts."""
+    return " " * TOP_INDENT + f"{'kind':<{KIND_WIDTH}} {'author':<{AUTHOR_WIDTH}} title"
+
+
 class ThreadTree(Tree[int]):
     DEFAULT_CSS = """
     ThreadTree { width: 1fr; min-width: 30; overflow-x: hidden; }
@@ -64,14 +76,16 @@ class ThreadTree(Tree[int]):
                 return
 
     def _label(self, post: ForumPost, replies: int) -> Text:
+        """Kind and author in columns before the title, so a long title is what the
+        width cuts (at the edge, when drawn), never who wrote it."""
         theme = self.app.current_theme
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(
-            f"{post.kind[:4]:<4} ",
+            f"{post.kind:<{KIND_WIDTH}} ",
             style=theme_colour(theme, KIND_COLOUR.get(post.kind, "foreground")),
         )
+        text.append(f"{post.author[:AUTHOR_WIDTH]:<{AUTHOR_WIDTH}} ", style="dim")
         text.append(post.title)
-        text.append(f" · {post.author}", style="dim")
         if replies:
             text.append(f" ({replies})", style="dim")
         return text

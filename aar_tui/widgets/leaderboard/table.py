@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from aar_tui.describe import describe_method
+from aar_tui.describe import describe_method, short
 from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
 from aar_tui.model import RunModel, SubmissionRow
+from aar_tui.widgets.leaderboard.submission import difference
 
 
 class BoardTable(DataTable[Text | str]):
@@ -18,32 +19,49 @@ class BoardTable(DataTable[Text | str]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self._private = False
+        self._width = 0
+        self._model: RunModel | None = None
+
+    def on_resize(self) -> None:
+        if self._model is not None and self.size.width != self._width:
+            self.show(self._model)
 
     def show(self, model: RunModel) -> None:
         keep = self.selected_submission
         revealed = bool(model.run and model.run.private_revealed)
-        if revealed != self._private or not self.columns:
-            self._private = revealed
+        width = self.size.width or self.app.size.width
+        self._model = model
+        if revealed != self._private or not self.columns or width != self._width:
+            self._private, self._width = revealed, width
             self.clear(columns=True)
             self.add_column("#", key="rank", width=3)
             self.add_column("sub", key="sub", width=5)
             self.add_column("agent", key="agent", width=8)
             self.add_column(Text("PGR", justify="right"), key="pgr", width=6)
             self.add_column(Text("acc", justify="right"), key="acc", width=5)
+            self.add_column(Text("reproduced", justify="right"), key="repro", width=12)
             if revealed:
                 self.add_column(Text("priv", justify="right"), key="priv", width=6)
                 self.add_column(Text("gap", justify="right"), key="gap", width=6)
             self.add_column("time", key="time", width=8)
             self.add_column("flags", key="flags", width=10)
-            self.add_column("method", key="method")
+            # The method takes the rest of the row, so no row runs past the edge.
+            used = sum(c.width + 2 for c in self.columns.values()) + 4
+            self.add_column("method", key="method", width=max(16, width - used))
         else:
             self.clear()
         start = model.run.started_at if model.run else None
         rank = 0
+        first_reading: dict[str, SubmissionRow] = {}
         for sub in model.ranked_submissions():
             if sub.ranked:
                 rank += 1
-            self.add_row(*self._cells(sub, rank if sub.ranked else None, start), key=str(sub.id))
+            # Rows whose method reads the same say how they differ from the first of them.
+            reading = describe_method(sub.method)
+            same = first_reading.setdefault(reading, sub)
+            note = difference(sub, same) if same is not sub else ""
+            cells = self._cells(sub, rank if sub.ranked else None, start, reading, note)
+            self.add_row(*cells, key=str(sub.id))
         if keep is not None and str(keep) in {r.value for r in self.rows}:
             self.move_cursor(row=self.get_row_index(str(keep)))
 
@@ -54,7 +72,9 @@ class BoardTable(DataTable[Text | str]):
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return int(key) if key else None
 
-    def _cells(self, sub: SubmissionRow, rank: int | None, start: float | None) -> list:
+    def _cells(
+        self, sub: SubmissionRow, rank: int | None, start: float | None, reading: str, note: str
+    ) -> list:
         theme = self.app.current_theme
         dim = "dim" if not sub.ranked else ""
         pgr = sub.public.pgr if sub.public else None
@@ -66,6 +86,7 @@ class BoardTable(DataTable[Text | str]):
             Text(sub.agent_id, style=dim),
             Text(fmt_pgr(pgr), justify="right", style="bold" if rank == 1 else dim),
             Text("—" if acc is None else f"{acc:.3f}", justify="right", style=dim),
+            Text(_reproduced(sub), justify="right", style=dim),
         ]
         if self._private:
             priv = sub.private.pgr if sub.private else None
@@ -77,7 +98,25 @@ class BoardTable(DataTable[Text | str]):
             )
         cells.append(Text(fmt_clock(sub.ts, start), style=dim))
         cells.append(Text(flags, style=theme_colour(theme, "warning") if flags else ""))
-        cells.append(
-            Text(describe_method(sub.method), style=dim, no_wrap=True, overflow="ellipsis")
-        )
+        method = Text(no_wrap=True, overflow="ellipsis")
+        note_style = "italic " + theme_colour(theme, "secondary")
+        if note.startswith("same"):  # the reading, cut to leave the note its room
+            room = self.columns["method"].width - len(note) - 3
+            method.append(short(reading, max(8, room)), style=dim)
+            method.append(f" · {note}", style=note_style)
+        else:  # first, so that the width cuts the part that reads the same, not this
+            if note:
+                method.append(f"{note} · ", style=note_style)
+            method.append(reading, style=dim)
+        cells.append(method)
         return cells
+
+
+def _reproduced(sub: SubmissionRow) -> str:
+    """The reproduced public PGR (mean ± sd over its seeds) beside the claimed one."""
+    r = sub.reproduced
+    if r is None:
+        return "—"
+    if r.public_pgr_mean is None:
+        return r.status
+    return f"{fmt_pgr(r.public_pgr_mean)}±{r.public_pgr_sd or 0:.2f}"

@@ -27,11 +27,16 @@ from engine.brains.offline.space import DIMS, Constraints, Dim, apply_constraint
 SCREEN = {"data_fraction": 0.25, "ensemble": 1}
 SCREEN_STEP, FULL_STEP = 1, 4  # resources, in quarters of the data
 STARTUP = 6  # trials known before TPE's model replaces random draws
+# A score the Ladder released nothing for is told as a little below the best released: it
+# did not beat the best by a step, yet may be as good as it, and every earlier release sat
+# a whole step lower. Told at the best itself, every unreleased screen would tie the top
+# of its rung and be promoted, and TPE's good group would fill with ties.
+UNRELEASED_BELOW = 0.02
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def distribution(dim: Dim) -> BaseDistribution:
+def distribution(dim: Dim) -> FloatDistribution | IntDistribution | CategoricalDistribution:
     """The full search range of a field (narrowed ranges are applied when sampling)."""
     if dim.kind == "log":
         return FloatDistribution(dim.low, dim.high, log=True)
@@ -76,6 +81,11 @@ def _study(seed: int) -> optuna.Study:
         )
     pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=SCREEN_STEP, reduction_factor=3)
     return optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
+
+
+def as_told(pgr: float | None, released: bool) -> float | None:
+    """The value the model is told for a public PGR, released or the best standing in."""
+    return pgr if pgr is None or released else round(pgr - UNRELEASED_BELOW, 3)
 
 
 class Beliefs:

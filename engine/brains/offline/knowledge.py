@@ -25,6 +25,8 @@ class Trial:
     accuracy: float | None = None
     submission_id: int | None = None
     flags: tuple[str, ...] = ()
+    # False: the Ladder released nothing new for it, so its pgr is the submitter's best.
+    released: bool = True
 
     @property
     def scored(self) -> bool:

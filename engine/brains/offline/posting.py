@@ -74,12 +74,12 @@ class Posting:
 
     async def _report(self, ctx: StepContext) -> bool:
         cur, self.current = self.current, None
-        if cur is None or cur.trial is None:
-            return True
-        trial = cur.trial
-        previous = cur.previous_best
+        trial = cur.trial if cur is not None else None
+        previous = cur.previous_best if cur is not None else None
         new_best = (
-            trial.scored
+            cur is not None
+            and trial is not None
+            and trial.scored
             and trial.submission_id is not None
             and "degenerate" not in trial.flags
             # With nothing known before it, a first score is no "best" worth five seeds.
@@ -87,9 +87,11 @@ class Posting:
             and (trial.pgr or 0) > previous + NEW_BEST
         )
         if new_best:
+            assert cur is not None
             await self._reproduce_and_post(ctx, cur)
             return True
         # A first comparison is worth sharing early (with its n); later ones need more data.
+        # Pruned screens count too: they are scored trials, at their own fidelity.
         due = FIRST_INSIGHT if not self.insights else INSIGHT_EVERY
         if self.scored_since_insight >= due:
             await self._post_insight(ctx)
@@ -98,7 +100,9 @@ class Posting:
     async def _reproduce_and_post(self, ctx: StepContext, cur: Candidate) -> None:
         trial = cur.trial
         assert trial is not None
-        scores = [trial.pgr]
+        # Only a released score measures a seed: the Ladder tells nothing new of a seed within
+        # a step of the best, so those are counted apart, as held within the step.
+        scores, held = [trial.pgr], 0
         for seed in REPRO_SEEDS[1:]:
             config = {**trial.config, "seed": seed, "data_seed": seed}
             res = await ctx.tools.call("run_experiment", {"config": config})
@@ -117,7 +121,11 @@ class Posting:
                     accuracy=public.get("accuracy"),
                 )
             )
-            scores.append(await self._score(ctx, again))
+            pgr = await self._score(ctx, again)
+            if again.released:
+                scores.append(pgr)
+            elif pgr is not None:
+                held += 1
         got = [s for s in scores if s is not None]
         mean = statistics.fmean(got) if got else None
         sd = statistics.stdev(got) if len(got) > 1 else 0.0
@@ -127,7 +135,7 @@ class Posting:
                 "best known: one lucky seed is not a method, so I post no result.\n"
             )
             return
-        title, body = prose.result(trial, cur.previous_best, (mean, sd, len(got)))
+        title, body = prose.result(trial, cur.previous_best, (mean, sd, len(got)), held)
         body += "\n\n" + config_block(trial.config)
         post = await ctx.tools.call(
             "forum_post",

@@ -87,16 +87,22 @@ def hypothesis(
 
 
 def result(
-    trial: Trial, previous_best: float | None, seeds: tuple[float, float, int]
+    trial: Trial, previous_best: float | None, seeds: tuple[float, float, int], held: int
 ) -> tuple[str, str]:
     gain = "" if previous_best is None else f" (up from the best known, {previous_best:.3f})"
     mean, sd, n = seeds
+    also = (
+        f" {held} more seed(s) scored within the Ladder's step of the best, so no public"
+        " score was released for them."
+        if held
+        else ""
+    )
     title = f"PGR {pgr_text(trial.pgr)}: {config_text(trial.config)[:150]}"
     body = (
         f"Public PGR {pgr_text(trial.pgr)}, public accuracy {trial.accuracy:.3f}{gain}.\n\n"
-        f"Reproduced over {n} seeds, each redrawing the initialisation, the data order and "
-        f"the early-stopping slice (seed and data_seed): public PGR {mean:.3f} ± {sd:.3f} "
-        "(mean ± sd).\n\n"
+        f"Reproduced over {n + held} seeds, each redrawing the initialisation, the data order "
+        f"and the early-stopping slice (seed and data_seed): over the {n} with a released "
+        f"score, public PGR {mean:.3f} ± {sd:.3f} (mean ± sd).{also}\n\n"
         f"Config: {config_text(trial.config)}.\n"
         f"Diagnostics: {diagnostics_text(trial.diagnostics)}.\n\n"
         "The config is below and in my workspace snapshot under experiments/: copy it and "

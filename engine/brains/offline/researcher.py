@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.brains.offline import prose
-from engine.brains.offline.beliefs import Beliefs
+from engine.brains.offline.beliefs import Beliefs, as_told
 from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.posting import Candidate, Posting
@@ -322,11 +322,17 @@ class OfflineResearcher(Posting, Brain):
         public = res.data.get("public")
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
+        released = trial.released = public is not None
+        if not released:
+            ctx.say(f"No new public score: {res.output}.\n")
+            # The Ladder's score for a submission no better than my best is that best.
+            graded = res.data.get("scored") and "degenerate" not in trial.flags
+            public = res.data.get("best") if graded else None
         if public is None:
-            ctx.say("It was flagged as too close to an earlier submission; no new score.\n")
             return None
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
-        ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
+        if released:
+            ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
         return trial.pgr
 
     async def _judge(self, ctx: StepContext) -> bool:
@@ -336,8 +342,9 @@ class OfflineResearcher(Posting, Brain):
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
         pgr = await self._score(ctx, cur.trial)
+        told = as_told(pgr, cur.trial.released)
         if cur.stage == "screen":
-            if pgr is not None and self.beliefs.screened(cur.number, pgr):
+            if told is not None and self.beliefs.screened(cur.number, told):
                 ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
                 cur.stage, cur.trial = "full", None
                 # Run the full fidelity next, before the report.
@@ -347,9 +354,11 @@ class OfflineResearcher(Posting, Brain):
                 ctx.say("The screen does not earn a full run (successive halving prunes it).\n")
                 if pgr is None:
                     self.beliefs.drop(cur.number)
+                else:
+                    self.scored_since_insight += 1
                 self.current = None
             return True
-        self.beliefs.finished(cur.number, pgr, cur.trial.digest)
+        self.beliefs.finished(cur.number, told, cur.trial.digest)
         if pgr is not None:
             self.scored_since_insight += 1
         cur.previous_best = best.pgr if best else None

@@ -22,9 +22,12 @@ class Dim:
     methods: tuple[str, ...] | None = None
     losses: tuple[str, ...] | None = None
     nullable_pair: str | None = None
+    adapters: tuple[str, ...] | None = None
 
     def applies(self, config: dict[str, Any]) -> bool:
         if self.methods is not None and config.get("method", "vanilla") not in self.methods:
+            return False
+        if self.adapters is not None and config.get("adapter", "none") not in self.adapters:
             return False
         return not (self.losses is not None and config.get("loss", "xent") not in self.losses)
 
@@ -49,6 +52,10 @@ DIMS: dict[str, Dim] = {
         Dim("warmup_frac", "float", 0.0, 0.5, losses=("logconf",)),
         Dim("alpha", "float", 0.25, 3.0, losses=("product",)),
         Dim("beta", "float", 0.25, 3.0, losses=("product",)),
+        # Searched only in a config that asks for LoRA (a fine-tuned task's strong model).
+        Dim("lora_r", "choice", choices=(8, 16, 32, 64), adapters=("lora",)),
+        Dim("lora_alpha", "choice", choices=(16.0, 32.0, 64.0), adapters=("lora",)),
+        Dim("lora_dropout", "float", 0.0, 0.1, adapters=("lora",)),
     )
 }
 
