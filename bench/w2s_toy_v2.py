@@ -3,8 +3,9 @@
     python bench/w2s_toy_v2.py [--instances 3] [--trials 200]
 
 Per instance (prepared as a run prepares it, from a secret seed): the weak supervisor's
-accuracy; two label-free methods written with full knowledge of w2s's source (toy-v1's
-principal components plus cue, and the best-explained cue), against the weak accuracy;
+accuracy; three label-free methods written with full knowledge of w2s's source (toy-v1's
+principal components plus cue, the best-explained cue, and the direction weak_x and
+strong_x share most), against the weak accuracy;
 naive transfer (xent) and default logconf PGR; and the private PGR of the best of
 `--trials` TPE trials picked by exact public PGR. The label-free methods see no label of
 any split, weak labels included.
@@ -25,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.engine_research import grade_config, search, tpe_search
-from tests.w2s.label_free import best_explained_cue, pca_plus_cue
+from tests.w2s.label_free import best_explained_cue, pca_plus_cue, shared_direction
 from w2s.bundle import load_bundle
 from w2s.metrics import accuracy
 from w2s.prepare import prepare
@@ -56,6 +57,7 @@ def one_instance(tmp: Path, index: int, trials: int) -> dict[str, float]:
         "weak_accuracy": accuracy(bundle.test.weak_soft, test_y),
         "pca_plus_cue": accuracy(pca_plus_cue(data), test_y),
         "best_explained_cue": accuracy(best_explained_cue(data), test_y),
+        "shared_direction": accuracy(shared_direction(data), test_y),
         "xent_pgr": grade_config({"loss": "xent"}, bdir, hidden, work)[2],
         "logconf_pgr": grade_config({"loss": "logconf"}, bdir, hidden, work)[2],
         "tpe_best_private_pgr": tpe.at_count(trials),
@@ -79,7 +81,7 @@ def main() -> None:
     weak = mean("weak_accuracy")
     print(f"\ntoy-v2 over {args.instances} prepared instances (means):")
     _line("weak supervisor accuracy", weak, "-", True)
-    for key in ("pca_plus_cue", "best_explained_cue"):
+    for key in ("pca_plus_cue", "best_explained_cue", "shared_direction"):
         _line(
             f"label-free {key} accuracy",
             mean(key),

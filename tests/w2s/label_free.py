@@ -42,3 +42,26 @@ def best_explained_cue(data: TaskData) -> np.ndarray:
         return 1.0 - float(np.var(weak[:, j] - z @ w) / np.var(weak[:, j]))
 
     return pca_plus_cue(data, max(range(weak.shape[1]), key=explained))
+
+
+def _whiten(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of `x` and a matrix that whitens it (x - mean) @ w has identity covariance."""
+    mean = x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)
+    return mean, vt.T / (s / np.sqrt(len(x)))
+
+
+def shared_direction(data: TaskData) -> np.ndarray:
+    """Knowing that weak_x and strong_x both carry the cues: the direction of strong_x most
+    correlated with weak_x (the top canonical pair) is taken as the label's, its sign set
+    so that the paired weak direction leans the same way."""
+    train = data.train_unlabel
+    mw, ww = _whiten(train.weak_x)
+    ms, ws = _whiten(train.strong_x)
+    a, b = (train.weak_x - mw) @ ww, (train.strong_x - ms) @ ws
+    u, _, vt = np.linalg.svd(a.T @ b / len(a))
+    direction = ws @ vt[0]
+    # The weak side's first coordinate sets the sign, as a reader of the source would guess.
+    sign = np.sign((ww @ u[:, 0])[0]) or 1.0
+    score = sign * ((data.test.strong_x - ms) @ direction)
+    return 1.0 / (1.0 + np.exp(-4.0 * score / score.std()))

@@ -48,7 +48,9 @@ def test_weak_supervisor_mistakes_are_structured_by_the_cue() -> None:
     weak = toy.weak()
     weak.fit(data.train_label.weak_x, data.train_label.y, seed=0)
     wrong = (weak.predict_proba(data.test.weak_x) >= 0.5) != (data.test.y == 1)
-    cue = data.test.weak_x[:, draws(0).cue_column]
+    # weak_x is a rotation of the cues: the concept's cue is one direction of it.
+    d = draws(0)
+    cue = data.test.weak_x @ d.weak_rotation[:, d.concept]
     cue_sign_disagrees = (cue > 0) != (data.test.y == 1)
     # Nearly every mistake is a row where the cue points the wrong way.
     assert wrong.sum() > 0

@@ -3,17 +3,18 @@
 The strong model "knows" several salient concepts, not one: independent latents
 f_0..f_K, each with its own salience in strong_x. One of them is the concept (y = [f > 0]);
 the others are nuisance concepts. Every concept has a cue, q_k = rho_k f_k + noise, and the
-weak model sees all the cues (plus distractors), in a shuffled column order; trained on
-ground truth it learns to lean on the concept's cue, so its labels pull towards that cue.
-The strong model sees a random rotation of [s_k f_k, t_k q_k, noise latents], so a student
-can imitate the weak mistakes through the concept's cue, and every cue is as visible in
-strong_x as the concept's.
+weak model sees a random rotation of all the cues (plus distractors), so no column of
+weak_x is any one cue; trained on ground truth it learns to lean on the concept's cue, so
+its labels pull towards that cue. The strong model sees another random rotation of
+[s_k f_k, t_k q_k, noise latents], so a student can imitate the weak mistakes through the
+concept's cue, and every cue is as visible in strong_x as the concept's.
 
-Which latent is the concept, which weak column is its cue, every salience and every
-correlation are drawn per instance from the secret data seed, inside the ranges in CONFIG,
-and the concept's draws come from the same ranges as the nuisances'. So the structure of
-the inputs alone (principal components, the correlations of weak columns with strong
-directions) does not say which salient concept is the label: only the weak labels do.
+Which latent is the concept, both rotations, every salience and every correlation are
+drawn per instance from the secret data seed, inside the ranges in CONFIG, and the
+concept's draws come from the same ranges as the nuisances'. So the structure of the
+inputs alone (principal components, any column of weak_x, the directions weak_x and
+strong_x share) does not say which salient concept is the label, nor its sign: only the
+weak labels do.
 
 An instance's `draws(seed)` gives what was drawn (for tests and benchmarks; the secret seed
 of a prepared task never leaves the engine).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +34,7 @@ from w2s.tasks.base import Split, StrongSpec, Task, TaskData
 from w2s.tasks.registry import register_task
 from w2s.train import Schedule
 
-CONFIG = {
+CONFIG: dict[str, Any] = {
     "rows_per_split": 4000,
     "concepts": [3, 5],  # salient latents, the label's concept among them (inclusive range)
     "salience": [1.6, 2.4],  # of every concept in strong_x, each drawn
@@ -49,36 +51,41 @@ CONFIG = {
 
 @dataclass(frozen=True)
 class Draws:
-    """What one instance drew: the concept's index among the salient latents, the weak column
-    of its cue, the saliences and the cue correlations."""
+    """What one instance drew: the concept's index among the salient latents, the saliences,
+    the cue correlations and the two rotations (weak_x = [cues, distractors] @ weak_rotation.T,
+    so weak_rotation[:, concept] is the direction of the concept's cue in weak_x)."""
 
     concept: int
-    cue_column: int
     salience: np.ndarray
     rho: np.ndarray
     cue_salience: np.ndarray
     rotation: np.ndarray
-    weak_order: np.ndarray
+    weak_rotation: np.ndarray
+
+
+def _uniform(rng: np.random.Generator, name: str, size: int) -> np.ndarray:
+    lo, hi = CONFIG[name]
+    return rng.uniform(float(lo), float(hi), size=size)
 
 
 def draws(seed: int) -> Draws:
     rng = np.random.default_rng([seed, 2])
     lo, hi = CONFIG["concepts"]
     k = int(rng.integers(lo, hi + 1))
-    salience = rng.uniform(*CONFIG["salience"], size=k)
-    rho = rng.uniform(*CONFIG["rho"], size=k)
+    salience = _uniform(rng, "salience", k)
+    rho = _uniform(rng, "rho", k)
     concept = int(rng.integers(k))
-    weak_order = rng.permutation(k + CONFIG["weak_distractors"])
     dim = 2 * k + CONFIG["noise_latents"]
     rotation, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    weak_dim = k + CONFIG["weak_distractors"]
+    weak_rotation, _ = np.linalg.qr(rng.standard_normal((weak_dim, weak_dim)))
     return Draws(
         concept=concept,
-        cue_column=int(np.flatnonzero(weak_order == concept)[0]),
         salience=salience,
         rho=rho,
-        cue_salience=rng.uniform(*CONFIG["cue_salience"], size=k),
+        cue_salience=_uniform(rng, "cue_salience", k),
         rotation=rotation,
-        weak_order=weak_order,
+        weak_rotation=weak_rotation,
     )
 
 
@@ -87,12 +94,15 @@ def _sample(rng: np.random.Generator, n: int, d: Draws) -> Split:
     k = len(d.salience)
     f = rng.standard_normal((n, k))
     q = d.rho * f + np.sqrt(1.0 - d.rho**2) * rng.standard_normal((n, k))
-    weak = np.column_stack(
-        [
-            q + cfg["weak_cue_noise"] * rng.standard_normal((n, k)),
-            rng.standard_normal((n, cfg["weak_distractors"])),
-        ]
-    )[:, d.weak_order]
+    weak = (
+        np.column_stack(
+            [
+                q + cfg["weak_cue_noise"] * rng.standard_normal((n, k)),
+                rng.standard_normal((n, cfg["weak_distractors"])),
+            ]
+        )
+        @ d.weak_rotation.T
+    )
     latents = np.column_stack(
         [
             f * d.salience,
