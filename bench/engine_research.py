@@ -7,8 +7,8 @@ Each repeat prepares one fresh task instance (a secret data seed) and runs on it
 (offline agents in the engine, stopped after `--experiments` experiments, screens and
 reproductions included); random search over the same space; TPE (Optuna's default
 sampler, sequential) over the same space; and TPE told exact public scores, as an upper
-reference. Every searcher picks its best by the feedback the scorer releases (`released`)
-and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
+reference. Every searcher picks its best by the feedback the scorer releases (the Ladder,
+`Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
 
 - private PGR at the same number of experiments (each `--at`), and ratios to TPE;
 - private PGR at the same training seconds (the runner's own `seconds`, for all four);
@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,21 +36,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optuna
 
-from engine.brains.offline.beliefs import _suggest
+from engine.brains.offline.beliefs import _suggest, as_told
 from engine.brains.offline.space import DIMS, Constraints, apply_constraints, random_config
 from engine.config import load
+from engine.ladder import Ladder
 from engine.runtime import Engine
-from engine.scoring import _score
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def released(public: Any) -> float | None:
-    """The feedback every searcher gets for a graded submission: what the scorer releases.
+class Released:
+    """The feedback one searcher gets for its graded submissions: what the scorer releases.
 
-    Today's scorer releases the public PGR rounded to 3 decimals (engine.scoring._score);
-    a rationed release (a ladder) changes this one function for all searchers."""
-    return _score(public).pgr
+    The scorer's Ladder (`engine.ladder`) tells an agent a new public accuracy only when it
+    beats the agent's best released one by more than a step, rounded to the grid; otherwise
+    nothing new. As the offline researcher does, a score with no release counts at the best
+    released so far. Every searcher but the exact reference goes through this one class."""
+
+    def __init__(self, hidden: Path) -> None:
+        from engine.scoring import _public_baselines
+
+        self.hidden = hidden
+        self.baselines = _public_baselines(hidden)
+        self.best: float | None = None  # the best released public accuracy
+        self.best_pgr: float | None = None
+
+    def __call__(self, public: Any) -> tuple[float | None, bool]:
+        """(the PGR the searcher is told, whether it was a release)."""
+        ladder = Ladder.for_public_rows(int(public.n))
+        release = ladder.release(self.best, float(public.accuracy))
+        if release.accuracy is None:
+            return self.best_pgr, False
+        self.best, self.best_pgr = release.accuracy, ladder.pgr(release.accuracy, *self.baselines)
+        return self.best_pgr, True
 
 
 @dataclass
@@ -58,6 +77,8 @@ class History:
 
     seconds: list[float] = field(default_factory=list)
     private_of_pick: list[float | None] = field(default_factory=list)
+    # What the experiments were spent on (the swarm's: screens, full runs, reproductions).
+    spent_on: dict[str, int] = field(default_factory=dict)
 
     def at_count(self, k: int) -> float | None:
         return self.private_of_pick[min(k, len(self.private_of_pick)) - 1] if self else None
@@ -82,7 +103,7 @@ class History:
 
 
 def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path) -> tuple:
-    """(released public feedback, exact public PGR, private PGR, training seconds)."""
+    """(the public Score object, exact public PGR, private PGR, training seconds)."""
     from w2s.grader import grade
     from w2s.runner import run
 
@@ -90,20 +111,30 @@ def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path)
     cfg.write_text(json.dumps(config))
     result = run(bundle, cfg, out)
     g = grade(hidden, out.read_bytes())
-    return released(g.public), g.public.pgr, g.private.pgr, result["diagnostics"]["seconds"]
+    return g.public, g.public.pgr, g.private.pgr, result["diagnostics"]["seconds"]
 
 
 def search(
     propose, n: int, bundle: Path, hidden: Path, work: Path, *, exact: bool = False
 ) -> History:
-    """Run `propose(told)` n times; `told(value)` feeds back what the searcher sees."""
-    path, best = History(), (float("-inf"), None)
+    """Run `propose()` n times; the `tell(value)` it returns feeds back what the searcher
+    sees: the Ladder's release (or its best, when nothing new), or the exact public PGR."""
+    path = History()
+    best: tuple[float, float | None] = (float("-inf"), None)
+    feedback = Released(hidden)
     for _ in range(n):
         config, tell = propose()
-        feedback, public, private, seconds = grade_config(config, bundle, hidden, work)
-        seen = public if exact else feedback
-        tell(seen)
-        if seen is not None and seen > best[0]:
+        public, exact_pgr, private, seconds = grade_config(config, bundle, hidden, work)
+        if exact:
+            seen, new = exact_pgr, exact_pgr is not None and exact_pgr > best[0]
+            tell(seen)
+        else:
+            seen, new = feedback(public)
+            # Told as the offline researcher tells its model: an unreleased score a little
+            # below the best it stands in for.
+            tell(as_told(seen, new))
+        # The pick is the submission with the best score the searcher was told.
+        if new and seen is not None:
             best = (seen, private)
         path.seconds.append(seconds)
         path.private_of_pick.append(best[1])
@@ -174,12 +205,23 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
     best_by_index: dict[int, tuple[float, float]] = {}
     for digest, public, private, flags in rows:
         i = order.get(digest)
+        # A submission the Ladder released nothing for cannot be the swarm's pick.
+        if i is None or public is None or "degenerate" in (flags or ""):
+            continue
         pub, priv = json.loads(public)["pgr"], json.loads(private)["pgr"]
-        if i is None or pub is None or "degenerate" in (flags or ""):
+        if pub is None:
             continue
         if i not in best_by_index or pub > best_by_index[i][0]:
             best_by_index[i] = (pub, priv)
-    path, best = History(), (float("-inf"), None)
+    path = History()
+    best: tuple[float, float | None] = (float("-inf"), None)
+    for e in experiments:
+        # A reproduction pins data_seed to its seed; a screen trains on a share of the data.
+        if e.config.get("data_seed") is not None:
+            kind = "reproduction"
+        else:
+            kind = "screen" if float(e.config.get("data_fraction", 1.0)) < 1.0 else "full"
+        path.spent_on[kind] = path.spent_on.get(kind, 0) + 1
     for i, e in enumerate(experiments):
         if i in best_by_index and best_by_index[i][0] > best[0]:
             best = best_by_index[i]
@@ -203,7 +245,7 @@ async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str
     }
 
 
-def mean_se(values: list[float | None]) -> str:
+def mean_se(values: Sequence[float | None]) -> str:
     xs = [v for v in values if v is not None]
     if not xs:
         return "n/a"
@@ -225,7 +267,7 @@ NAMES = {
 }
 
 
-def table(runs: list[dict[str, History]], points: list[float], value, head: str) -> None:
+def table(runs: list[dict[str, History]], points: Sequence[float], value, head: str) -> None:
     print(f"\n{head}")
     print("  " + f"{'':31}" + "".join(f"{p:>18g}" for p in points))
     for key, name in NAMES.items():
@@ -258,7 +300,10 @@ async def main() -> None:
             started = time.perf_counter()
             run = await one_repeat(args, seed, Path(tmp))
             runs.append(run)
-            line = {k: [round(p.at_count(c) or 0, 3) for c in points] for k, p in run.items()}
+            line: dict[str, Any] = {
+                k: [round(p.at_count(c) or 0, 3) for c in points] for k, p in run.items()
+            }
+            line["swarm_spent_on"] = run["swarm"].spent_on
             print(json.dumps({"repeat": seed, "s": round(time.perf_counter() - started)} | line))
     print(
         f"\n{args.agents} offline agents vs random search vs TPE on {args.task}, "
