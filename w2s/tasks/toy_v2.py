@@ -39,7 +39,7 @@ CONFIG: dict[str, Any] = {
     "concepts": [3, 5],  # salient latents, the label's concept among them (inclusive range)
     "salience": [1.6, 2.4],  # of every concept in strong_x, each drawn
     "rho": [0.5, 0.62],  # correlation of each concept with its cue, each drawn
-    "cue_salience": [0.9, 1.2],  # of every cue in strong_x, each drawn
+    "cue_salience": [1.2, 1.6],  # of every cue in strong_x, each drawn
     "weak_cue_noise": 0.3,
     "weak_distractors": 6,
     "noise_latents": 30,
