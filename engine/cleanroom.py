@@ -11,6 +11,7 @@ one finite number in [0, 1] per test row, diagnostics of at most `DIAGNOSTICS_MA
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -19,7 +20,7 @@ import secrets
 import shlex
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,21 @@ def _tail(result: ExecResult) -> str:
     return "no output"
 
 
+async def _take_down(box: Sandbox) -> None:
+    await box.stop()
+    await box.remove()
+
+
+async def _undone(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` to its end even when the caller is cancelled meanwhile, then cancel."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
 class CleanRoom:
     """Makes a fresh sandbox for each engine run, with the limits of the agent it runs for."""
 
@@ -163,8 +179,7 @@ class CleanRoom:
             yield box
         finally:
             try:
-                await box.stop()
-                await box.remove()
+                await _undone(_take_down(box))
             finally:
                 shutil.rmtree(workspace, ignore_errors=True)
 
