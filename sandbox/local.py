@@ -21,16 +21,18 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sandbox import cgroups, procs, seccomp
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv, options_in_fd
 from sandbox.errors import SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
+from sandbox.hierarchy import agents_with_cgroups, cgroup_for, cgroups_available
 from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
 from sandbox.output import OutputCallback
 from sandbox.process import collect
+from sandbox.procs import descendants, memory_bytes, signal_tree
 from sandbox.results import ExecResult, SandboxStats
 from sandbox.runtime import base_env, host_runtime
+from sandbox.seccomp import Loader, supported
 from sandbox.spec import WORKSPACE, SandboxSpec
 from sandbox.users import engine_is_root, hand_over_workspace, passwd_lines, sandbox_user
 
@@ -70,7 +72,7 @@ class LocalSandbox(Sandbox):
         self._runtime = host_runtime(spec.python_packages)
         self._bwrap = bwrap_path()
         self.isolated = self._bwrap is not None
-        self._cgroup = cgroups.for_sandbox(spec.run_id, spec.agent_id) if use_cgroups else None
+        self._cgroup = cgroup_for(spec.run_id, spec.agent_id) if use_cgroups else None
         # A holder needs root (nsenter) and a cgroup to hold what runs in it.
         self._held = self.isolated and use_cgroups and engine_is_root()
         self._holder: Holder | None = None
@@ -81,9 +83,7 @@ class LocalSandbox(Sandbox):
         self.limits: dict[str, str] = {}
         # bwrap as root makes no user namespace, so its --disable-userns cannot apply: a
         # seccomp filter, loaded in each command's process, refuses new ones instead.
-        self._no_userns = (
-            seccomp.Loader() if self.isolated and engine_is_root() and seccomp.supported() else None
-        )
+        self._no_userns = Loader() if self.isolated and engine_is_root() and supported() else None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -111,7 +111,7 @@ class LocalSandbox(Sandbox):
                 f"a local sandbox for run {spec.run_id!r}, agent"
                 f" {spec.agent_id!r} exists already; reattach or remove it"
             )
-        use = cgroups.available() if use_cgroups is None else use_cgroups
+        use = cgroups_available() if use_cgroups is None else use_cgroups
         box = cls(spec, home, use, outlive_engine)
         box._warn_if_unisolated()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -306,7 +306,7 @@ class LocalSandbox(Sandbox):
         if self._held and self._cgroup is not None and self._holder is not None:
             self._cgroup.signal_all(signal.SIGKILL, self._holder.pids())
         elif self._bwrap is None:
-            procs.signal_tree({pid}, signal.SIGKILL)
+            signal_tree({pid}, signal.SIGKILL)
         # bwrap's reaper dies with it (--die-with-parent) and takes its PID namespace along.
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -318,7 +318,7 @@ class LocalSandbox(Sandbox):
         if self._cgroup is not None:
             await asyncio.to_thread(self._cgroup.freeze)
         else:
-            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGSTOP)
+            await asyncio.to_thread(signal_tree, set(self._running), signal.SIGSTOP)
         self._paused = True
 
     async def resume(self) -> None:
@@ -326,7 +326,7 @@ class LocalSandbox(Sandbox):
         if self._cgroup is not None:
             await asyncio.to_thread(self._cgroup.thaw)
         else:
-            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGCONT)
+            await asyncio.to_thread(signal_tree, set(self._running), signal.SIGCONT)
         self._paused = False
 
     async def stop(self) -> None:
@@ -339,7 +339,7 @@ class LocalSandbox(Sandbox):
         if self._cgroup is not None:
             self._cgroup.kill_all()
         for pid in list(self._running):
-            procs.signal_tree({pid}, signal.SIGCONT)
+            signal_tree({pid}, signal.SIGCONT)
             self._kill_command(pid)
         if self._holder is not None:
             reap(self._holder.outer)
@@ -364,10 +364,10 @@ class LocalSandbox(Sandbox):
                 # No memory controller reaches the cgroup (cgroup v2 in a container whose
                 # controllers cannot be handed down): add up what its processes hold.
                 pids = set(await asyncio.to_thread(self._cgroup.pids))
-                memory = await asyncio.to_thread(procs.memory_bytes, pids)
+                memory = await asyncio.to_thread(memory_bytes, pids)
             return SandboxStats(cpu, memory, count, gpu)
-        pids = await asyncio.to_thread(procs.descendants, set(self._running))
-        return SandboxStats(None, procs.memory_bytes(pids), len(pids), gpu)
+        pids = await asyncio.to_thread(descendants, set(self._running))
+        return SandboxStats(None, memory_bytes(pids), len(pids), gpu)
 
     async def status(self) -> str:
         if self._removed or not (self._state / "spec.json").exists():
@@ -414,11 +414,11 @@ async def remove_orphans(
         if box.id not in keep and box.spec.agent_id not in keep:
             await box.remove()
             removed += 1
-    if cgroups.available():
+    if cgroups_available():
         # cgroups left by an engine that died before it wrote the sandbox's spec
         known = {b.spec.agent_id for b in await reattach(run_id, state_dir=state_dir)}
-        for agent_id in cgroups.agents_of_run(run_id):
+        for agent_id in agents_with_cgroups(run_id):
             if agent_id not in known and agent_id not in keep:
-                await asyncio.to_thread(cgroups.for_sandbox(run_id, agent_id).remove)
+                await asyncio.to_thread(cgroup_for(run_id, agent_id).remove)
                 removed += 1
     return removed

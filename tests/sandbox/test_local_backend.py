@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sandbox
-from sandbox import cgroups, local
+from sandbox import hierarchy, local
 from sandbox.bwrap import bwrap_path
 from tests.conftest import require
 
@@ -102,7 +102,9 @@ asyncio.run(main())
 async def test_a_held_sandbox_ends_with_the_engine_unless_asked_to_outlive_it(
     tmp_path: Path, outlive: bool
 ) -> None:
-    require(bwrap_path() is not None and cgroups.available(), "bubblewrap and cgroups (root)")
+    require(
+        bwrap_path() is not None and hierarchy.cgroups_available(), "bubblewrap and cgroups (root)"
+    )
     spec = _spec(tmp_path)
     engine = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -149,7 +151,7 @@ async def test_on_cgroup_v2_stats_count_a_background_job_even_without_the_memory
         bwrap_path() is not None and root is not None and os.access(root, os.W_OK),
         "bubblewrap and a writable cgroup v2 hierarchy (root)",
     )
-    monkeypatch.setattr(cgroups, "v1_available", lambda: False)
+    monkeypatch.setattr(hierarchy, "v1_available", lambda: False)
     box = await sandbox.create(
         "local", _spec(tmp_path), state_dir=tmp_path / "state", use_cgroups=True
     )
