@@ -110,7 +110,7 @@ async def test_the_holder_keeps_none_of_the_engines_environment(tmp_path: Path) 
     finally:
         del os.environ[CANARY]
     try:
-        holder = box._holder  # type: ignore[attr-defined]
+        holder = box._isolation.holder  # type: ignore[attr-defined]
         assert holder is not None
         for pid in holder.pids():
             names = {
