@@ -263,7 +263,7 @@ def _reproduced(r: Any) -> str:
         return "running"
     if r.public_pgr_mean is None:
         return r.status
-    return f"{r.public_pgr_mean:.3f}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
+    return f"{pgr_text(r.public_pgr_mean)}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
 
 
 @ctl.command()
