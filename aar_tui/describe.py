@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from engine.events import TELLING_FIELDS, config_text, pgr_text
+
 # The tool input that says most about a call, per tool; other tools show their input.
 _HEADLINE = ("cmd", "command", "path", "query", "title", "config", "post_id", "digest")
 
 
-# Keys of a method config that say most about it, shown first.
-_FIRST_KEYS = ("method", "loss", "labels", "lr", "epochs")
-
-
 def compact(obj: dict[str, Any]) -> str:
     """A dict as `key=value` words, the telling keys of a method config first."""
-    keys = [k for k in _FIRST_KEYS if k in obj] + sorted(k for k in obj if k not in _FIRST_KEYS)
-    return " ".join(f"{k}={_scalar(obj[k])}" for k in keys)
+    return config_text(obj, every_field=True)
 
 
 def _scalar(value: Any) -> str:
@@ -64,8 +61,7 @@ def describe_call(tool: str, tool_input: dict[str, Any]) -> str:
 def _pgr(score: Any) -> str:
     if score is None:
         return "no score"
-    pgr = "n/a" if score.pgr is None else f"{score.pgr:.3f}"
-    return f"acc {score.accuracy:.3f} PGR {pgr}"
+    return f"acc {score.accuracy:.3f} PGR {pgr_text(score.pgr)}"
 
 
 def describe_event(p: Any) -> str:
@@ -140,7 +136,7 @@ _MOST_CHANGES = 3
 
 
 def _ordered(keys: set[str]) -> list[str]:
-    return [k for k in _FIRST_KEYS if k in keys] + sorted(keys - set(_FIRST_KEYS))
+    return [k for k in TELLING_FIELDS if k in keys] + sorted(keys - set(TELLING_FIELDS))
 
 
 def describe_config(

@@ -13,10 +13,9 @@ from typing import Any
 
 from engine.errors import ForumError
 from engine.eventlog import EventLog
-from engine.events import ForumPost, ForumPostPayload, now
+from engine.events import POST_KINDS, ForumPost, ForumPostPayload, now
 from engine.store import Store, dumps
 
-KINDS = ("hypothesis", "result", "insight", "error", "note")
 TITLE_MAX = 200
 BODY_MAX = 20_000
 TAGS_MAX = 12
@@ -66,8 +65,8 @@ class Forum:
         submission_id: int | None = None,
         snapshot: dict[str, str] | None = None,
     ) -> ForumPost:
-        if kind not in KINDS:
-            raise ForumError(f"kind {kind!r} is not allowed: use one of {', '.join(KINDS)}")
+        if kind not in POST_KINDS:
+            raise ForumError(f"kind {kind!r} is not allowed: use one of {', '.join(POST_KINDS)}")
         title = title.strip()
         if not title or len(title) > TITLE_MAX:
             raise ForumError(f"a title needs 1 to {TITLE_MAX} characters, got {len(title)}")

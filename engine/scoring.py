@@ -51,6 +51,7 @@ from engine.events import (
     SubmissionPayload,
     SubmissionVoidedPayload,
     WatchFlagPayload,
+    pgr_text,
 )
 from engine.ladder import Ladder
 from engine.store import Store, dumps
@@ -350,19 +351,15 @@ DEGENERATE = (
 )
 
 
-def _pgr(score: Score) -> str:
-    return "undefined" if score.pgr is None else f"{score.pgr:.3f}"
-
-
 def _best(best: Score | None) -> str:
     if best is None:
         return "you have no released score yet"
-    return f"your best released public accuracy is {best.accuracy:.3f} (PGR {_pgr(best)})"
+    return f"your best released public accuracy is {best.accuracy:.3f} (PGR {pgr_text(best.pgr)})"
 
 
 def _released(public: Score, step: float) -> str:
     return (
-        f"public accuracy {public.accuracy:.3f}, public PGR {_pgr(public)} (n={public.n});"
+        f"public accuracy {public.accuracy:.3f}, public PGR {pgr_text(public.pgr)} (n={public.n});"
         f" released on the grid of {step:g}: your new best"
     )
 

@@ -20,10 +20,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sandbox import PathRefused, SandboxError, SandboxSpec, create, reattach
+from sandbox import create, reattach
 from sandbox.base import Sandbox
+from sandbox.errors import PathRefused, SandboxError
 from sandbox.hogs import HOG_LIMITS, hog_probes
 from sandbox.limits import default_limits
+from sandbox.spec import SandboxSpec
 
 CANARY_VAR = "AAR_SANDBOX_CHECK_CANARY"
 

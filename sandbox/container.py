@@ -17,9 +17,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox import dockerexec
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.containerfiles import ContainerFiles
+from sandbox.dockerexec import run as run_exec
 from sandbox.dockerhost import docker_client, is_local
 from sandbox.errors import BackendUnavailable, SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
@@ -152,7 +152,7 @@ class DockerSandbox(Sandbox):
         import docker
 
         try:
-            return await dockerexec.run(
+            return await run_exec(
                 self._client.api,
                 self._container.id,
                 argv,

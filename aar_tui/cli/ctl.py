@@ -19,6 +19,7 @@ import click
 
 from aar_tui.cli.attach import TARGET_HELP, ssh_option
 from aar_tui.cli.checks import run_target
+from engine.events import HUMAN_POST_KINDS, POST_KINDS, pgr_text
 
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
 
@@ -85,10 +86,6 @@ def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> No
 # ---- reading ---------------------------------------------------------------------------
 
 
-def _pgr(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def _status_text(snap: Any) -> str:
     run = snap.run
     states: dict[str, int] = {}
@@ -102,7 +99,7 @@ def _status_text(snap: Any) -> str:
         f"run      {run.name} ({run.state}), task {run.task}, brain {run.brain}",
         f"dir      {run.run_dir}",
         "agents   " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"),
-        f"best PGR {_pgr(best)} (public)",
+        f"best PGR {pgr_text(best, '-')} (public)",
         f"budget   {b.elapsed_minutes:.1f} of {b.minutes or '∞'} min, "
         f"{b.experiments_used} experiments, {b.submissions_used} submissions, "
         f"${b.cost_used_usd:.2f}" + (f" of ${b.cost_usd:.2f}" if b.cost_usd else ""),
@@ -127,7 +124,7 @@ def _agents_text(agents: list[Any]) -> str:
     for a in agents:
         flag = " !" + a.attention_reason if a.needs_attention else ""
         rows.append(
-            f"{a.id:<6} {a.state:<9} {_pgr(a.best_public_pgr):>6} "
+            f"{a.id:<6} {a.state:<9} {pgr_text(a.best_public_pgr, '-'):>6} "
             f"{a.counters.steps:>6} {a.counters.submissions:>5}  {a.direction[:60]}{flag}"
         )
     return "\n".join(rows)
@@ -216,7 +213,7 @@ def _posts_text(posts: list[Any]) -> str:
 
 @ctl.command()
 @click.option("--search", "query", help="Full-text search over titles, bodies and tags.")
-@click.option("--kind", type=click.Choice(["hypothesis", "result", "insight", "error", "note"]))
+@click.option("--kind", type=click.Choice(POST_KINDS))
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @json_option
 @click.pass_context
@@ -234,7 +231,7 @@ def forum(
 @ctl.command()
 @click.argument("title")
 @click.argument("body")
-@click.option("--kind", type=click.Choice(["note", "insight", "hypothesis"]), default="note")
+@click.option("--kind", type=click.Choice(HUMAN_POST_KINDS), default="note")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @json_option
 @click.pass_context
@@ -251,7 +248,7 @@ def _leaderboard_text(entries: list[Any]) -> str:
     for e in entries:
         rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
         rows.append(
-            f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
+            f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {pgr_text(e.public.pgr, '-'):>7} "
             f"{e.public.accuracy:>6.3f} {_reproduced(e.reproduced):<16} {e.method[:50]}"
             + (f"  [{', '.join(e.flags)}]" if e.flags else "")
         )
@@ -266,7 +263,7 @@ def _reproduced(r: Any) -> str:
         return "running"
     if r.public_pgr_mean is None:
         return r.status
-    return f"{r.public_pgr_mean:.3f}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
+    return f"{pgr_text(r.public_pgr_mean)}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
 
 
 @ctl.command()

@@ -14,7 +14,7 @@ import click
 
 from aar_tui.cli.checks import MINUTES, run_target
 from engine.commands import FinishRun
-from engine.events import Event
+from engine.events import Event, config_text, pgr_text
 from engine.view import EngineView, LeaderboardEntry
 
 
@@ -49,10 +49,6 @@ def _overrides(**flags: Any) -> dict[str, Any]:
     return out
 
 
-def _pgr(value: float | None) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
-
-
 def progress_line(event: Event) -> str | None:
     """One line for the events a person following a headless run wants to see."""
     p = event.payload
@@ -78,7 +74,7 @@ def progress_line(event: Event) -> str | None:
             if p.public is None:
                 return f"[{who}] submission {p.submission_id}: no score{flags}"
             return (
-                f"[{who}] submission {p.submission_id}: public PGR {_pgr(p.public.pgr)},"
+                f"[{who}] submission {p.submission_id}: public PGR {pgr_text(p.public.pgr)},"
                 f" accuracy {p.public.accuracy:.3f}{flags}"
             )
         case "forum_post":
@@ -102,7 +98,7 @@ def leaderboard_table(entries: list[LeaderboardEntry], limit: int = 10) -> str:
     lines = [" rank  agent  sub   PGR    acc    method"]
     for e in ranked:
         lines.append(
-            f" {e.rank:>4}  {e.agent_id:<5} {e.submission_id:>4}  {_pgr(e.public.pgr)}  "
+            f" {e.rank:>4}  {e.agent_id:<5} {e.submission_id:>4}  {pgr_text(e.public.pgr):>5}  "
             f"{e.public.accuracy:.3f}  {_method(e.method)}"
         )
     return "\n".join(lines)
@@ -117,22 +113,7 @@ def _method(text: str) -> str:
         return text[:70]
     if not isinstance(config, dict):
         return text[:70]
-    keys = (
-        "method",
-        "loss",
-        "labels",
-        "lr",
-        "epochs",
-        "weight_decay",
-        "label_smoothing",
-        "ensemble",
-        "aux_coef",
-        "confident_fraction",
-        "rounds",
-        "alpha",
-        "beta",
-    )
-    return " ".join(f"{k}={config[k]}" for k in keys if config.get(k) is not None)[:90]
+    return config_text(config)[:90]
 
 
 async def _follow(view: EngineView) -> None:

@@ -41,6 +41,7 @@ def runs(ctx: click.Context, runs_dir: Path | None) -> None:
     ctx.obj = _runs_dir(runs_dir)
     if ctx.invoked_subcommand is not None:
         return
+    from engine.events import pgr_text
     from engine.runs import list_runs
 
     found = list_runs(ctx.obj)
@@ -52,7 +53,7 @@ def runs(ctx: click.Context, runs_dir: Path | None) -> None:
         f"{'started':<16} {'size':>9}"
     )
     for r in found:
-        best = "-" if r.best_private_pgr is None else f"{r.best_private_pgr:.3f}"
+        best = pgr_text(r.best_private_pgr, "-")
         click.echo(
             f"{r.name:<34} {r.task[:10]:<10} {r.state[:9]:<9} {r.agents:>6} {best:>7}  "
             f"{_when(r.started):<16} {_size(r.size_bytes):>9}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
+from engine.events import pgr_text
 from engine.scoring import digest_bytes
 from engine.snapshots import normal_path
 from engine.tools import ToolResult
@@ -193,9 +194,8 @@ async def leaderboard(env: ToolEnv, inp: Leaderboard) -> ToolResult:
     rows = []
     lines = []
     for e in entries:
-        pgr = "n/a" if e.public.pgr is None else f"{e.public.pgr:.3f}"
         lines.append(
-            f"#{e.rank} {e.agent_id} sub {e.submission_id}: PGR {pgr},"
+            f"#{e.rank} {e.agent_id} sub {e.submission_id}: PGR {pgr_text(e.public.pgr)},"
             f" acc {e.public.accuracy:.3f} - {e.method[:160]}"
         )
         rows.append(

@@ -7,9 +7,9 @@ from textual.widgets import Tree
 
 from aar_tui.look import theme_colour
 from aar_tui.messages import PostChosen
-from engine.events import ForumPost
+from engine.events import ForumPost, PostKind
 
-KIND_COLOUR = {
+KIND_COLOUR: dict[PostKind, str] = {
     "result": "success",
     "hypothesis": "primary",
     "insight": "accent",

@@ -5,41 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.brains.offline.knowledge import Trial
-
-# Fields worth naming when a config is described (the rest sit at their defaults).
-_SHOWN = (
-    "method",
-    "loss",
-    "labels",
-    "lr",
-    "epochs",
-    "batch_size",
-    "weight_decay",
-    "label_smoothing",
-    "early_stopping",
-    "ensemble",
-    "confident_fraction",
-    "rounds",
-    "self_weight",
-    "aux_coef",
-    "warmup_frac",
-    "alpha",
-    "beta",
-)
-
-
-def config_text(config: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_v(config[k])}" for k in _SHOWN if k in config)
+from engine.events import config_text, pgr_text
 
 
 def _v(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def pgr_text(pgr: float | None) -> str:
-    return "n/a" if pgr is None else f"{pgr:.3f}"
 
 
 def diagnostics_text(diag: dict[str, Any]) -> str:
@@ -87,7 +59,7 @@ def hypothesis(
 
 
 def result(trial: Trial, previous_best: float | None) -> tuple[str, str]:
-    gain = "" if previous_best is None else f" (up from my previous best {previous_best:.3f})"
+    gain = "" if previous_best is None else f" (up from my previous best {pgr_text(previous_best)})"
     title = f"PGR {pgr_text(trial.pgr)}: {config_text(trial.config)[:150]}"
     body = (
         f"Public PGR {pgr_text(trial.pgr)}, public accuracy {trial.accuracy:.3f}{gain}.\n\n"
@@ -104,12 +76,11 @@ def insight(
 ) -> tuple[str, str]:
     name, rows = effects[0]
     best, worst = rows[0], rows[-1]
-    title = (
-        f"{name}: {_v(best[0])} beats {_v(worst[0])} (mean PGR {best[1]:.3f} vs {worst[1]:.3f})"
-    )[:200]
+    means = f"mean PGR {pgr_text(best[1])} vs {pgr_text(worst[1])}"
+    title = f"{name}: {_v(best[0])} beats {_v(worst[0])} ({means})"[:200]
     lines = [f"From {n_scored} scored experiments (mine and others'), mean public PGR by value:"]
     for field, values in effects[:3]:
-        cells = "; ".join(f"{_v(v)}: {m:.3f} (n={n})" for v, m, n in values)
+        cells = "; ".join(f"{_v(v)}: {pgr_text(m)} (n={n})" for v, m, n in values)
         lines.append(f"- {field}: {cells}")
     lines.append(
         "\nThese are averages over configs that differ in other fields too, so read them as "

@@ -34,6 +34,7 @@ from engine.brains.offline.space import (
     random_config,
 )
 from engine.brains.offline.understanding import understand
+from engine.events import config_text, pgr_text
 
 Action = Callable[[StepContext], Awaitable[bool]]
 
@@ -190,14 +191,14 @@ class OfflineResearcher(Brain):
         better = overall is not None and (mine is None or (overall.pgr or 0) > (mine.pgr or 0))
         adopt = 2 * ADOPT if self.drifted else ADOPT
         if better and overall.by != self.agent_id and self.rng.random() < adopt:
-            return overall, f"building on {overall.by}'s PGR {prose.pgr_text(overall.pgr)}"
+            return overall, f"building on {overall.by}'s PGR {pgr_text(overall.pgr)}"
         if mine is not None:
             top = sorted(
                 (t for t in self.knowledge.mine(self.agent_id) if t.scored),
                 key=lambda t: -(t.pgr or 0),
             )[:3]
             pick = self.rng.choice(top)
-            return pick, f"refining my trial at PGR {prose.pgr_text(pick.pgr)}"
+            return pick, f"refining my trial at PGR {pgr_text(pick.pgr)}"
         unscored = self.knowledge.mine(self.agent_id)
         if unscored:
             return self.rng.choice(unscored), "refining an unscored trial"
@@ -217,8 +218,8 @@ class OfflineResearcher(Brain):
         self.focus = FOCUS["tuning"]
         ctx.say(
             f"After {len(scored)} scored trials my family tops out at PGR "
-            f"{prose.pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
-            f"{prose.pgr_text(overall.pgr)} with {prose.config_text(overall.config)}. "
+            f"{pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
+            f"{pgr_text(overall.pgr)} with {config_text(overall.config)}. "
             "I stop pinning my family and build on that result.\n"
         )
 
@@ -241,7 +242,7 @@ class OfflineResearcher(Brain):
                     config = random_config(dict(c.fixed), self.rng, c)
             elif (other := self._crossover_partner()) is not None:
                 config, changed = crossover(parent.config, other.config, self.rng, c)
-                why = f"combining my best with {other.by}'s (PGR {prose.pgr_text(other.pgr)})"
+                why = f"combining my best with {other.by}'s (PGR {pgr_text(other.pgr)})"
                 if not changed:
                     config, changed = mutate(parent.config, self.rng, c, self.focus)
             elif self.rng.random() < EXPLORE:
@@ -267,12 +268,12 @@ class OfflineResearcher(Brain):
                     )
                 )
                 ctx.say(
-                    f"{look.data.get('ran_by')} already ran {prose.config_text(config)}; "
+                    f"{look.data.get('ran_by')} already ran {config_text(config)}; "
                     "I take its result and draw another.\n"
                 )
                 continue
             self.current = Candidate(look.data["config"], parent, changed, why, digest)
-            ctx.say(f"Next: {prose.config_text(self.current.config)} ({why}).\n")
+            ctx.say(f"Next: {config_text(self.current.config)} ({why}).\n")
             return True
         self.queue.clear()  # nothing new found: the next step starts a fresh cycle
         return False
@@ -346,8 +347,8 @@ class OfflineResearcher(Brain):
         )
         if not worth:
             ctx.say(
-                f"The diagnostics predict PGR {predicted:.3f}, well under my best "
-                f"{prose.pgr_text(best.pgr if best else None)}; I do not spend a submission.\n"
+                f"The diagnostics predict PGR {pgr_text(predicted)}, well under my best "
+                f"{pgr_text(best.pgr if best else None)}; I do not spend a submission.\n"
             )
             return True
         res = await ctx.tools.call(
@@ -374,7 +375,7 @@ class OfflineResearcher(Brain):
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
         self.scored_since_insight += 1
         if released:
-            ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
+            ctx.say(f"Public PGR {pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
         cur.previous_best = previous
         return True
 
