@@ -46,6 +46,14 @@ from engine.view import (
 UNRANKED_FLAGS = frozenset({"degenerate", "probing", "irreproducible"})
 # Marks every submission of an agent the reward-hacking watch flagged (ranked; voidable).
 WATCH_FLAG = "watch"
+# An agent's `last_activity` moves on once a second at most: a copy of its record for every
+# streamed word was the fold's largest cost, in the engine and in every client.
+ACTIVITY_RESOLUTION = 1.0
+# Kinds that tell the fold nothing but that their agent was active: most of a busy run's
+# events (command output above all), so they skip the match below.
+ACTIVITY_ONLY = frozenset(
+    {"tool_result", "command_output", "experiment_started", "command", "sandbox_stats"}
+)
 
 
 def _rankable(e: LeaderboardEntry) -> bool:
@@ -82,10 +90,15 @@ class Projection:
         p = event.payload
         aid = event.agent_id
         agent = self.agents.get(aid) if aid else None
-        if agent is not None:
+        if agent is not None and event.ts - (agent.last_activity or 0.0) >= ACTIVITY_RESOLUTION:
             agent = agent.model_copy(update={"last_activity": event.ts})
             self.agents[aid] = agent
+        if p.kind in ACTIVITY_ONLY:
+            return
         match p:
+            case TextDeltaPayload() | ThinkingDeltaPayload() if agent:
+                if p.step > agent.counters.steps:
+                    self._set_counters(aid, steps=p.step)
             case RunStatePayload():
                 update: dict[str, object] = {"state": p.state}
                 if p.deadline is not None:
@@ -123,9 +136,6 @@ class Projection:
             case ToolCallPayload() if agent:
                 self._count(aid, tool_calls=1)
                 self._set_counters(aid, steps=max(agent.counters.steps, p.step))
-            case TextDeltaPayload() | ThinkingDeltaPayload() if agent:
-                if p.step > agent.counters.steps:
-                    self._set_counters(aid, steps=p.step)
             case UsagePayload() if agent:
                 c = agent.counters
                 self._set_counters(
