@@ -10,6 +10,7 @@ nothing for (probing, degenerate, and one the Ladder did not release: counted, n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -167,13 +168,13 @@ def _app_reading(app: AarApp) -> Reading:
     return Reading(ranking, m.best_pgr, counters)
 
 
-async def _ctl(run_dir: str, *args: str) -> str:
+async def _ctl(run_dir: str, *args: str, code: int = 0) -> str:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "aar_tui", "ctl", "--run", run_dir, *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=dict(os.environ),
     )  # fmt: skip
     out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode == 0, out.decode()
+    assert proc.returncode == code, out.decode()
     return out.decode()
 
 
@@ -187,6 +188,8 @@ async def _ctl_reading(run_dir: str) -> tuple[Reading, str]:
     ]
     status = await _ctl(run_dir, "status")
     best_line = next(line for line in status.splitlines() if line.startswith("best PGR"))
+    unknown = await _ctl(run_dir, "show", "a9", code=3)  # the view has no agent(): it says so
+    assert "there is no agent 'a9' (agents: a1, a2, a3)" in unknown
     text = await _ctl(run_dir, "leaderboard")
     # The text's RANK column, row by row, is the JSON's ranking.
     ranks = [line.split()[:2] for line in text.splitlines()[1:]]
@@ -211,9 +214,9 @@ async def test_one_log_shows_the_same_ranking_best_pgr_and_counters_everywhere(s
         for agent_id, payload in EARLIER:
             engine.events.append(agent_id, payload)
         await engine.events.flush()
-        remote = client(api)
-        live = _app(client(api))
-        async with remote, live.run_test(size=(200, 50)) as pilot:
+        remote, live_view = client(api), client(api)
+        live = _app(live_view)
+        async with remote, live_view, live.run_test(size=(200, 50)) as pilot:
             snap = await remote.snapshot()
             follower = asyncio.create_task(_drain(remote, snap.seq))
             await asyncio.wait_for(live.loaded.wait(), 30)
@@ -226,6 +229,8 @@ async def test_one_log_shows_the_same_ranking_best_pgr_and_counters_everywhere(s
                 "the client's fold", lambda: (remote.projection and remote.projection.seq) == last
             )
             follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
 
             fold = engine.projection
             board = fold.leaderboard()
@@ -256,11 +261,14 @@ async def test_one_log_shows_the_same_ranking_best_pgr_and_counters_everywhere(s
                 ),
             }
             await pilot.pause()
-            await _until(
-                "the live app's board",
-                lambda: _app_reading(live).ranking == engine_reading.ranking,
-                10,
-            )
+            # Its board redraws on the frame after the model applies the batch; a board that
+            # never agrees is reported by the comparison below, with what it shows.
+            with contextlib.suppress(AssertionError):
+                await _until(
+                    "the live app's board",
+                    lambda: _app_reading(live).ranking == engine_reading.ranking,
+                    30,
+                )
             readings["app, live"] = _app_reading(live)
             assert f"best PGR {fmt_pgr(0.62)}" in screen_text(live)
 
@@ -274,12 +282,12 @@ async def test_one_log_shows_the_same_ranking_best_pgr_and_counters_everywhere(s
             await _until(
                 "the late app's board",
                 lambda: late.screen.query(BoardTable) and _app_reading(late).ranking,
-                10,
+                30,
             )
             readings["app, attached late"] = _app_reading(late)
 
-        for where, reading in readings.items():
-            assert reading == engine_reading, f"{where} disagrees with the engine"
+        wrong = {where: r for where, r in readings.items() if r != engine_reading}
+        assert not wrong, f"the engine: {engine_reading}; disagreeing: {wrong}"
 
 
 async def _drain(view: EngineView, after: int) -> None:
