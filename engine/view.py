@@ -116,6 +116,8 @@ class LeaderboardEntry(Record):
     ts: float
     # Set once the engine has reproduced it (or while it does): see `engine.reproduce`.
     reproduced: Reproduced | None = None
+    # The registry's digest of the experiment it came from, when the agent named one.
+    experiment_digest: str | None = None
 
 
 class ForumIndexEntry(Record):

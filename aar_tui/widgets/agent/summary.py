@@ -95,7 +95,7 @@ class AgentSummary(Static):
         for sub in sorted(subs, key=lambda s: s.ts, reverse=True)[:8]:
             pgr = fmt_pgr(sub.public.pgr if sub.public else None)
             mark = " void" if sub.voided else (f" {','.join(sub.flags)}" if sub.flags else "")
-            grid.add_row(f"#{sub.id} {fmt_clock(sub.ts, start)}", f"PGR {pgr}{mark}")
+            grid.add_row(f"#{sub.submission_id} {fmt_clock(sub.ts, start)}", f"PGR {pgr}{mark}")
         posts = [p for p in model.posts.values() if p.author == agent_id]
         section(f"Forum posts ({len(posts)})")
         for post in sorted(posts, key=lambda p: p.ts, reverse=True)[:8]:
