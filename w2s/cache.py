@@ -55,7 +55,7 @@ class Cache:
 
     def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
         path = self._path(kind, key, ".npz")
-        self._atomic_write(path, lambda f: np.savez(f, **arrays))
+        self._atomic_write(path, lambda f: np.savez(f, allow_pickle=False, **arrays))
 
     @staticmethod
     def _atomic_write(path: Path, write) -> None:

@@ -110,7 +110,8 @@ def _module_class() -> Any:
             config = LoraConfig(
                 task_type="SEQ_CLS",
                 r=lora.r,
-                lora_alpha=lora.alpha,
+                # peft scales by alpha / r, so a fractional alpha works though the field says int.
+                lora_alpha=lora.alpha,  # type: ignore[arg-type]
                 lora_dropout=lora.dropout,
                 target_modules=lora.modules(),
             )
