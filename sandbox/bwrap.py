@@ -153,6 +153,6 @@ def _open_parents(paths) -> list[str]:
             if str(parent) != "/" and str(parent) not in parents:
                 parents.append(str(parent))
     args: list[str] = []
-    for parent in parents:
-        args += ["--perms", "0755", "--dir", parent]
+    for directory in parents:
+        args += ["--perms", "0755", "--dir", directory]
     return args
