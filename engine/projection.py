@@ -66,7 +66,7 @@ class Projection:
     def apply(self, event: Event) -> None:
         self.seq = event.seq
         p = event.payload
-        aid = event.agent_id
+        aid = event.agent_id or ""  # "": a run-wide event, which no agent's case matches
         agent = self.agents.get(aid) if aid else None
         if agent is not None:
             agent = agent.model_copy(update={"last_activity": event.ts})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ KEY_HINT = (
 )
 
 
-def has_key(env: dict[str, str] | None = None) -> bool:
+def has_key(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     return any(env.get(k) for k in KEY_VARIABLES)
 
