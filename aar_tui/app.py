@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from aar_tui.bindings import APP_BINDINGS
@@ -68,11 +68,11 @@ class AarApp(App[str | None]):
     """
 
     TITLE = "aar"
-    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     COMMANDS = App.COMMANDS | {AarCommands}
     ENABLE_COMMAND_PALETTE = True
     # One mode per area, each with its own screen stack (an agent screen opens over the swarm).
-    MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "swarm": SwarmScreen,
         "forum": ForumScreen,
         "leaderboard": LeaderboardScreen,

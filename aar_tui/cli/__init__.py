@@ -7,7 +7,6 @@ are imported only when used, so `aar --version` and `aar --help` stay fast.
 from __future__ import annotations
 
 import importlib
-import sys
 
 import click
 
@@ -92,4 +91,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

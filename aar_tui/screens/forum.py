@@ -24,7 +24,7 @@ KINDS = (None, "hypothesis", "result", "insight", "error", "note")
 
 
 class ForumScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = FORUM_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*FORUM_BINDINGS]
 
     DEFAULT_CSS = """
     ForumScreen #bar { height: 1; padding: 0 1; color: $text-muted; }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from aar_tui.look import theme_colour
 from aar_tui.messages import PostChosen
@@ -53,7 +54,7 @@ class ThreadTree(Tree[int]):
             else:
                 roots.append(post)
 
-        def add(node, post: ForumPost) -> None:  # type: ignore[no-untyped-def]
+        def add(node: TreeNode[int], post: ForumPost) -> None:
             kids = sorted(children.get(post.id, []), key=lambda p: p.ts)
             label = self._label(post, len(kids))
             if kids:

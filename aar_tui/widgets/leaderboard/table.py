@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from aar_tui.describe import describe_method, short
 from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
@@ -101,7 +102,7 @@ class BoardTable(DataTable[Text | str]):
         method = Text(no_wrap=True, overflow="ellipsis")
         note_style = "italic " + theme_colour(theme, "secondary")
         if note.startswith("same"):  # the reading, cut to leave the note its room
-            room = self.columns["method"].width - len(note) - 3
+            room = self.columns[ColumnKey("method")].width - len(note) - 3
             method.append(short(reading, max(8, room)), style=dim)
             method.append(f" · {note}", style=note_style)
         else:  # first, so that the width cuts the part that reads the same, not this
