@@ -12,8 +12,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Cache:
         self._atomic_write(path, lambda f: np.savez(f, allow_pickle=False, **arrays))
 
     @staticmethod
-    def _atomic_write(path: Path, write) -> None:
+    def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:

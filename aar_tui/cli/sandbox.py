@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from sandbox.check import CheckReport
 
 
 @click.group()
@@ -64,7 +68,7 @@ def check(
     sys.exit(0 if report.ok else 1)
 
 
-def _print(report) -> None:
+def _print(report: CheckReport) -> None:
     isolation = "isolated" if report.isolated else "NOT ISOLATED (install bubblewrap)"
     click.echo(f"sandbox backend {report.backend}: {isolation}")
     click.echo(f"  network      {report.network}")
