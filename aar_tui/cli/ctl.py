@@ -13,17 +13,24 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from aar_tui.cli.attach import TARGET_HELP, ssh_option
 from aar_tui.cli.checks import run_target
 
+if TYPE_CHECKING:
+    from engine.client import RemoteView
+    from engine.commands import Command
+    from engine.events import Event, ForumPost, Reproduced
+    from engine.view import AgentInfo, Hold, LeaderboardEntry, Snapshot
+
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
+Shown = TypeVar("Shown")
 
 
-def _dump(obj: Any) -> Any:
+def _dump(obj: object) -> Any:
     if isinstance(obj, list | tuple):
         return [_dump(o) for o in obj]
     if hasattr(obj, "model_dump"):
@@ -31,7 +38,7 @@ def _dump(obj: Any) -> Any:
     return obj
 
 
-def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
+def _call(ctx: click.Context, work: Callable[[RemoteView], Awaitable[Shown]]) -> Shown:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
     from engine.config import default_runs_dir
@@ -40,7 +47,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
 
     target = ctx.obj or {}
 
-    async def go() -> Any:
+    async def go() -> Shown:
         # Without --run, steering may reach only a run that is surely the one meant.
         run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
@@ -60,7 +67,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
         sys.exit(EXIT_UNREACHABLE)
 
 
-def _out(as_json: bool, obj: Any, text: Callable[[Any], str]) -> None:
+def _out(as_json: bool, obj: Shown, text: Callable[[Shown], str]) -> None:
     click.echo(json.dumps(_dump(obj), indent=2) if as_json else text(obj))
 
 
@@ -89,7 +96,7 @@ def _pgr(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _status_text(snap: Any) -> str:
+def _status_text(snap: Snapshot) -> str:
     run = snap.run
     states: dict[str, int] = {}
     for agent in snap.agents:
@@ -122,7 +129,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, snap, _status_text)
 
 
-def _agents_text(agents: list[Any]) -> str:
+def _agents_text(agents: list[AgentInfo]) -> str:
     rows = [f"{'ID':<6} {'STATE':<9} {'PGR':>6} {'STEPS':>6} {'SUBS':>5}  DIRECTION"]
     for a in agents:
         flag = " !" + a.attention_reason if a.needs_attention else ""
@@ -141,7 +148,7 @@ def agents(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, _call(ctx, lambda v: v.agents()), _agents_text)
 
 
-def _holds_lines(holds: Any) -> list[str]:
+def _holds_lines(holds: tuple[Hold, ...]) -> list[str]:
     """Each hold: reason, when and by whom it began, and its end (or that it holds now)."""
 
     def when(ts: float) -> str:
@@ -169,9 +176,9 @@ def _holds_lines(holds: Any) -> list[str]:
 def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> None:
     """One agent and the end of its transcript."""
 
-    async def work(view: Any) -> dict[str, Any]:
+    async def work(view: RemoteView) -> dict[str, Any]:
         agent = await view.agent(agent_id)
-        events: list[Any] = []
+        events: list[Event] = []
         after = 0
         while True:  # page through, keeping the latest
             page = await view.transcript(agent_id, after_seq=after, limit=5000)
@@ -208,7 +215,7 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
     )
 
 
-def _posts_text(posts: list[Any]) -> str:
+def _posts_text(posts: list[ForumPost]) -> str:
     return (
         "\n".join(f"#{p.id:<5} {p.kind:<10} {p.author:<12} {p.title}" for p in posts) or "no posts"
     )
@@ -246,7 +253,7 @@ def post(
     _out(as_json, posted, lambda p: f"posted #{p.id}: {p.title}")
 
 
-def _leaderboard_text(entries: list[Any]) -> str:
+def _leaderboard_text(entries: list[LeaderboardEntry]) -> str:
     rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6} {'REPRODUCED':<16} METHOD"]
     for e in entries:
         rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
@@ -258,7 +265,7 @@ def _leaderboard_text(entries: list[Any]) -> str:
     return "\n".join(rows)
 
 
-def _reproduced(r: Any) -> str:
+def _reproduced(r: Reproduced | None) -> str:
     """The reproduced public PGR beside the claimed one: mean ± sd over its seeds."""
     if r is None:
         return "-"
@@ -280,7 +287,7 @@ def leaderboard(ctx: click.Context, as_json: bool) -> None:
 # ---- steering ----------------------------------------------------------------------------
 
 
-def _command(ctx: click.Context, cmd: Any, as_json: bool) -> None:
+def _command(ctx: click.Context, cmd: Command, as_json: bool) -> None:
     result = _call(ctx, lambda v: v.command(cmd))
     _out(
         as_json,
