@@ -206,7 +206,7 @@ class AarApp(App[str | None]):
         batch, self._pending = self._pending, []
         changes, notices = self.model.apply(batch)
         for notice in notices:
-            self.notify(notice.message, title=notice.title, severity=notice.severity)  # type: ignore[arg-type]
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
         self._redraw(changes)
         if self.on_frame is not None:
             self.call_after_refresh(self.on_frame, batch)
@@ -322,6 +322,7 @@ class AarApp(App[str | None]):
         def chosen(answer: tuple[str, str | None] | None) -> None:
             if answer:
                 direction, brain = answer
+                # The dialog's str names one of Spawn's brains; pydantic checks it again.
                 self.send(Spawn(direction=direction, brain=brain))  # type: ignore[arg-type]
 
         default = self.model.run.brain if self.model.run else None

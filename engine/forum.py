@@ -111,7 +111,7 @@ class Forum:
         post = ForumPost(
             id=post_id,
             author=author,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]  # a str, but checked against KINDS above
             title=title,
             body=body,
             tags=tags,

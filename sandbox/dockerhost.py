@@ -62,6 +62,7 @@ def _tolerate_ended_ssh() -> None:
                 with contextlib.suppress(OSError):
                     self.proc.terminate()
 
+    # A mark on the function and a patched method: both are what the patch is, not slips.
     close.tolerant = True  # type: ignore[attr-defined]
     sshconn.SSHSocket.close = close  # type: ignore[method-assign]
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from sandbox import Backend
     from sandbox.check import CheckReport
 
 
@@ -39,7 +40,7 @@ def sandbox() -> None:
     help="Check the limits each sandbox of a run with this many agents gets.",
 )
 def check(
-    backend: str,
+    backend: Backend,  # click.Choice lets only these through
     as_json: bool,
     image: str | None,
     docker_host: str | None,

@@ -36,8 +36,8 @@ class ThreadTree(Tree[int]):
     ThreadTree { width: 1fr; min-width: 30; overflow-x: hidden; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("forum", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("forum", id=id)
         self.show_root = False
         self.guide_depth = 2
 

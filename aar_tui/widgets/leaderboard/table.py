@@ -17,8 +17,8 @@ class BoardTable(DataTable[Text | str]):
     BoardTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", id=id)
         self._private = False
         self._width = 0
         self._model: RunModel | None = None
