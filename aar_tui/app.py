@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from aar_tui.bindings import APP_BINDINGS
@@ -68,11 +68,11 @@ class AarApp(App[str | None]):
     """
 
     TITLE = "aar"
-    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     COMMANDS = App.COMMANDS | {AarCommands}
     ENABLE_COMMAND_PALETTE = True
     # One mode per area, each with its own screen stack (an agent screen opens over the swarm).
-    MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "swarm": SwarmScreen,
         "forum": ForumScreen,
         "leaderboard": LeaderboardScreen,
@@ -206,7 +206,7 @@ class AarApp(App[str | None]):
         batch, self._pending = self._pending, []
         changes, notices = self.model.apply(batch)
         for notice in notices:
-            self.notify(notice.message, title=notice.title, severity=notice.severity)  # type: ignore[arg-type]
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
         self._redraw(changes)
         if self.on_frame is not None:
             self.call_after_refresh(self.on_frame, batch)
@@ -313,6 +313,7 @@ class AarApp(App[str | None]):
         def chosen(answer: tuple[str, str | None] | None) -> None:
             if answer:
                 direction, brain = answer
+                # The dialog's str names one of Spawn's brains; pydantic checks it again.
                 self.send(Spawn(direction=direction, brain=brain))  # type: ignore[arg-type]
 
         default = self.model.run.brain if self.model.run else None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.events import ExperimentFinishedPayload, Score
 
 from engine.events import TELLING_FIELDS, config_text, pgr_text
 
@@ -58,7 +61,7 @@ def describe_call(tool: str, tool_input: dict[str, Any]) -> str:
     return f"{tool} {short(tool_input, 60)}" if tool_input else tool
 
 
-def _pgr(score: Any) -> str:
+def _pgr(score: Score | None) -> str:
     if score is None:
         return "no score"
     return f"acc {score.accuracy:.3f} PGR {pgr_text(score.pgr)}"
@@ -167,7 +170,7 @@ def describe_config(
     return short(", ".join(words), 60) + f" ({short(note, 60)})"
 
 
-def describe_outcome(p: Any) -> str:
+def describe_outcome(p: ExperimentFinishedPayload) -> str:
     """A finished experiment's result: its telling diagnostic and how long it took."""
     if not p.ok:
         return f"failed: {short(p.error or 'no reason given', 80)}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from engine.view import AgentInfo
 
@@ -91,7 +91,7 @@ class Notice:
     """Something worth a toast."""
 
     message: str
-    severity: str = "information"  # information | warning | error
+    severity: Literal["information", "warning", "error"] = "information"
     title: str = ""
 
 

@@ -28,6 +28,7 @@ from engine.events import (
     AgentHoldPayload,
     AgentState,
     AgentStatePayload,
+    AttentionReason,
     ErrorPayload,
     HoldReason,
     TextDeltaPayload,
@@ -84,7 +85,7 @@ class Agent:
         self.inbox: list[Message] = []
         self.steps = 0
         self.error_streak = 0
-        self.attention: str = ""
+        self.attention: AttentionReason = ""
         self.last_progress = time.monotonic()
         self._pause: str | None = None  # None, "soft" or "hard"
         self._stop = False
@@ -131,11 +132,11 @@ class Agent:
             AgentStatePayload(state=state, previous=previous, reason=reason, sandbox_id=sandbox_id),
         )
 
-    def attend(self, reason: str, detail: str = "") -> None:
+    def attend(self, reason: AttentionReason, detail: str = "") -> None:
         """Raise (or, with reason "", clear) `needs_attention` from outside the loop."""
         self._attend(reason, detail)
 
-    def _attend(self, reason: str, detail: str = "") -> None:
+    def _attend(self, reason: AttentionReason, detail: str = "") -> None:
         if reason == self.attention:
             return
         self.attention = reason
@@ -425,10 +426,26 @@ class Agent:
             self._check_attention()
         return outcome
 
-    def _usage(self, tokens_in: int, tokens_out: int, cost: float, **cache: int | str) -> None:
+    def _usage(
+        self,
+        tokens_in: int,
+        tokens_out: int,
+        cost: float,
+        *,
+        cache_read_tokens: int,
+        cache_write_tokens: int,
+        model: str | None,
+    ) -> None:
         self.events.append(
             self.id,
-            UsagePayload(tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost, **cache),
+            UsagePayload(
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                cost_usd=cost,
+                cache_read_tokens=cache_read_tokens,
+                cache_write_tokens=cache_write_tokens,
+                model=model,
+            ),
         )
 
 

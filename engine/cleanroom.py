@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from sandbox import ExecResult, Sandbox, SandboxSpec
+    from sandbox import Backend, ExecResult, Sandbox, SandboxSpec
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class CleanRoom:
     def __init__(
         self,
         *,
-        backend: str,
+        backend: Backend,
         run_dir: Path,
         agent_spec: Callable[[str], SandboxSpec],
         test_rows: int,
@@ -171,7 +171,7 @@ class CleanRoom:
         workspace.mkdir(parents=True)
         spec = dataclasses.replace(self.agent_spec(agent_id), agent_id=name, workspace=workspace)
         try:
-            box = await sandbox.create(self.backend, spec)  # type: ignore[arg-type]
+            box = await sandbox.create(self.backend, spec)
         except BaseException:
             shutil.rmtree(workspace, ignore_errors=True)
             raise

@@ -193,10 +193,14 @@ class AgentStatePayload(Record):
     sandbox_id: str | None = None
 
 
+# Why an agent needs a person: failing steps, no progress, a budget near or at its end; "": none.
+AttentionReason = Literal["error_streak", "stuck", "budget_near", "budget", ""]
+
+
 class AgentAttentionPayload(Record):
     kind: Literal["agent_attention"] = "agent_attention"
     needs_attention: bool
-    reason: Literal["error_streak", "stuck", "budget_near", "budget", ""] = ""
+    reason: AttentionReason = ""
     detail: str = ""
 
 

@@ -7,9 +7,12 @@ that another agent can copy into its own workspace.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from typing import Any
+
+import aiosqlite
 
 from engine.errors import ForumError
 from engine.eventlog import EventLog
@@ -24,7 +27,7 @@ SUPERVISOR = "supervisor"
 _COLUMNS = "id, author, kind, title, body, tags, metrics, parent_id, submission_id, snapshot, ts"
 
 
-def _row_to_post(row: tuple[Any, ...]) -> ForumPost:
+def _row_to_post(row: aiosqlite.Row) -> ForumPost:
     pid, author, kind, title, body, tags, metrics, parent, sub, snap, ts = row
     return ForumPost(
         id=pid,
@@ -99,6 +102,7 @@ class Forum:
                 ),
             )
             post_id = cur.lastrowid
+            assert post_id is not None  # sqlite sets it after every INSERT
             await db.execute(
                 "INSERT INTO posts_fts (rowid, title, body, tags) VALUES (?,?,?,?)",
                 (post_id, title, body, " ".join(tags)),
@@ -106,7 +110,7 @@ class Forum:
         post = ForumPost(
             id=post_id,
             author=author,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             title=title,
             body=body,
             tags=tags,
@@ -184,7 +188,7 @@ class Forum:
         params.append(max(1, min(limit, 1000)))
         return [_row_to_post(r) for r in await self.store.fetchall(sql, tuple(params))]
 
-    async def thread(self, post_id: int) -> list[ForumPost]:
+    async def thread(self, post_id: int) -> builtins.list[ForumPost]:
         """The whole thread the post belongs to, root first, in posting order."""
         post = await self.get(post_id)
         if post is None:
@@ -203,7 +207,7 @@ class Forum:
         )
         return [_row_to_post(r) for r in rows]
 
-    async def search(self, query: str, limit: int = 20) -> list[ForumPost]:
+    async def search(self, query: str, limit: int = 20) -> builtins.list[ForumPost]:
         match = fts_query(query)
         if not match:
             return []

@@ -88,7 +88,7 @@ class Projection:
     def apply(self, event: Event) -> None:
         self.seq = event.seq
         p = event.payload
-        aid = event.agent_id
+        aid = event.agent_id or ""  # "": a run-wide event, which no agent's case matches
         agent = self.agents.get(aid) if aid else None
         if agent is not None and event.ts - (agent.last_activity or 0.0) >= ACTIVITY_RESOLUTION:
             agent = agent.model_copy(update={"last_activity": event.ts})

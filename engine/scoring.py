@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +55,9 @@ from engine.events import (
 )
 from engine.ladder import Ladder
 from engine.store import Store, dumps
+
+if TYPE_CHECKING:
+    from w2s import grader
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -75,7 +78,7 @@ class SubmissionOutcome:
     best: Score | None = None  # the agent's best released score after this submission
 
 
-def _score(obj: Any) -> Score:
+def _score(obj: grader.Score) -> Score:
     """A w2s score as the engine's record, rounded to 3 decimals."""
     pgr = getattr(obj, "pgr", None)
     return Score(
@@ -85,7 +88,7 @@ def _score(obj: Any) -> Score:
     )
 
 
-def _default_grade(hidden_dir: Path, predictions: bytes) -> Any:
+def _default_grade(hidden_dir: Path, predictions: bytes) -> grader.Grade:
     from w2s.grader import grade
 
     return grade(hidden_dir, predictions)
@@ -106,7 +109,7 @@ class Scorer:
         hidden_dir: Path,
         config: ScoringConfig,
         *,
-        grade: Callable[[Path, bytes], Any] = _default_grade,
+        grade: Callable[[Path, bytes], grader.Grade] = _default_grade,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -178,7 +181,7 @@ class Scorer:
         return flags, variant
 
     async def _release(
-        self, agent_id: str, public: Any, flags: list[str]
+        self, agent_id: str, public: grader.Score, flags: list[str]
     ) -> tuple[Score | None, Score | None, str]:
         """What the Ladder tells the agent of `public`: (released, best released, message)."""
         best = await self.best_released(agent_id)

@@ -46,8 +46,10 @@ def _summary(results: list[CommandResult], what: str) -> CommandResult:
     done = [r for r in results if r.ok]
     if not done:
         return CommandResult.refused(f"no live agent to {what}")
-    status = "pending" if any(r.status == "pending" for r in done) else "applied"
-    return CommandResult(status=status, reason=f"{what}: {len(done)} agent(s)")
+    pending = any(r.status == "pending" for r in done)
+    return CommandResult(
+        status="pending" if pending else "applied", reason=f"{what}: {len(done)} agent(s)"
+    )
 
 
 async def apply_command(engine: Engine, cmd: Command) -> CommandResult:

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from engine.client import Backoff
 from engine.errors import EngineError
@@ -149,7 +150,7 @@ class SshTunnel:
 
     # ---- lifecycle ---------------------------------------------------------------------
 
-    async def _start_master(self, stderr: object) -> asyncio.subprocess.Process:
+    async def _start_master(self, stderr: IO[bytes]) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
             self.ssh,
             "-M",

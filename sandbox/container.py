@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
@@ -226,7 +226,9 @@ class DockerSandbox(Sandbox):
         state = self._container.status
         return {"running": "running", "paused": "paused"}.get(state, "stopped")
 
-    async def _call(self, method, already: str | None = None, **kwargs: Any) -> None:
+    async def _call(
+        self, method: Callable[..., object], already: str | None = None, **kwargs: Any
+    ) -> None:
         """Call the SDK off the loop; `already` is the engine's word for "nothing to do"."""
         self._check_present()
         import docker

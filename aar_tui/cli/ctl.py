@@ -12,7 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -28,13 +28,15 @@ from aar_tui.cli.ctl_text import (
 from engine.events import HUMAN_POST_KINDS, POST_KINDS
 
 if TYPE_CHECKING:
+    from engine.commands import Command
     from engine.events import Event
-    from engine.view import AgentInfo, EngineView
+    from engine.view import AgentInfo, EngineView, Snapshot
 
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
+Shown = TypeVar("Shown")
 
 
-def _dump(obj: Any) -> Any:
+def _dump(obj: object) -> Any:
     if isinstance(obj, list | tuple):
         return [_dump(o) for o in obj]
     if hasattr(obj, "model_dump"):
@@ -42,7 +44,7 @@ def _dump(obj: Any) -> Any:
     return obj
 
 
-def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
+def _call(ctx: click.Context, work: Callable[[EngineView], Awaitable[Shown]]) -> Shown:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
     from engine.config import default_runs_dir
@@ -51,7 +53,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
 
     target = ctx.obj or {}
 
-    async def go() -> Any:
+    async def go() -> Shown:
         # Without --run, steering may reach only a run that is surely the one meant.
         run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
@@ -71,7 +73,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
         sys.exit(EXIT_UNREACHABLE)
 
 
-def _out(as_json: bool, obj: Any, text: Callable[[Any], str]) -> None:
+def _out(as_json: bool, obj: Shown, text: Callable[[Shown], str]) -> None:
     click.echo(json.dumps(_dump(obj), indent=2) if as_json else text(obj))
 
 
@@ -96,7 +98,7 @@ def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> No
 # ---- reading ---------------------------------------------------------------------------
 
 
-def _status_text(snap: Any) -> str:
+def _status_text(snap: Snapshot) -> str:
     run = snap.run
     states: dict[str, int] = {}
     for agent in snap.agents:
@@ -224,7 +226,7 @@ def leaderboard(ctx: click.Context, as_json: bool) -> None:
 # ---- steering ----------------------------------------------------------------------------
 
 
-def _command(ctx: click.Context, cmd: Any, as_json: bool) -> None:
+def _command(ctx: click.Context, cmd: Command, as_json: bool) -> None:
     result = _call(ctx, lambda v: v.command(cmd))
     _out(
         as_json,

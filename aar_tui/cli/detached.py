@@ -17,9 +17,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from aar_tui.app import AarApp
+    from engine.config import RunConfig
 
 SERVE_LOG = "serve.log"
 READY_POLL = 0.1
@@ -41,7 +45,7 @@ class EngineProcess:
         return self.run_dir / SERVE_LOG
 
 
-def where_to_run(config: Any, durability: dict[str, Any]) -> tuple[str, Path]:
+def where_to_run(config: RunConfig, durability: dict[str, Any]) -> tuple[str, Path]:
     """The run's name and directory, fixed here so that the app knows where to attach."""
     from engine.config import default_runs_dir
 
@@ -145,7 +149,7 @@ def hints(engine: EngineProcess) -> str:
     )
 
 
-async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> Any:
+async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> AarApp:
     from aar_tui.app import AarApp
     from engine.targets import LocalTarget, open_view
 
@@ -158,7 +162,7 @@ async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> Any:
 
 
 def run_detached(
-    config: Any,
+    config: RunConfig,
     config_path: Path | None,
     flags: dict[str, Any],
     durability: dict[str, Any],

@@ -7,8 +7,9 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +17,13 @@ from aar_tui.cli.checks import MINUTES, run_target
 from engine.commands import FinishRun
 from engine.events import Event, config_text, pgr_text
 from engine.view import EngineView, LeaderboardEntry
+
+if TYPE_CHECKING:
+    from aar_tui.app import AarApp
+    from engine.config import RunConfig
+    from engine.runtime import Engine
+
+Wrapped = TypeVar("Wrapped", bound=Callable[..., Any])
 
 
 def _overrides(**flags: Any) -> dict[str, Any]:
@@ -150,7 +158,7 @@ async def _summary(view: EngineView) -> None:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_headless(engine: Any, minutes: float | None) -> None:
+async def run_headless(engine: Engine, minutes: float | None) -> None:
     view = engine.view()
     loop = asyncio.get_running_loop()
     # SIGINT / SIGTERM: no new steps, every agent stops, sandboxes go (or stay), exit 0.
@@ -172,7 +180,7 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
 
 
 async def run_with_app(
-    engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
+    engine: Engine, minutes: float | None, app_class: type[AarApp], theme: str | None = None
 ) -> None:
     app = app_class(engine.view(), theme=theme, crash_dir=engine.run_dir)
     with contextlib.suppress(NotImplementedError):
@@ -189,7 +197,7 @@ async def run_with_app(
         await runner
 
 
-def _app_class() -> Any | None:
+def _app_class() -> type[AarApp] | None:
     """The supervisor app, if this install has it and there is a terminal to draw it on."""
     if not sys.stdout.isatty():
         return None
@@ -200,7 +208,7 @@ def _app_class() -> Any | None:
     return AarApp
 
 
-async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, float | None]:
+async def open_engine(config: RunConfig, durability: dict[str, Any]) -> tuple[Engine, float | None]:
     """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
     from engine.isolation import limits_line
     from engine.runtime import Engine
@@ -231,7 +239,10 @@ async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, flo
 
 
 async def _main(
-    config: Any, headless: bool, theme: str | None = None, durability: dict[str, Any] | None = None
+    config: RunConfig,
+    headless: bool,
+    theme: str | None = None,
+    durability: dict[str, Any] | None = None,
 ) -> None:
     from engine.alerts import alerting
     from engine.api import serve_api
@@ -256,7 +267,7 @@ async def _main(
         await engine.close()
 
 
-def durability_options(fn: Any) -> Any:
+def durability_options(fn: Wrapped) -> Wrapped:
     """--resume, --keep-sandboxes and --on-attention, shared by `aar run` and `aar serve`."""
     options = [
         click.option(

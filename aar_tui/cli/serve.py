@@ -6,15 +6,19 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aar_tui.cli.checks import MINUTES
-from aar_tui.cli.run import durability_options
+from aar_tui.cli.run import Wrapped, durability_options
+
+if TYPE_CHECKING:
+    from engine.config import RunConfig
+    from engine.view import EngineView
 
 
-def run_options(fn: Any) -> Any:
+def run_options(fn: Wrapped) -> Wrapped:
     """The run options of `aar run`, with the same names and meaning."""
     options = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
@@ -96,7 +100,7 @@ def serve(
     asyncio.run(_serve(config, port, host, durability))
 
 
-async def _follow(view: Any) -> None:
+async def _follow(view: EngineView) -> None:
     from aar_tui.cli.run import progress_line
 
     async for event in view.events(0):
@@ -106,7 +110,7 @@ async def _follow(view: Any) -> None:
 
 
 async def _serve(
-    config: Any, port: int | None, host: str | None, durability: dict[str, Any]
+    config: RunConfig, port: int | None, host: str | None, durability: dict[str, Any]
 ) -> None:
     from aar_tui.cli.run import open_engine
     from engine.alerts import alerting

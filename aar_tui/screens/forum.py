@@ -24,7 +24,7 @@ KINDS: tuple[PostKind | None, ...] = (None, *POST_KINDS)
 
 
 class ForumScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = FORUM_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*FORUM_BINDINGS]
 
     DEFAULT_CSS = """
     ForumScreen #bar { height: 1; padding: 0 1; color: $text-muted; }

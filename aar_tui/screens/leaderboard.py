@@ -19,7 +19,7 @@ from engine.commands import Reproduce, VoidSubmission
 
 
 class LeaderboardScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*BOARD_BINDINGS]
 
     DEFAULT_CSS = """
     LeaderboardScreen #baselines { height: 1; padding: 0 1; color: $text-muted; }

@@ -83,6 +83,7 @@ def create_app(
     app.state.stream_stats = StreamStats()
     limits = limits or StreamLimits()
 
+    # Starlette types a handler as taking any Exception, though it passes only the one named.
     app.add_exception_handler(RequestValidationError, validation_failed)  # type: ignore[arg-type]
 
     @app.exception_handler(EngineError)

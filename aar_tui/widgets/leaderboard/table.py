@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from aar_tui.describe import describe_method, short
 from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
@@ -17,8 +18,8 @@ class BoardTable(DataTable[Text | str]):
     BoardTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", id=id)
         self._private = False
         self._width = 0
         self._model: RunModel | None = None
@@ -98,7 +99,7 @@ class BoardTable(DataTable[Text | str]):
         method = Text(no_wrap=True, overflow="ellipsis")
         note_style = "italic " + theme_colour(theme, "secondary")
         if note.startswith("same"):  # the reading, cut to leave the note its room
-            room = self.columns["method"].width - len(note) - 3
+            room = self.columns[ColumnKey("method")].width - len(note) - 3
             method.append(short(reading, max(8, room)), style=dim)
             method.append(f" · {note}", style=note_style)
         else:  # first, so that the width cuts the part that reads the same, not this

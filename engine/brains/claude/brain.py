@@ -57,6 +57,7 @@ def operator_text(message: Message) -> str:
 
 class ClaudeBrain(Brain):
     name = "claude"
+    model: str
 
     def __init__(
         self,

@@ -190,7 +190,12 @@ class OfflineResearcher(Brain):
         overall = self.knowledge.best()
         better = overall is not None and (mine is None or (overall.pgr or 0) > (mine.pgr or 0))
         adopt = 2 * ADOPT if self.drifted else ADOPT
-        if better and overall.by != self.agent_id and self.rng.random() < adopt:
+        if (
+            overall is not None
+            and better
+            and overall.by != self.agent_id
+            and self.rng.random() < adopt
+        ):
             return overall, f"building on {overall.by}'s PGR {pgr_text(overall.pgr)}"
         if mine is not None:
             top = sorted(
@@ -234,6 +239,7 @@ class OfflineResearcher(Brain):
             await self._read_leaderboard(ctx)
         self._maybe_drift(ctx)
         c = self.constraints
+        changed: list[str]
         for _ in range(5):
             parent, why = self._parent()
             if parent is None:
@@ -364,7 +370,7 @@ class OfflineResearcher(Brain):
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
         released = public is not None
-        if not released:
+        if public is None:
             ctx.say(f"No new public score: {res.output}.\n")
             # The Ladder's score for a submission no better than my best is that best.
             graded = res.data.get("scored") and "degenerate" not in trial.flags
