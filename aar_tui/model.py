@@ -23,7 +23,7 @@ from aar_tui.describe import (
     short,
 )
 from aar_tui.rows import AgentRow, Changes, Notice, SubmissionRow
-from engine.events import Event, ForumPost
+from engine.events import BudgetPayload, Event, ForumPost
 from engine.view import Budgets, RunInfo, Snapshot
 
 __all__ = ["AgentRow", "Changes", "Notice", "RunModel", "SubmissionRow"]
@@ -148,7 +148,7 @@ class RunModel:
             self.activity.setdefault(aid, ActivityBuffer())
             ch.agents_added = ch.header = True
         elif kind == "budget":
-            self._apply_budget(p.budgets, ch)
+            self._apply_budget(p, ch)
         elif kind == "submission":
             self._apply_submission(ev, p, ch, notices)
         elif kind == "submission_voided":
@@ -199,14 +199,10 @@ class RunModel:
         self.run = self.run.model_copy(update=update)
         ch.header = ch.board = True
 
-    def _apply_budget(self, budgets: dict[str, Any], ch: Changes) -> None:
-        known = {k: v for k, v in budgets.items() if k in Budgets.model_fields}
-        try:
-            self.budgets = self.budgets.model_copy(
-                update=Budgets(**known).model_dump(include=set(known))
-            )
-        except ValueError:
-            return  # a figure the app cannot read is left as it was, never a crash
+    def _apply_budget(self, p: BudgetPayload, ch: Changes) -> None:
+        # Only the fields the event sets: one of an older run has some of them.
+        given = p.limits.model_dump(exclude_unset=True) | p.spend.model_dump(exclude_unset=True)
+        self.budgets = self.budgets.model_copy(update=given)
         ch.header = True
 
     def _apply_submission(self, ev: Event, p: Any, ch: Changes, notices: list[Notice]) -> None:

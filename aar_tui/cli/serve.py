@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from aar_tui.cli.checks import MINUTES
+from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, limit_options
 from aar_tui.cli.run import durability_options
 
 
 def run_options(fn: Any) -> Any:
     """The run options of `aar run`, with the same names and meaning."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
         click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
+        *limit_options(leave_out=LEFT_TO_MINUTES),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),

@@ -162,26 +162,6 @@ class ClaudeBrain(Brain):
 
     # ---- a step --------------------------------------------------------------------------
 
-    def _over_budget(self, ctx: StepContext) -> str:
-        """Why no call may be made now (a spent budget), or "". The run's config is live, so
-        a budget the supervisor raises lets the agent go on at its next step."""
-        budget = getattr(getattr(getattr(ctx.tools, "env", None), "config", None), "budget", None)
-        if budget is None:
-            return ""
-        spent = shared(self.settings.max_in_flight).cost_usd
-        if budget.cost_usd is not None and spent >= budget.cost_usd:
-            return (
-                f"the run's cost budget is spent (${spent:.2f} of ${budget.cost_usd:.2f});"
-                " raise it to go on (aar ctl budget --cost-usd N)"
-            )
-        tokens = self.total.prompt_tokens + self.total.output_tokens
-        if budget.tokens_per_agent is not None and tokens >= budget.tokens_per_agent:
-            return (
-                f"the agent's token budget is spent ({tokens:,} of {budget.tokens_per_agent:,});"
-                " raise it to go on (aar ctl budget --tokens-per-agent N)"
-            )
-        return ""
-
     def checkpoint(self) -> bytes | None:
         c = self.conversation
         return json.dumps(
@@ -207,10 +187,6 @@ class ClaudeBrain(Brain):
         self.total = CallUsage(**saved.get("total", {}))
 
     async def step(self, ctx: StepContext) -> StepOutcome:
-        spent = self._over_budget(ctx)
-        if spent:
-            self._undelivered += [m for m in ctx.inbox if m not in self._undelivered]
-            return StepOutcome(progress=False, idle=True, stuck=spent)
         if self._system is None:
             self._setup(ctx)
             await self._check_model(ctx)
@@ -302,7 +278,6 @@ class ClaudeBrain(Brain):
         self.calls += 1
         self.total = self.total + u
         self.cost_usd += cost
-        shared(self.settings.max_in_flight).cost_usd += cost
         ctx.usage(
             u.prompt_tokens,
             u.output_tokens,
