@@ -24,7 +24,6 @@ from engine.eventlog import EventLog
 from engine.events import AgentState, BudgetPayload, Event
 from engine.limits import LIMITS, MINUTES, Measure, Spend
 from engine.projection import Projection
-from engine.view import Budgets
 
 SPEND_EVERY = 10.0
 # In every reason a budget gives for a pause, so that a resumed run knows its own pauses.
@@ -34,6 +33,7 @@ REFUSED_EXPERIMENT = "experiment budget spent"
 # Kinds that change what is spent: the guard looks again when one is committed.
 _SPENDING = frozenset({"usage", "experiment_finished", "agent_added", "budget"})
 _BUSY = (AgentState.RUNNING, AgentState.WAITING, AgentState.PAUSING)
+_GUARDED = tuple(limit for limit in LIMITS if limit.enforcer == "guard")
 
 log = logging.getLogger("engine.budgets")
 
@@ -110,35 +110,40 @@ class BudgetGuard:
 
     def _spent(self, caps: Measure, agent_id: str | None) -> float | None:
         """What the agent (None: the whole run) spent of `caps`; None where it is not counted."""
-        budgets: Budgets = self.projection.budgets
         if agent_id is None:
-            run: dict[Measure, Callable[[], float]] = {
-                "tokens": self.run_tokens,
-                "cost": lambda: budgets.cost_used_usd,
-                "experiments": lambda: budgets.experiments_used,
-                "gpu_hours": self.run_gpu_hours,
-            }
-            measure = run.get(caps)
-            return None if measure is None else measure()
+            budgets = self.projection.budgets
+            match caps:
+                case "tokens":
+                    return self.run_tokens()
+                case "cost":
+                    return budgets.cost_used_usd
+                case "experiments":
+                    return budgets.experiments_used
+                case "gpu_hours":
+                    return self.run_gpu_hours()
+            return None
         info = self.projection.agents.get(agent_id)
         if info is None:
             return None
         c = info.counters
-        agent: dict[Measure, Callable[[], float]] = {
-            "tokens": lambda: c.tokens_in + c.tokens_out,
-            "cost": lambda: c.cost_usd,
-            "experiments": lambda: c.experiments,
-            "minutes": lambda: self.active_seconds.get(agent_id, 0.0) / 60,
-            "gpu_hours": lambda: self.agent_gpu_hours(agent_id),
-        }
-        measure = agent.get(caps)
-        return None if measure is None else measure()
+        match caps:
+            case "tokens":
+                return c.tokens_in + c.tokens_out
+            case "cost":
+                return c.cost_usd
+            case "experiments":
+                return c.experiments
+            case "minutes":
+                return self.active_seconds.get(agent_id, 0.0) / 60
+            case "gpu_hours":
+                return self.agent_gpu_hours(agent_id)
+        return None
 
     def _over(self, agent_id: str | None) -> str:
         scope = "run" if agent_id is None else "agent"
-        for limit in LIMITS:
+        for limit in _GUARDED:
             cap = self.config.limit(limit)
-            if limit.enforcer != "guard" or limit.scope != scope or cap is None:
+            if limit.scope != scope or cap is None:
                 continue
             spent = self._spent(limit.caps, agent_id)
             if spent is None or spent < cap:
@@ -203,6 +208,8 @@ class BudgetGuard:
     async def before_step(self, agent: Agent) -> None:
         """Hold the agent before its next step if a budget is spent. What its last step
         spent is committed first, so no step starts past a limit."""
+        if all(self.config.limit(limit) is None for limit in _GUARDED):
+            return  # no limit to hold it to: its steps need not wait for a commit
         await self.events.flush()
         reason = self.run_over() or self.agent_over(agent.id)
         if reason and not agent.budget_reason:
