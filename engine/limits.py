@@ -11,7 +11,7 @@ spend the guard does not measure yet, that measure in the guard.
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, create_model
@@ -40,6 +40,7 @@ class Limit:
     section: Section = "budget"  # the config's section that keeps it
     default: float | None = None  # None: no limit
     enforcer: Enforcer = "guard"
+    example: float = field(kw_only=True)  # a value worth writing in `aar init`'s example
 
     @property
     def flag(self) -> str:
@@ -65,6 +66,7 @@ MINUTES = Limit(
     "run",
     "minutes",
     enforcer="deadline",
+    example=60.0,
 )
 MINUTES_PER_AGENT = Limit(
     "minutes_per_agent",
@@ -75,6 +77,7 @@ MINUTES_PER_AGENT = Limit(
     "minutes",
     "working-time",
     "{spent:.1f} of {limit:g} minutes",
+    example=240.0,
 )
 SUBMISSIONS_PER_HOUR = Limit(
     "submissions_per_hour",
@@ -86,6 +89,7 @@ SUBMISSIONS_PER_HOUR = Limit(
     section="scoring",
     default=60,
     enforcer="scorer",
+    example=60,
 )
 COST_USD = Limit(
     "cost_usd",
@@ -96,6 +100,7 @@ COST_USD = Limit(
     "cost",
     "cost",
     "${spent:.2f} of ${limit:.2f}",
+    example=50.0,
 )
 COST_USD_PER_AGENT = Limit(
     "cost_usd_per_agent",
@@ -106,6 +111,7 @@ COST_USD_PER_AGENT = Limit(
     "cost",
     "cost",
     "${spent:.2f} of ${limit:.2f}",
+    example=10.0,
 )
 TOKENS = Limit(
     "tokens",
@@ -116,6 +122,7 @@ TOKENS = Limit(
     "tokens",
     "token",
     "{spent:,} of {limit:,}",
+    example=20_000_000,
 )
 TOKENS_PER_AGENT = Limit(
     "tokens_per_agent",
@@ -126,6 +133,7 @@ TOKENS_PER_AGENT = Limit(
     "tokens",
     "token",
     "{spent:,} of {limit:,}",
+    example=2_000_000,
 )
 EXPERIMENTS = Limit(
     "experiments",
@@ -136,6 +144,7 @@ EXPERIMENTS = Limit(
     "experiments",
     "experiment",
     "{spent} of {limit}",
+    example=1000,
 )
 EXPERIMENTS_PER_AGENT = Limit(
     "experiments_per_agent",
@@ -146,6 +155,7 @@ EXPERIMENTS_PER_AGENT = Limit(
     "experiments",
     "experiment",
     "{spent} of {limit}",
+    example=50,
 )
 GPU_HOURS = Limit(
     "gpu_hours",
@@ -156,6 +166,7 @@ GPU_HOURS = Limit(
     "gpu_hours",
     "GPU-hour",
     "{spent:.2f} of {limit:.2f}",
+    example=24.0,
 )
 GPU_HOURS_PER_AGENT = Limit(
     "gpu_hours_per_agent",
@@ -166,6 +177,7 @@ GPU_HOURS_PER_AGENT = Limit(
     "gpu_hours",
     "GPU-hour",
     "{spent:.2f} of {limit:.2f}",
+    example=8.0,
 )
 
 # In the order the budget dialog lists them: each per-agent limit after its whole-run twin.

@@ -7,6 +7,7 @@ import click
 import pytest
 
 from aar_tui.cli.ctl import ctl
+from aar_tui.cli.init import budget_lines
 from aar_tui.cli.run import run
 from aar_tui.cli.serve import serve
 from aar_tui.modals.budget_fields import budget_fields
@@ -98,3 +99,13 @@ def _run() -> RunInfo:
 
 def _event(payload: Payload) -> Event:
     return Event(seq=1, ts=0.0, payload=payload)
+
+
+def test_aar_inits_example_names_every_budget_limit_and_each_example_validates(tmp_path):
+    text = budget_lines()
+    kept = [limit for limit in LIMITS if limit.section == "budget"]
+    assert all(f"{limit.name} = " in text for limit in kept)
+    path = tmp_path / "every.toml"
+    path.write_text("[budget]\n" + "\n".join(ln.removeprefix("# ") for ln in text.splitlines()))
+    config = load(path)
+    assert all(config.limit(limit) == limit.example for limit in kept)
