@@ -31,7 +31,7 @@ BUDGET_WORDS = "budget is spent"
 # How the run_experiment tool words its refusal past the agent's experiment budget.
 REFUSED_EXPERIMENT = "experiment budget spent"
 # Kinds that change what is spent: the guard looks again when one is committed.
-_SPENDING = frozenset({"usage", "experiment_finished", "agent_added", "budget"})
+_SPENDING = frozenset({"usage", "experiment_finished", "submission", "agent_added", "budget"})
 _BUSY = (AgentState.RUNNING, AgentState.WAITING, AgentState.PAUSING)
 _GUARDED = tuple(limit for limit in LIMITS if limit.enforcer == "guard")
 
@@ -137,6 +137,8 @@ class BudgetGuard:
                 return self.active_seconds.get(agent_id, 0.0) / 60
             case "gpu_hours":
                 return self.agent_gpu_hours(agent_id)
+            case "submissions":
+                return c.submissions
         return None
 
     def _over(self, agent_id: str | None) -> str:

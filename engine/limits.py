@@ -91,6 +91,18 @@ SUBMISSIONS_PER_HOUR = Limit(
     enforcer="scorer",
     example=60,
 )
+SUBMISSIONS_PER_AGENT = Limit(
+    "submissions_per_agent",
+    "submissions per agent (in all)",
+    "An agent's submissions in all: past them it is held, so it cannot probe the public"
+    " score without end.",
+    Count,
+    "agent",
+    "submissions",
+    "submission",
+    "{spent} of {limit}",
+    example=100,
+)
 COST_USD = Limit(
     "cost_usd",
     "spend, USD (whole run)",
@@ -185,6 +197,7 @@ LIMITS: tuple[Limit, ...] = (
     MINUTES,
     MINUTES_PER_AGENT,
     SUBMISSIONS_PER_HOUR,
+    SUBMISSIONS_PER_AGENT,
     COST_USD,
     COST_USD_PER_AGENT,
     TOKENS,
