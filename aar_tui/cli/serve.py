@@ -21,7 +21,7 @@ def run_options(fn: Any) -> Any:
     options: list[Callable[[Any], Any]] = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
         click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
-        *limit_options(leave_out=LEFT_TO_MINUTES),
+        *limit_options(leave_out=LEFT_TO_MINUTES, checked=True),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
