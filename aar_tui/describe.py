@@ -113,7 +113,8 @@ def describe_event(p: Any) -> str:
         why = f": {p.reason}" if p.reason else ""
         return f"» {name} by {p.issued_by} {p.status}{why} {short(detail, 60)}".rstrip()
     if kind == "budget":
-        return "budget " + short(p.budgets, 100)
+        limits = {k: v for k, v in p.limits.model_dump().items() if v is not None}
+        return "budget " + short(p.spend.model_dump() | limits, 100)
     if kind == "watch_flag":
         return f"⚑ watch: {p.what}: {short(p.detail, 90)}"
     if kind == "sandbox_stats":

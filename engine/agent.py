@@ -36,6 +36,7 @@ from engine.events import (
     UsagePayload,
     now,
 )
+from engine.limits import EXPERIMENTS_PER_AGENT, TOKENS_PER_AGENT
 
 if TYPE_CHECKING:
     from engine.tools import Toolbox
@@ -63,6 +64,7 @@ class Agent:
         make_toolbox: Callable[[Agent, Sandbox], Toolbox],
         deadline: Callable[[], float | None],
         usage: Callable[[], tuple[int, int]] = lambda: (0, 0),
+        before_step: Callable[[Agent], Awaitable[None]] | None = None,
         checkpoint: Callable[[Agent], Awaitable[None]] | None = None,
         keep_sandbox: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -75,6 +77,7 @@ class Agent:
         self._make_toolbox = make_toolbox
         self._deadline = deadline
         self._used = usage  # (experiments, tokens) so far, for the budget-near check
+        self._before_step = before_step  # the budget guard's look before each step
         self._checkpoint = checkpoint  # saves the brain's state after each step, for resume
         self._keep_sandbox = keep_sandbox
         # What holds the agent paused now, each reason with its detail; it runs again
@@ -165,12 +168,12 @@ class Agent:
         if stuck_for >= a.stuck_minutes * 60:
             self._attend("stuck", f"no progress for {stuck_for / 60:.1f} minutes")
             return
-        b = self.config.budget
         experiments, tokens = self._used()
+        most_experiments = self.config.limit(EXPERIMENTS_PER_AGENT)
+        most_tokens = self.config.limit(TOKENS_PER_AGENT)
         near = (
-            b.experiments_per_agent is not None
-            and experiments >= a.budget_near * b.experiments_per_agent
-        ) or (b.tokens_per_agent is not None and tokens >= a.budget_near * b.tokens_per_agent)
+            most_experiments is not None and experiments >= a.budget_near * most_experiments
+        ) or (most_tokens is not None and tokens >= a.budget_near * most_tokens)
         if near:
             self._attend("budget_near", "the agent's budget is nearly spent")
             return
@@ -362,6 +365,10 @@ class Agent:
                 self._set_state(AgentState.PAUSED, self.budget_reason or f"{self._pause} pause")
                 await self._wait(None)
                 continue
+            if self._before_step is not None:
+                await self._before_step(self)  # a spent budget holds it here, before it spends
+                if self._pause is not None or self._stop:
+                    continue
             self._set_state(AgentState.RUNNING, "working")
             outcome = await self._one_step(toolbox)
             if self._checkpoint is not None:

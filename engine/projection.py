@@ -202,7 +202,10 @@ class Projection:
             case WatchFlagPayload() if aid:
                 self._watch(aid)
             case BudgetPayload():
-                self.budgets = self.budgets.model_copy(update=p.budgets)
+                # Only the fields an event sets: one of an older run has some of them.
+                given = p.limits.model_dump(exclude_unset=True)
+                given |= p.spend.model_dump(exclude_unset=True)
+                self.budgets = self.budgets.model_copy(update=given)
             case _:
                 pass
 

@@ -33,7 +33,6 @@ from engine.directions import directions_for
 from engine.eventlog import EventLog
 from engine.events import (
     AgentAddedPayload,
-    BudgetPayload,
     HoldReason,
     RunState,
     RunStatePayload,
@@ -42,6 +41,7 @@ from engine.events import (
 )
 from engine.forum import Forum
 from engine.isolation import refuse_unisolated, sandbox_limits
+from engine.limits import MINUTES
 from engine.process import tune_gc
 from engine.projection import Projection
 from engine.registry import Registry
@@ -291,7 +291,14 @@ class Engine:
         self.keep_sandboxes = keep_sandboxes
         self.restored: list[RestoredAgent] = []  # set by engine.resume before run()
         self.unexpected_stop = False  # the engine before this one ended without finishing
-        self.budget_guard = BudgetGuard(self)
+        self.budget_guard = BudgetGuard(
+            config,
+            self.projection,
+            self.agents,
+            events,
+            elapsed_minutes=self.elapsed_minutes,
+            run_minutes=self.run_minutes,
+        )
         events.on_commit.append(self.budget_guard.on_commit)
         self.watch = Watch(events, run_dir, _cache_dir())
         events.on_commit.append(self.watch.on_commit)
@@ -380,7 +387,7 @@ class Engine:
 
     async def run(self, minutes: float | None = None) -> None:
         """Run until the deadline, `FinishRun`, or every agent has ended."""
-        minutes = minutes if minutes is not None else self.config.budget.minutes
+        minutes = minutes if minutes is not None else self.config.limit(MINUTES)
         begun = time.time()
         # A resumed run keeps its first start (for elapsed time) and gets `minutes` more.
         self.started_at = self.started_at or begun
@@ -396,7 +403,6 @@ class Engine:
                 baselines=self.task.baselines,
             ),
         )
-        self.publish_budgets()
         directions = directions_for(self.config.agents.count, self.config.agents.directions)
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
@@ -518,6 +524,7 @@ class Engine:
             make_toolbox=self._make_toolbox,
             deadline=lambda: self.deadline,
             usage=lambda: self._usage(agent_id),
+            before_step=self.budget_guard.before_step,
             checkpoint=self._save_brain,
             keep_sandbox=lambda: self.keep_sandboxes,
         )
@@ -641,41 +648,10 @@ class Engine:
     # ---- budgets and commands ---------------------------------------------------------
 
     def _budgets(self) -> Budgets:
-        b = self.config.budget
-        return Budgets(
-            minutes=b.minutes,
-            experiments_per_agent=b.experiments_per_agent,
-            submissions_per_hour=self.config.scoring.submissions_per_hour,
-            tokens_per_agent=b.tokens_per_agent,
-            cost_usd=b.cost_usd,
-            cost_usd_per_agent=b.cost_usd_per_agent,
-            tokens=b.tokens,
-            experiments=b.experiments,
-            minutes_per_agent=b.minutes_per_agent,
-            gpu_hours=b.gpu_hours,
-            gpu_hours_per_agent=b.gpu_hours_per_agent,
-        )
+        return Budgets.model_validate(self.config.limits().model_dump())
 
     def publish_budgets(self) -> None:
-        minutes = (
-            (self.deadline - self.started_at) / 60 if self.deadline and self.started_at else None
-        )
-        budgets = self._budgets().model_dump(
-            include={
-                "experiments_per_agent",
-                "submissions_per_hour",
-                "tokens_per_agent",
-                "cost_usd",
-                "cost_usd_per_agent",
-                "tokens",
-                "experiments",
-                "minutes_per_agent",
-                "gpu_hours",
-                "gpu_hours_per_agent",
-            }
-        )
-        budgets["minutes"] = minutes
-        self.events.append(None, BudgetPayload(budgets=budgets))
+        self.budget_guard.publish(limits_changed=True)
 
     async def command(self, cmd: Command) -> CommandResult:
         from engine.supervision import apply_command, record_command
@@ -701,3 +677,9 @@ class Engine:
 
     def elapsed_minutes(self) -> float:
         return (time.time() - self.started_at) / 60 if self.started_at else 0.0
+
+    def run_minutes(self) -> float | None:
+        """The run's length as its deadline has it (None: no deadline, or not started)."""
+        if self.deadline and self.started_at:
+            return (self.deadline - self.started_at) / 60
+        return None

@@ -29,6 +29,7 @@ from engine.commands import (
 )
 from engine.events import CommandPayload, now
 from engine.forum import SUPERVISOR
+from engine.limits import LIMITS, MINUTES
 
 if TYPE_CHECKING:
     from engine.runtime import Engine
@@ -134,36 +135,16 @@ async def _reproduce(engine: Engine, cmd: Reproduce) -> CommandResult:
 
 
 def _set_budget(engine: Engine, cmd: SetBudget) -> CommandResult:
-    budget = engine.config.budget
-    changes: dict[str, float | int] = {
-        k: v
-        for k, v in {
-            "experiments_per_agent": cmd.experiments_per_agent,
-            "tokens_per_agent": cmd.tokens_per_agent,
-            "cost_usd": cmd.cost_usd,
-            "cost_usd_per_agent": cmd.cost_usd_per_agent,
-            "tokens": cmd.tokens,
-            "experiments": cmd.experiments,
-            "minutes_per_agent": cmd.minutes_per_agent,
-            "gpu_hours": cmd.gpu_hours,
-            "gpu_hours_per_agent": cmd.gpu_hours_per_agent,
-            "minutes": cmd.minutes,
-        }.items()
-        if v is not None
-    }
-    if cmd.submissions_per_hour is not None:
-        changes["submissions_per_hour"] = cmd.submissions_per_hour
+    changes = {limit: value for limit in LIMITS if (value := cmd.limit(limit)) is not None}
     if not changes:
         return CommandResult.refused("set at least one limit")
-    # The config object is shared by every part, so a change is seen at once everywhere.
-    for key, value in changes.items():
-        target = engine.config.scoring if key == "submissions_per_hour" else budget
-        setattr(target, key, value)
-    if cmd.minutes is not None and engine.started_at is not None:
-        engine.deadline = engine.started_at + cmd.minutes * 60
+    for limit, value in changes.items():
+        engine.config.set_limit(limit, value)
+    if MINUTES in changes and engine.started_at is not None:
+        engine.deadline = engine.started_at + changes[MINUTES] * 60
     engine.publish_budgets()
     return CommandResult.applied(
-        "budgets updated: " + ", ".join(f"{k}={v}" for k, v in changes.items())
+        "budgets updated: " + ", ".join(f"{k.name}={v}" for k, v in changes.items())
     )
 
 

@@ -25,7 +25,9 @@ from aar_tui.cli.ctl_text import (
     pgr_text,
     posts_text,
 )
+from aar_tui.cli.limit_flags import limit_options
 from engine.events import HUMAN_POST_KINDS, POST_KINDS
+from engine.limits import COST_USD, MINUTES
 
 if TYPE_CHECKING:
     from engine.commands import Command
@@ -107,14 +109,15 @@ def _status_text(snap: Snapshot) -> str:
         (a.best_public_pgr for a in snap.agents if a.best_public_pgr is not None), default=None
     )
     b = snap.budgets
+    minutes, cost = b.limit(MINUTES), b.limit(COST_USD)
     lines = [
         f"run      {run.name} ({run.state}), task {run.task}, brain {run.brain}",
         f"dir      {run.run_dir}",
         "agents   " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"),
         f"best PGR {pgr_text(best)} (public)",
-        f"budget   {b.elapsed_minutes:.1f} of {b.minutes or '∞'} min, "
+        f"budget   {b.elapsed_minutes:.1f} of {minutes or '∞'} min, "
         f"{b.experiments_used} experiments, {b.submissions_used} submissions, "
-        f"${b.cost_used_usd:.2f}" + (f" of ${b.cost_usd:.2f}" if b.cost_usd else ""),
+        f"${b.cost_used_usd:.2f}" + (f" of ${cost:.2f}" if cost else ""),
         f"spent    {b.tokens_used:,} tokens, {b.gpu_hours_used:.2f} GPU-hours"
         + (f"; paused: {b.paused_reason}" if b.paused_reason else ""),
         f"seq      {snap.seq}",
@@ -320,19 +323,7 @@ _steer(
     "budget",
     "Change the run's limits; options left out stay as they are.",
     lambda **kw: _commands().SetBudget(**{k: v for k, v in kw.items() if v is not None}),
-    [
-        click.option("--minutes", type=float, help="The run's total length from its start."),
-        click.option("--experiments-per-agent", type=int),
-        click.option("--submissions-per-hour", type=int),
-        click.option("--tokens-per-agent", type=int),
-        click.option("--cost-usd", type=float),
-        click.option("--cost-usd-per-agent", type=float),
-        click.option("--tokens", type=int, help="The whole run's tokens."),
-        click.option("--experiments", type=int, help="The whole run's experiments."),
-        click.option("--minutes-per-agent", type=float, help="An agent's own working time."),
-        click.option("--gpu-hours", type=float, help="The whole run's GPU-hours."),
-        click.option("--gpu-hours-per-agent", type=float),
-    ],
+    limit_options(),
 )
 _steer(
     "void",

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from aar_tui.cli.checks import MINUTES, run_target
+from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, with_limit_options
+from engine import limits
 from engine.commands import FinishRun
 from engine.events import Event, config_text, pgr_text
 from engine.view import EngineView, LeaderboardEntry
@@ -34,7 +36,6 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "brain": ("agents", "brain"),
         "model": ("agents", "model"),
         "sandbox": ("sandbox", "backend"),
-        "minutes": ("budget", "minutes"),
         "task": ("task",),
         "data": ("data",),
         "run_dir": ("run_dir",),
@@ -43,7 +44,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "image": ("sandbox", "image"),
         "gpus": ("sandbox", "gpus"),
         "models": ("models",),
-    }
+    } | {limit.name: (limit.section, limit.name) for limit in limits.LIMITS}
     for flag, value in flags.items():
         if value is None:
             continue
@@ -219,7 +220,7 @@ async def open_engine(config: RunConfig, durability: dict[str, Any]) -> tuple[En
         click.echo(f"preparing task {config.task} ...")
         engine = await Engine.open(config, keep_sandboxes=keep)
         click.echo(limits_line(engine.config))
-        return engine, config.budget.minutes
+        return engine, config.limit(limits.MINUTES)
     from engine.resume import resume_engine
 
     engine = await resume_engine(target, keep_sandboxes=keep)
@@ -323,6 +324,7 @@ def durability_flags(
 )
 @click.option("--agents", type=int, help="How many agents (default 3).")
 @click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed).")
+@with_limit_options(leave_out=LEFT_TO_MINUTES)
 @click.option("--task", help="The task to work on (default toy).")
 @click.option("--data", help="Where a dataset-backed task reads its data.")
 @click.option("--brain", help="offline (default, no key needed) or claude.")

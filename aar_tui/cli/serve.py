@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from aar_tui.cli.checks import MINUTES
+from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, limit_options
 from aar_tui.cli.run import Wrapped, durability_options
 
 if TYPE_CHECKING:
@@ -20,9 +22,10 @@ if TYPE_CHECKING:
 
 def run_options(fn: Wrapped) -> Wrapped:
     """The run options of `aar run`, with the same names and meaning."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
         click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
+        *limit_options(leave_out=LEFT_TO_MINUTES, checked=True),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),

@@ -10,6 +10,7 @@ from typing import Any
 from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
 from engine.events import pgr_text
+from engine.limits import EXPERIMENTS_PER_AGENT
 from engine.scoring import digest_bytes
 from engine.snapshots import normal_path
 from engine.tools import ToolResult
@@ -55,7 +56,7 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
         data = _describe(existing, config) | {"predictions": preds_path, "reused": True}
         text = _text("already run; recorded result:", data) + note
         return ToolResult(ok=True, output=text, data=data)
-    budget = env.config.budget.experiments_per_agent
+    budget = env.config.limit(EXPERIMENTS_PER_AGENT)
     if budget is not None and env.experiments_done() >= budget:
         raise ToolInputError(f"experiment budget spent: {budget} per agent")
     eid = await env.registry.start(env.agent_id, digest, config)

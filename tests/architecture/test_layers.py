@@ -19,6 +19,7 @@ APP_MAY_IMPORT = {
     "engine.view",
     "engine.events",
     "engine.commands",
+    "engine.limits",
     "engine.client",
     "engine.projection",
 }
