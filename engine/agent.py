@@ -37,7 +37,7 @@ from engine.events import (
 )
 
 if TYPE_CHECKING:
-    from engine.tools import Toolbox
+    from engine.tools.toolbox import Toolbox
     from sandbox import Sandbox
 
 log = logging.getLogger("engine.agent")

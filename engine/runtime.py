@@ -49,8 +49,8 @@ from engine.reproduce import Reproducer
 from engine.scoring import Scorer
 from engine.snapshots import SnapshotStore
 from engine.store import Store, dumps
-from engine.tools import Toolbox
 from engine.tools.env import ToolEnv
+from engine.tools.toolbox import Toolbox
 from engine.view import Budgets, RunInfo
 from engine.watch import Watch
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.tools import OUTPUT_CAP
+from engine.tools.tool import OUTPUT_CAP
 
 
 @pytest.fixture
