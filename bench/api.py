@@ -231,8 +231,7 @@ async def bench_round_trips(tmp: Path, prepared: Any, n: int, ssh: bool) -> None
 
 
 async def _ssh_trips(engine: Any, tmp: Path, n: int) -> None:
-    from engine.targets import SshTarget
-    from engine.tunnel import SshTunnel
+    from engine.tunnel import SshTarget, SshTunnel
     from tests.services.sshd import start_sshd, stop_sshd
 
     server = start_sshd(Path(tempfile.mkdtemp(prefix="aar-sshd-")))
