@@ -262,7 +262,7 @@ async def main() -> None:
     parser.add_argument("--no-ssh", action="store_true")
     args = parser.parse_args()
     from engine.config import load
-    from engine.runtime import prepare_task
+    from engine.run.task import prepare_task
 
     with tempfile.TemporaryDirectory(prefix="aar-bench-api-") as tmp_name:
         tmp = Path(tmp_name)

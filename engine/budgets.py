@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from engine.events import AgentState, BudgetPayload, Event
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from engine.run.budgeted import BudgetedRun as Engine
 
 SPEND_EVERY = 10.0
 # In every reason a budget gives for a pause, so that a resumed run knows its own pauses.

@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from engine.run.options import ResumeOptions
 
 from aar_tui.cli.checks import MINUTES
 from aar_tui.cli.run import durability_options
@@ -106,7 +109,7 @@ async def _follow(view: Any) -> None:
 
 
 async def _serve(
-    config: Any, port: int | None, host: str | None, durability: dict[str, Any]
+    config: Any, port: int | None, host: str | None, durability: ResumeOptions
 ) -> None:
     from aar_tui.cli.run import open_engine
     from engine.alerts import alerting
@@ -125,7 +128,7 @@ async def _serve(
                 port=port,
                 host=host,
             ) as api,
-            alerting(engine, durability.get("on_attention")),
+            alerting(engine, durability.on_attention),
         ):
             click.echo(f"run {engine.run_id} in {engine.run_dir}")
             for place in api.where():

@@ -96,7 +96,8 @@ class Swarm:
 async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
     """Start a run of `agents` Claude agents; yields a factory, finishes every run after."""
     from engine.config import load
-    from engine.runtime import Engine, PreparedTask
+    from engine.run.task import PreparedTask
+    from engine.runtime import Engine
 
     task = PreparedTask(
         task_id=prepared_toy.task_id,
