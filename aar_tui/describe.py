@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.events import ExperimentFinishedPayload, Score
 
-from engine.events import TELLING_FIELDS, config_text, pgr_text
+from engine.texts import TELLING_FIELDS, config_text, pgr_text
 
 # The tool input that says most about a call, per tool; other tools show their input.
 _HEADLINE = ("cmd", "command", "path", "query", "title", "config", "post_id", "digest")

@@ -12,7 +12,7 @@ from rich.style import Style
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from engine.events import pgr_text
+from engine.texts import pgr_text
 
 STATE_GLYPH = {
     "starting": "◌",

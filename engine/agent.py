@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from engine.attention import attention_due
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.commands import CommandResult
 from engine.config import RunConfig
@@ -25,7 +26,6 @@ from engine.errors import BrainFailed
 from engine.eventlog import EventLog
 from engine.events import (
     AgentAttentionPayload,
-    AgentHoldPayload,
     AgentState,
     AgentStatePayload,
     AttentionReason,
@@ -34,12 +34,11 @@ from engine.events import (
     TextDeltaPayload,
     ThinkingDeltaPayload,
     UsagePayload,
-    now,
 )
-from engine.limits import EXPERIMENTS_PER_AGENT, TOKENS_PER_AGENT
+from engine.holds import Holds
 
 if TYPE_CHECKING:
-    from engine.tools import Toolbox
+    from engine.tools.toolbox import Toolbox
     from sandbox import Sandbox
 
 log = logging.getLogger("engine.agent")
@@ -80,9 +79,7 @@ class Agent:
         self._before_step = before_step  # the budget guard's look before each step
         self._checkpoint = checkpoint  # saves the brain's state after each step, for resume
         self._keep_sandbox = keep_sandbox
-        # What holds the agent paused now, each reason with its detail; it runs again
-        # only when none is left (`engine.events.AgentHoldPayload` records each change).
-        self.holds: dict[HoldReason, str] = {}
+        self.holds = Holds(agent_id, events)
         self.state = AgentState.STARTING
         self.sandbox: Sandbox | None = None
         self.inbox: list[Message] = []
@@ -103,26 +100,6 @@ class Agent:
         """What of a budget ran out, in words, while a budget holds the agent; else ""."""
         return self.holds.get("budget", "")
 
-    def hold(self, reason: HoldReason, by: str, detail: str = "") -> bool:
-        """Record a reason to hold the agent; False when that reason already holds it."""
-        if reason in self.holds:
-            return False
-        self.holds[reason] = detail
-        self.events.append(
-            self.id, AgentHoldPayload(reason=reason, held=True, by=by, detail=detail)
-        )
-        return True
-
-    def lift(self, reason: HoldReason, by: str) -> bool:
-        """Lift one reason; False when it did not hold the agent."""
-        if self.holds.pop(reason, None) is None:
-            return False
-        self.events.append(self.id, AgentHoldPayload(reason=reason, held=False, by=by))
-        return True
-
-    def _holds_text(self) -> str:
-        return "; ".join(f"{r} ({d})" if d else r for r, d in self.holds.items())
-
     def _set_state(self, state: AgentState, reason: str = "") -> None:
         if state == self.state:
             return
@@ -136,10 +113,7 @@ class Agent:
         )
 
     def attend(self, reason: AttentionReason, detail: str = "") -> None:
-        """Raise (or, with reason "", clear) `needs_attention` from outside the loop."""
-        self._attend(reason, detail)
-
-    def _attend(self, reason: AttentionReason, detail: str = "") -> None:
+        """Raise (or, with reason "", clear) `needs_attention`."""
         if reason == self.attention:
             return
         self.attention = reason
@@ -149,7 +123,7 @@ class Agent:
         )
         if reason in HELD_FOR and self.config.attention.hold and self.live:
             # It waits for a person rather than going on failing or wandering.
-            self.hold("attention", "attention", detail)
+            self.holds.add("attention", "attention", detail)
             if self._pause is None:
                 self._pause = "soft"
                 if self.state in (AgentState.RUNNING, AgentState.WAITING):
@@ -157,33 +131,27 @@ class Agent:
                 self._wake.set()
 
     def _check_attention(self) -> None:
-        if self.budget_reason:  # held by a spent budget: that stays the reason until raised
-            self._attend("budget", self.budget_reason)
-            return
-        a = self.config.attention
-        if self.error_streak >= a.error_streak:
-            self._attend("error_streak", f"{self.error_streak} failed steps in a row")
-            return
-        stuck_for = time.monotonic() - self.last_progress
-        if stuck_for >= a.stuck_minutes * 60:
-            self._attend("stuck", f"no progress for {stuck_for / 60:.1f} minutes")
-            return
-        experiments, tokens = self._used()
-        most_experiments = self.config.limit(EXPERIMENTS_PER_AGENT)
-        most_tokens = self.config.limit(TOKENS_PER_AGENT)
-        near = (
-            most_experiments is not None and experiments >= a.budget_near * most_experiments
-        ) or (most_tokens is not None and tokens >= a.budget_near * most_tokens)
-        if near:
-            self._attend("budget_near", "the agent's budget is nearly spent")
-            return
-        self._attend("")
+        self.attend(
+            *attention_due(
+                budget_reason=self.budget_reason,
+                error_streak=self.error_streak,
+                stuck_seconds=time.monotonic() - self.last_progress,
+                used=self._used(),
+                config=self.config,
+            )
+        )
 
     def check_attention(self) -> None:
         """Called now and then by the engine: a step that hangs (a model call that never
         returns) shows as stuck without waiting for the step to end."""
         if self.state in (AgentState.RUNNING, AgentState.WAITING):
             self._check_attention()
+
+    def come_back_held(self, holds: dict[HoldReason, str]) -> None:
+        """An agent of a resumed run that was held: it starts soft-paused, held for the
+        reasons the event log left (no new hold events: they are in the log already)."""
+        self._pause = "soft"
+        self.holds.update(holds)
 
     # ---- commands (called by the engine) ----------------------------------------------
 
@@ -203,7 +171,7 @@ class Agent:
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is {self.state.value}")
-            self.hold(hold, by, reason)
+            self.holds.add(hold, by, reason)
             if self.state == AgentState.PAUSED:
                 if hard and self._pause == "soft":
                     await self._freeze()
@@ -256,17 +224,17 @@ class Agent:
             reasons: tuple[HoldReason, ...] = (
                 ("supervisor", "attention") if hold == "supervisor" else (hold,)
             )
-            lifted = [r for r in reasons if self.lift(r, by)]
+            lifted = [r for r in reasons if self.holds.lift(r, by)]
             if "attention" in lifted:  # a person looked: the streak and the clock start again
                 self.error_streak = 0
                 self.last_progress = time.monotonic()
-                self._attend("")
+                self.attend("")
             if self._pause is None:
                 if lifted:
                     return CommandResult.applied(f"lifted the {' and '.join(lifted)} hold")
                 return CommandResult.refused(f"{self.id} is not paused")
             if self.holds:
-                still = f"{self.id} stays paused, held by {self._holds_text()}"
+                still = f"{self.id} stays paused, held by {self.holds.text()}"
                 if "budget" in self.holds:
                     still += ": raise the budget to lift that"
                 if lifted:
@@ -304,7 +272,7 @@ class Agent:
             self._stop_reason = reason
             if by is not None:  # a person's stop ends the holds; the run's end keeps them
                 for held in list(self.holds):
-                    self.lift(held, by)
+                    self.holds.lift(held, by)
             self._set_state(AgentState.STOPPING, reason)
             if self._step_task is not None and not self._step_task.done():
                 self._step_task.cancel()  # the loop ends once it has cleaned up
@@ -428,33 +396,14 @@ class Agent:
         if outcome.progress:
             self.last_progress = time.monotonic()
         if outcome.stuck:
-            self._attend("stuck", outcome.stuck)
+            self.attend("stuck", outcome.stuck)
         else:
             self._check_attention()
         return outcome
 
     def _usage(
-        self,
-        tokens_in: int,
-        tokens_out: int,
-        cost: float,
-        *,
-        cache_read_tokens: int,
-        cache_write_tokens: int,
-        model: str | None,
+        self, tokens_in: int, tokens_out: int, cost: float, **cache: int | str | None
     ) -> None:
-        self.events.append(
-            self.id,
-            UsagePayload(
-                tokens_in=tokens_in,
-                tokens_out=tokens_out,
-                cost_usd=cost,
-                cache_read_tokens=cache_read_tokens,
-                cache_write_tokens=cache_write_tokens,
-                model=model,
-            ),
-        )
-
-
-def broadcast_message(text: str, issued_by: str) -> Message:
-    return Message(source="broadcast", text=text, issued_by=issued_by, ts=now())
+        # `cache`: the cache's read and write tokens and the model, as the brain reports them.
+        usage = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost, **cache}
+        self.events.append(self.id, UsagePayload.model_validate(usage))

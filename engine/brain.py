@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from engine.tools import Toolbox
+    from engine.tools.toolbox import Toolbox
 
 
 @dataclass(frozen=True)

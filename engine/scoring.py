@@ -51,10 +51,10 @@ from engine.events import (
     SubmissionPayload,
     SubmissionVoidedPayload,
     WatchFlagPayload,
-    pgr_text,
 )
 from engine.ladder import Ladder
 from engine.store import Store, dumps
+from engine.texts import pgr_text
 
 if TYPE_CHECKING:
     from w2s import grader

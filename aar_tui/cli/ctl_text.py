@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # engine is imported only when a verb runs, so `aar --help` s
 
 def pgr_text(value: float | None) -> str:
     """A PGR in ctl's tables, where an undefined one is "-"."""
-    from engine.events import pgr_text as text
+    from engine.texts import pgr_text as text
 
     return text(value, "-")
 

@@ -22,9 +22,9 @@ import click
 )
 def report(run: str | None, out: Path | None, top: int) -> None:
     """Write a run's report; RUN is its directory or name (default: the newest run)."""
-    from engine.events import pgr_text
     from engine.report import write_report
     from engine.resume import find_run_dir
+    from engine.texts import pgr_text
 
     if run is None:
         from engine.config import default_runs_dir

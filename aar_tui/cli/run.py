@@ -17,7 +17,9 @@ from aar_tui.cli.checks import MINUTES, run_target
 from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, with_limit_options
 from engine import limits
 from engine.commands import FinishRun
-from engine.events import Event, config_text, pgr_text
+from engine.events import Event
+from engine.run.options import ResumeOptions
+from engine.texts import config_text, pgr_text
 from engine.view import EngineView, LeaderboardEntry
 
 if TYPE_CHECKING:
@@ -209,13 +211,13 @@ def _app_class() -> type[AarApp] | None:
     return AarApp
 
 
-async def open_engine(config: RunConfig, durability: dict[str, Any]) -> tuple[Engine, float | None]:
-    """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
+async def open_engine(config: RunConfig, durability: ResumeOptions) -> tuple[Engine, float | None]:
+    """A new run, or the run `durability.resume` names, and the minutes it runs for."""
     from engine.isolation import limits_line
     from engine.runtime import Engine
 
-    keep = bool(durability.get("keep_sandboxes"))
-    target = durability.get("resume")
+    keep = durability.keep_sandboxes
+    target = durability.resume
     if target is None:
         click.echo(f"preparing task {config.task} ...")
         engine = await Engine.open(config, keep_sandboxes=keep)
@@ -224,7 +226,7 @@ async def open_engine(config: RunConfig, durability: dict[str, Any]) -> tuple[En
     from engine.resume import resume_engine
 
     engine = await resume_engine(target, keep_sandboxes=keep)
-    minutes = durability.get("minutes")
+    minutes = durability.minutes
     if minutes is None:
         deadline = engine.projection.run.deadline
         left = (deadline - time.time()) / 60 if deadline else None
@@ -243,18 +245,18 @@ async def _main(
     config: RunConfig,
     headless: bool,
     theme: str | None = None,
-    durability: dict[str, Any] | None = None,
+    durability: ResumeOptions | None = None,
 ) -> None:
     from engine.alerts import alerting
     from engine.api import serve_api
 
-    durability = durability or {}
+    durability = durability or ResumeOptions()
     engine, minutes = await open_engine(config, durability)
     try:
         # The API on the run's socket, so `aar attach` and `aar ctl` reach this run too.
         async with (
             serve_api(engine.view(), engine.run_dir, run_id=engine.run_id),
-            alerting(engine, durability.get("on_attention")),
+            alerting(engine, durability.on_attention),
         ):
             app = None if headless else _app_class()
             if not headless and app is None:
@@ -302,7 +304,7 @@ def durability_flags(
     on_attention: str | None,
     config_path: Path | None,
     flags: dict[str, Any],
-) -> dict[str, Any]:
+) -> ResumeOptions:
     if resume is not None:
         given = [k for k, v in flags.items() if v is not None and k != "minutes"]
         if given or config_path is not None:
@@ -310,12 +312,12 @@ def durability_flags(
                 "--resume takes the run's own config: give only --minutes (and the display,"
                 f" sandbox and alert flags), not {', '.join(given) or '--config'}"
             )
-    return {
-        "resume": resume,
-        "keep_sandboxes": keep_sandboxes,
-        "on_attention": on_attention,
-        "minutes": flags.get("minutes"),
-    }
+    return ResumeOptions(
+        resume=resume,
+        minutes=flags.get("minutes"),
+        keep_sandboxes=keep_sandboxes,
+        on_attention=on_attention,
+    )
 
 
 @click.command(name="run")

@@ -41,8 +41,8 @@ def runs(ctx: click.Context, runs_dir: Path | None) -> None:
     ctx.obj = _runs_dir(runs_dir)
     if ctx.invoked_subcommand is not None:
         return
-    from engine.events import pgr_text
     from engine.runs import list_runs
+    from engine.texts import pgr_text
 
     found = list_runs(ctx.obj)
     if not found:

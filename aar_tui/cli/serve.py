@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from engine.run.options import ResumeOptions
+
 from aar_tui.cli.checks import MINUTES
 from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, limit_options
 from aar_tui.cli.run import Wrapped, durability_options
@@ -113,7 +116,7 @@ async def _follow(view: EngineView) -> None:
 
 
 async def _serve(
-    config: RunConfig, port: int | None, host: str | None, durability: dict[str, Any]
+    config: RunConfig, port: int | None, host: str | None, durability: ResumeOptions
 ) -> None:
     from aar_tui.cli.run import open_engine
     from engine.alerts import alerting
@@ -132,7 +135,7 @@ async def _serve(
                 port=port,
                 host=host,
             ) as api,
-            alerting(engine, durability.get("on_attention")),
+            alerting(engine, durability.on_attention),
         ):
             click.echo(f"run {engine.run_id} in {engine.run_dir}")
             for place in api.where():

@@ -134,7 +134,7 @@ def prepare(
 @click.option("--private", is_flag=True, help="Also show the private half's figures.")
 def grade(hidden_dir: Path, preds: Path, as_json: bool, private: bool) -> None:
     """Score predictions against a prepared task's hidden labels."""
-    from engine.events import pgr_text
+    from engine.texts import pgr_text
     from w2s.errors import PredictionsError
     from w2s.grader import grade as grade_predictions
 

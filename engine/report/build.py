@@ -8,12 +8,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.events import config_text, pgr_text
 from engine.report.data import RunData, SubmissionRow, load_run
 from engine.report.plot import draw_pgr
 from engine.report.reproduced import Reproduction, reproduce_top
 from engine.reproduce import IRREPRODUCIBLE
 from engine.scoring import UNVERIFIED
+from engine.texts import config_text, pgr_text
 
 TOP = 3
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.events import RunState, Score
 from engine.projection import Projection
-from engine.runtime import PreparedTask
+from engine.run.task import PreparedTask
 from engine.store import Store
 from engine.view import RunInfo, Snapshot
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
-from engine.events import pgr_text
 from engine.limits import EXPERIMENTS_PER_AGENT
 from engine.scoring import digest_bytes
 from engine.snapshots import normal_path
-from engine.tools import ToolResult
+from engine.texts import pgr_text
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import ExperimentLookup, Leaderboard, RunExperiment, Submit
+from engine.tools.tool import ToolResult
 from engine.view import ExperimentRecord
 from sandbox.errors import SandboxError
 

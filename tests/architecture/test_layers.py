@@ -22,6 +22,7 @@ APP_MAY_IMPORT = {
     "engine.limits",
     "engine.client",
     "engine.projection",
+    "engine.texts",
 }
 
 

@@ -107,7 +107,8 @@ async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
     factory, finishes every run after."""
     from engine.config import load
     from engine.resume import resume_engine
-    from engine.runtime import Engine, PreparedTask
+    from engine.run.task import PreparedTask
+    from engine.runtime import Engine
 
     task = PreparedTask(
         task_id=prepared_toy.task_id,

@@ -14,14 +14,9 @@ from aar_tui.look import fmt_pgr
 from aar_tui.screens.forum import KINDS as FORUM_SCREEN_KINDS
 from engine.api.app import SupervisorPost
 from engine.errors import ForumError
-from engine.events import (
-    HUMAN_POST_KINDS,
-    POST_KINDS,
-    ForumPost,
-    config_text,
-    pgr_text,
-)
+from engine.events import HUMAN_POST_KINDS, POST_KINDS, ForumPost
 from engine.report.build import _method as report_method
+from engine.texts import config_text, pgr_text
 from engine.tools.inputs import ForumPostInput, ForumSearch
 
 CONFIG = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.brains.offline.knowledge import Trial
-from engine.events import config_text, pgr_text
+from engine.texts import config_text, pgr_text
 
 
 def _v(value: Any) -> str:

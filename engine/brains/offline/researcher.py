@@ -22,9 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
-from engine.brains.offline import prose
 from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial
+from engine.brains.offline.prose import (
+    diagnostics_text,
+    failure,
+    hypothesis,
+    insight,
+    last_lines,
+    result,
+)
 from engine.brains.offline.space import (
     FOCUS,
     Constraints,
@@ -34,7 +41,7 @@ from engine.brains.offline.space import (
     random_config,
 )
 from engine.brains.offline.understanding import understand
-from engine.events import config_text, pgr_text
+from engine.texts import config_text, pgr_text
 
 Action = Callable[[StepContext], Awaitable[bool]]
 
@@ -290,9 +297,7 @@ class OfflineResearcher(Brain):
             return False
         if self.cycles % 3 == 0 or cur.parent is None:
             first = not self.knowledge.mine(self.agent_id)
-            title, body = prose.hypothesis(
-                self.direction, cur.parent, cur.changed, cur.config, first
-            )
+            title, body = hypothesis(self.direction, cur.parent, cur.changed, cur.config, first)
             await ctx.tools.call(
                 "forum_post",
                 {"kind": "hypothesis", "title": title, "body": body, "tags": self._tags(cur)},
@@ -307,10 +312,10 @@ class OfflineResearcher(Brain):
         self.cycles += 1
         if not res.ok:
             self.failures += 1
-            detail = prose.last_lines(res.output)
+            detail = last_lines(res.output)
             ctx.say(f"The experiment failed: {detail}\n")
             if self.failures in (2, 10):
-                title, body = prose.failure(cur.config, res.output or res.error or "")
+                title, body = failure(cur.config, res.output or res.error or "")
                 await ctx.tools.call("forum_post", {"kind": "error", "title": title, "body": body})
             self.queue.clear()
             self.current = None
@@ -329,7 +334,7 @@ class OfflineResearcher(Brain):
                 accuracy=public.get("accuracy"),
             )
         )
-        ctx.say(f"Diagnostics: {prose.diagnostics_text(cur.trial.diagnostics)}.\n")
+        ctx.say(f"Diagnostics: {diagnostics_text(cur.trial.diagnostics)}.\n")
         return True
 
     async def _judge(self, ctx: StepContext) -> bool:
@@ -398,7 +403,7 @@ class OfflineResearcher(Brain):
             and (previous is None or (trial.pgr or 0) > previous + 0.002)
         )
         if new_best:
-            title, body = prose.result(trial, previous)
+            title, body = result(trial, previous)
             await ctx.tools.call(
                 "forum_post",
                 {
@@ -419,7 +424,7 @@ class OfflineResearcher(Brain):
             scored = sum(1 for t in self.knowledge.trials.values() if t.scored)
             effects = self.knowledge.effects(min_count=1 if scored < 12 else 2)
             if effects:
-                title, body = prose.insight(effects, scored)
+                title, body = insight(effects, scored)
                 await ctx.tools.call(
                     "forum_post",
                     {"kind": "insight", "title": title, "body": body, "tags": ["insight"]},
