@@ -10,18 +10,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from aar_tui.bindings import APP_BINDINGS
 from aar_tui.commands import AarCommands
+from aar_tui.errors import save_traceback
 from aar_tui.keymap import load_keymap
 from aar_tui.model import Changes, RunModel
 from aar_tui.screens.base import RunScreen
@@ -68,11 +68,11 @@ class AarApp(App[str | None]):
     """
 
     TITLE = "aar"
-    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     COMMANDS = App.COMMANDS | {AarCommands}
     ENABLE_COMMAND_PALETTE = True
     # One mode per area, each with its own screen stack (an agent screen opens over the swarm).
-    MODES: ClassVar[dict[str, Callable[[], Screen]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "swarm": SwarmScreen,
         "forum": ForumScreen,
         "leaderboard": LeaderboardScreen,
@@ -206,7 +206,7 @@ class AarApp(App[str | None]):
         batch, self._pending = self._pending, []
         changes, notices = self.model.apply(batch)
         for notice in notices:
-            self.notify(notice.message, title=notice.title, severity=notice.severity)  # type: ignore[arg-type]
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
         self._redraw(changes)
         if self.on_frame is not None:
             self.call_after_refresh(self.on_frame, batch)
@@ -286,22 +286,13 @@ class AarApp(App[str | None]):
 
         Over a socket the answer can come after the events that followed it (the pause,
         then a resume); then the screen already shows the truth and is left alone."""
-        if not isinstance(command, Pause) or self._state_seen(command.agent_id, sent_at):
+        if not isinstance(command, Pause) or self.model.state_seen(command.agent_id, sent_at):
             return
         row = self.model.agents.get(command.agent_id)
         if row is None or row.state in ("paused", "stopped", "finished", "failed"):
             return
-        row.state = "paused" if result.status == "applied" else "pausing"
+        row.shown_state = "paused" if result.status == "applied" else "pausing"
         self._redraw(Changes(header=True, agents={row.id}))
-
-    def _state_seen(self, agent_id: str, after: int) -> bool:
-        """Whether a state change of the agent after `after` has been applied already."""
-        for event in reversed(self.model.log):
-            if event.seq <= after:
-                return False
-            if event.agent_id == agent_id and event.kind == "agent_state":
-                return True
-        return False
 
     # ---- run-wide actions -------------------------------------------------------------
 
@@ -322,6 +313,7 @@ class AarApp(App[str | None]):
         def chosen(answer: tuple[str, str | None] | None) -> None:
             if answer:
                 direction, brain = answer
+                # The dialog's str names one of Spawn's brains; pydantic checks it again.
                 self.send(Spawn(direction=direction, brain=brain))  # type: ignore[arg-type]
 
         default = self.model.run.brain if self.model.run else None
@@ -359,32 +351,26 @@ class AarApp(App[str | None]):
         self.push_screen(BudgetModal(self.model.budgets), chosen)
 
     def action_reveal(self) -> None:
-        from aar_tui.modals.confirm import ConfirmModal
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.send(RevealPrivate())
-
-        self.push_screen(
-            ConfirmModal(
-                "Reveal the private scores?",
-                "Every client and agent sees them from now on; this cannot be undone.",
-                "Reveal",
-            ),
-            confirmed,
+        self._confirm_then_send(
+            "Reveal the private scores?",
+            "Every client and agent sees them from now on; this cannot be undone.",
+            "Reveal",
+            RevealPrivate(),
         )
 
     def action_finish(self) -> None:
+        self._confirm_then_send(
+            "Finish the run?", "Every agent stops; the run's records stay.", "Finish", FinishRun()
+        )
+
+    def _confirm_then_send(self, question: str, detail: str, button: str, cmd: Command) -> None:
         from aar_tui.modals.confirm import ConfirmModal
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.send(FinishRun())
+                self.send(cmd)
 
-        self.push_screen(
-            ConfirmModal("Finish the run?", "Every agent stops; the run's records stay.", "Finish"),
-            confirmed,
-        )
+        self.push_screen(ConfirmModal(question, detail, button), confirmed)
 
     def action_quit_menu(self) -> None:
         from aar_tui.modals.quit import QuitChoice, QuitModal
@@ -424,15 +410,3 @@ class AarApp(App[str | None]):
         at = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(at + 1) % len(names)]
         self.notify(f"Theme: {self.theme}")
-
-
-def save_traceback(folder: Path, error: BaseException) -> Path | None:
-    """Write `error`'s traceback to `folder/app-crash-TIME.txt`; None when it cannot be written."""
-    path = folder / time.strftime("app-crash-%Y%m%d-%H%M%S.txt")
-    text = "".join(traceback.format_exception(error))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    except OSError:
-        return None
-    return path

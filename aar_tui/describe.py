@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.events import ExperimentFinishedPayload, Score
+
+from engine.texts import TELLING_FIELDS, config_text, pgr_text
 
 # The tool input that says most about a call, per tool; other tools show their input.
 _HEADLINE = ("cmd", "command", "path", "query", "title", "config", "post_id", "digest")
 
 
-# Keys of a method config that say most about it, shown first.
-_FIRST_KEYS = ("method", "loss", "labels", "lr", "epochs")
-
-
 def compact(obj: dict[str, Any]) -> str:
     """A dict as `key=value` words, the telling keys of a method config first."""
-    keys = [k for k in _FIRST_KEYS if k in obj] + sorted(k for k in obj if k not in _FIRST_KEYS)
-    return " ".join(f"{k}={_scalar(obj[k])}" for k in keys)
+    return config_text(obj, every_field=True)
 
 
 def _scalar(value: Any) -> str:
@@ -61,11 +61,10 @@ def describe_call(tool: str, tool_input: dict[str, Any]) -> str:
     return f"{tool} {short(tool_input, 60)}" if tool_input else tool
 
 
-def _pgr(score: Any) -> str:
+def _pgr(score: Score | None) -> str:
     if score is None:
         return "no score"
-    pgr = "n/a" if score.pgr is None else f"{score.pgr:.3f}"
-    return f"acc {score.accuracy:.3f} PGR {pgr}"
+    return f"acc {score.accuracy:.3f} PGR {pgr_text(score.pgr)}"
 
 
 def describe_event(p: Any) -> str:
@@ -114,7 +113,8 @@ def describe_event(p: Any) -> str:
         why = f": {p.reason}" if p.reason else ""
         return f"» {name} by {p.issued_by} {p.status}{why} {short(detail, 60)}".rstrip()
     if kind == "budget":
-        return "budget " + short(p.budgets, 100)
+        limits = {k: v for k, v in p.limits.model_dump().items() if v is not None}
+        return "budget " + short(p.spend.model_dump() | limits, 100)
     if kind == "watch_flag":
         return f"⚑ watch: {p.what}: {short(p.detail, 90)}"
     if kind == "sandbox_stats":
@@ -140,7 +140,7 @@ _MOST_CHANGES = 3
 
 
 def _ordered(keys: set[str]) -> list[str]:
-    return [k for k in _FIRST_KEYS if k in keys] + sorted(keys - set(_FIRST_KEYS))
+    return [k for k in TELLING_FIELDS if k in keys] + sorted(keys - set(TELLING_FIELDS))
 
 
 def describe_config(
@@ -171,7 +171,7 @@ def describe_config(
     return short(", ".join(words), 60) + f" ({short(note, 60)})"
 
 
-def describe_outcome(p: Any) -> str:
+def describe_outcome(p: ExperimentFinishedPayload) -> str:
     """A finished experiment's result: its telling diagnostic and how long it took."""
     if not p.ok:
         return f"failed: {short(p.error or 'no reason given', 80)}"

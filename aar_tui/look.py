@@ -12,6 +12,8 @@ from rich.style import Style
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from engine.texts import pgr_text
+
 STATE_GLYPH = {
     "starting": "◌",
     "running": "●",
@@ -84,7 +86,7 @@ def state_label(state: str) -> str:
 
 
 def fmt_pgr(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+    return pgr_text(value, undefined="—")
 
 
 def fmt_tokens(n: int) -> str:

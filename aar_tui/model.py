@@ -1,9 +1,11 @@
 """The app's picture of a run: a snapshot, brought up to date by events, one batch per frame.
 
 `RunModel` is plain data with no widgets in it: `load(snapshot)` then `apply(events)`.
-Each apply records what changed (`Changes`) so the screens redraw only that, and what
-deserves a toast (`Notice`). Everything the screens show comes from here or from the
-view's on-demand reads (transcripts, forum threads).
+The run itself (its agents' states and counters, the leaderboard's ranks, the best PGR,
+budgets) is the engine's own fold, `engine.projection.Projection`, started from the
+snapshot; the model keeps only what belongs to the screen: each agent's activity pane and
+current step, the forum posts read, the recent events, what changed in a batch (`Changes`)
+so the screens redraw only that, and what deserves a toast (`Notice`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from aar_tui.activity import ActivityBuffer
@@ -22,14 +23,17 @@ from aar_tui.describe import (
     describe_outcome,
     short,
 )
-from aar_tui.rows import AgentRow, Changes, Notice, SubmissionRow
+from aar_tui.rows import AgentRow, Changes, Notice
 from engine.events import Event, ForumPost
-from engine.view import Budgets, RunInfo, Snapshot
+from engine.projection import Projection
+from engine.view import Budgets, LeaderboardEntry, RunInfo, Snapshot
 
-__all__ = ["AgentRow", "Changes", "Notice", "RunModel", "SubmissionRow"]
+__all__ = ["AgentRow", "Changes", "Notice", "RunModel"]
 
 # Raw events kept for the events screen; older ones are dropped (the log keeps them all).
 EVENT_LOG_LINES = 5000
+# Events that change a submission's rank or flags, and so the leaderboard and best PGRs.
+BOARD_KINDS = frozenset({"submission", "submission_voided", "reproduction", "watch_flag"})
 
 
 class RunModel:
@@ -37,11 +41,9 @@ class RunModel:
 
     def __init__(self) -> None:
         self.seq = 0
-        self.run: RunInfo | None = None
-        self.budgets = Budgets()
+        self.projection: Projection | None = None  # None until the snapshot is loaded
         self.agents: dict[str, AgentRow] = {}
         self.activity: dict[str, ActivityBuffer] = {}
-        self.submissions: dict[int, SubmissionRow] = {}
         self.posts: dict[int, ForumPost] = {}
         self.best_history: list[tuple[float, float]] = []
         self.log: deque[Event] = deque(maxlen=EVENT_LOG_LINES)
@@ -51,35 +53,47 @@ class RunModel:
 
     def load(self, snap: Snapshot) -> None:
         self.seq = snap.seq
-        self.run = snap.run
-        self.budgets = snap.budgets
-        self.agents = {a.id: AgentRow.from_info(a) for a in snap.agents}
+        self.projection = Projection.from_snapshot(snap)
+        self.agents = {a.id: AgentRow(a) for a in snap.agents}
         for agent_id in self.agents:
             self.activity.setdefault(agent_id, ActivityBuffer())
-        self.submissions = {e.submission_id: SubmissionRow.from_entry(e) for e in snap.leaderboard}
         self._recompute_best()
 
     def prefill(self, agent_id: str, events: Iterable[Event]) -> None:
         """Fill an agent's pane with its recent past (events up to the snapshot's seq).
 
         Only the pane, the current step and what the events alone tell (the experiment in
-        flight, the latest redirect) change: the counters are the snapshot's.
+        flight, the latest redirect) change: the counters are the projection's.
         """
         row = self.agents.get(agent_id)
         if row is None:
             return
-        scratch = replace(row)
         for event in events:
             if event.seq <= self.seq and event.agent_id == agent_id:
-                self._apply_agent_event(event, scratch, event.payload, Changes(), [])
-        row.step, row.direction, row.cut = scratch.step, scratch.direction, scratch.cut
-        row.experiment, row.last_config = scratch.experiment, scratch.last_config
+                self._apply_agent_event(event, row, event.payload, Changes(), [])
 
     def add_posts(self, posts: Iterable[ForumPost]) -> None:
         for post in posts:
             self.posts[post.id] = post
 
-    # ---- derived ------------------------------------------------------------------
+    # ---- the run, as the projection folds it -------------------------------------
+
+    @property
+    def run(self) -> RunInfo | None:
+        return self.projection.run if self.projection else None
+
+    @property
+    def budgets(self) -> Budgets:
+        return self.projection.budgets if self.projection else Budgets()
+
+    @property
+    def submissions(self) -> dict[int, LeaderboardEntry]:
+        """Every scored submission by id (unreleased ones have no entry)."""
+        return self.projection.entries if self.projection else {}
+
+    def ranked_submissions(self) -> list[LeaderboardEntry]:
+        """The leaderboard: ranked ones by rank, then flagged and voided ones."""
+        return self.projection.leaderboard() if self.projection else []
 
     @property
     def best_pgr(self) -> float | None:
@@ -90,16 +104,6 @@ class RunModel:
         for row in self.agents.values():
             counts[row.state] = counts.get(row.state, 0) + 1
         return counts
-
-    def ranked_submissions(self) -> list[SubmissionRow]:
-        """Ranked first by public PGR (then accuracy), flagged and voided ones after."""
-
-        def key(r: SubmissionRow) -> tuple[int, float, float, float]:
-            pgr = r.public.pgr if r.public and r.public.pgr is not None else float("-inf")
-            acc = r.public.accuracy if r.public else float("-inf")
-            return (0 if r.ranked else 1, -pgr, -acc, r.ts)
-
-        return sorted(self.submissions.values(), key=key)
 
     def baseline(self, which: str) -> float | None:
         """The weak or ceiling accuracy from the run's baselines, whatever their nesting."""
@@ -116,58 +120,53 @@ class RunModel:
     def apply(self, events: Iterable[Event]) -> tuple[Changes, list[Notice]]:
         changes = Changes()
         notices: list[Notice] = []
+        projection = self.projection
+        if projection is None:
+            raise RuntimeError("load a snapshot before applying events")
         for event in events:
             if event.seq <= self.seq:
                 continue  # already in the snapshot, or a resend after a reconnect
             self.seq = event.seq
             self.log.append(event)
             changes.events += 1
-            self._apply_one(event, changes, notices)
+            projection.apply(event)
+            self._apply_one(projection, event, changes, notices)
         if changes.events:
             self.log_version += 1
         return changes, notices
 
-    def _agent(self, agent_id: str | None) -> AgentRow | None:
-        return self.agents.get(agent_id) if agent_id else None
+    def state_seen(self, agent_id: str, after: int) -> bool:
+        """Whether a state change of the agent after `after` has been applied already."""
+        for event in reversed(self.log):
+            if event.seq <= after:
+                return False
+            if event.agent_id == agent_id and event.kind == "agent_state":
+                return True
+        return False
 
     def _pane(self, agent_id: str, changes: Changes) -> ActivityBuffer:
         changes.panes.add(agent_id)
         return self.activity.setdefault(agent_id, ActivityBuffer())
 
-    def _apply_one(self, ev: Event, ch: Changes, notices: list[Notice]) -> None:
+    def _apply_one(self, fold: Projection, ev: Event, ch: Changes, notices: list[Notice]) -> None:
         p: Any = ev.payload
         kind = p.kind
         aid = ev.agent_id
-        row = self._agent(aid)
-        if kind == "run_state":
-            self._apply_run_state(ev, p, ch)
-        elif kind == "agent_added" and aid:
-            self.agents[aid] = AgentRow(
-                aid, p.direction, p.brain, "starting", model=p.model, sandbox=p.sandbox_backend
-            )
-            self.activity.setdefault(aid, ActivityBuffer())
-            ch.agents_added = ch.header = True
-        elif kind == "budget":
-            self._apply_budget(p.budgets, ch)
-        elif kind == "submission":
-            self._apply_submission(ev, p, ch, notices)
-        elif kind == "submission_voided":
-            sub = self.submissions.get(p.submission_id)
-            if sub:
-                sub.voided, sub.void_reason = True, p.reason
-                self._recompute_best()
-            ch.board = ch.header = True
-        elif kind == "reproduction":
-            if sub := self.submissions.get(p.submission_id):
-                sub.reproduced = p.reproduced
-                sub.flags += tuple(f for f in p.reproduced.flags if f not in sub.flags)
-            ch.board = True
+        info = fold.agents.get(aid) if aid else None
+        row = self.agents.get(aid) if aid else None
+        if info is not None:
+            if row is None:
+                row = self.agents[info.id] = AgentRow(info)
+                self.activity.setdefault(info.id, ActivityBuffer())
+                ch.agents_added = ch.header = True
+            else:
+                row.info = info
+        if kind in BOARD_KINDS:
+            self._apply_board(fold, ev, p, ch, notices)
+        elif kind in ("run_state", "budget"):
+            ch.header = True
+            ch.board |= kind == "run_state"
         elif kind == "private_revealed":
-            for s in p.scores:
-                if sub := self.submissions.get(s.submission_id):
-                    sub.private = s.private
-            if self.run:
-                self.run = self.run.model_copy(update={"private_revealed": True})
             ch.board = True
             notices.append(
                 Notice("Private scores are revealed on the leaderboard.", title="Private scores")
@@ -182,108 +181,62 @@ class RunModel:
                     f"{what} refused: {p.reason or 'no reason given'}", "warning", "Command refused"
                 )
             )
-        if row is None or aid is None:
-            return
-        self._apply_agent_event(ev, row, p, ch, notices)
+        if row is not None:
+            self._apply_agent_event(ev, row, p, ch, notices)
 
-    def _apply_run_state(self, ev: Event, p: Any, ch: Changes) -> None:
-        if self.run is None:
-            return
-        update: dict[str, Any] = {"state": p.state}
-        if p.state == "running" and self.run.started_at is None:
-            update["started_at"] = ev.ts  # a snapshot taken before the start has none
-        for name in ("deadline", "task_id", "baselines"):
-            value = getattr(p, name, None)
-            if value is not None:
-                update[name] = value
-        self.run = self.run.model_copy(update=update)
-        ch.header = ch.board = True
-
-    def _apply_budget(self, budgets: dict[str, Any], ch: Changes) -> None:
-        known = {k: v for k, v in budgets.items() if k in Budgets.model_fields}
-        try:
-            self.budgets = self.budgets.model_copy(
-                update=Budgets(**known).model_dump(include=set(known))
-            )
-        except ValueError:
-            return  # a figure the app cannot read is left as it was, never a crash
-        ch.header = True
-
-    def _apply_submission(self, ev: Event, p: Any, ch: Changes, notices: list[Notice]) -> None:
-        aid = ev.agent_id or "?"
+    def _apply_board(
+        self, fold: Projection, ev: Event, p: Any, ch: Changes, notices: list[Notice]
+    ) -> None:
+        """A change of the leaderboard: every agent's best PGR may move with it."""
         before = self.best_pgr
-        row = SubmissionRow(
-            p.submission_id,
-            aid,
-            p.method,
-            ev.ts,
-            p.public,
-            flags=tuple(p.flags),
-            experiment_digest=p.experiment_digest,
-        )
-        self.submissions[p.submission_id] = row
+        self._recompute_best()
+        for agent_id, row in self.agents.items():
+            info = fold.agents.get(agent_id)
+            if info is not None and info is not row.info:
+                row.info = info
+                ch.agents.add(agent_id)
         ch.board = ch.header = True
-        if row.flags:
+        aid = ev.agent_id or "?"
+        if p.kind == "watch_flag":
+            detail = f": {p.detail}" if p.detail else ""
+            notices.append(Notice(f"{aid} flagged by the watch{detail}", "warning", "Watch"))
+        if p.kind != "submission":
+            return
+        if p.flags:
             notices.append(
                 Notice(
-                    f"{aid}: submission #{row.id} flagged {', '.join(row.flags)}",
+                    f"{aid}: submission #{p.submission_id} flagged {', '.join(p.flags)}",
                     "warning",
                     "Flagged submission",
                 )
             )
-        pgr = row.public.pgr if row.ranked and row.public else None
-        if pgr is not None and (before is None or pgr > before):
-            self.best_history.append((ev.ts, pgr))
+        best = self.best_pgr
+        if best is not None and (before is None or best > before):
             notices.append(
-                Notice(f"{aid} reached public PGR {pgr:.3f} (#{row.id})", title="New best PGR")
+                Notice(
+                    f"{aid} reached public PGR {best:.3f} (#{p.submission_id})",
+                    title="New best PGR",
+                )
             )
 
     def _recompute_best(self) -> None:
+        """The best public PGR over the run's time: each rise of the best ranked one."""
         self.best_history = []
         best: float | None = None
-        for row in sorted(self.submissions.values(), key=lambda r: r.ts):
-            pgr = row.public.pgr if row.ranked and row.public else None
+        for entry in sorted(self.submissions.values(), key=lambda e: e.ts):
+            pgr = entry.public.pgr if entry.rank is not None else None
             if pgr is not None and (best is None or pgr > best):
                 best = pgr
-                self.best_history.append((row.ts, pgr))
+                self.best_history.append((entry.ts, pgr))
 
     def _apply_agent_event(
         self, ev: Event, row: AgentRow, p: Any, ch: Changes, notices: list[Notice]
     ) -> None:
+        """What an agent's event shows on screen; its counters are the projection's."""
         kind = p.kind
         aid = row.id
-        if kind == "agent_hold":
-            if p.held:
-                row.holds[p.reason] = (p.by, p.detail, ev.ts)
-            else:
-                row.holds.pop(p.reason, None)
-            ch.agents.add(aid)
-            return
-        pane = self._pane(aid, ch) if kind not in ("sandbox_stats", "usage", "budget") else None
-        if kind == "agent_state":
-            row.state, row.state_reason = str(p.state), p.reason
-            ch.header = True
-            ch.agents.add(aid)
-            assert pane is not None
-            pane.add_line("state", f"— {p.state}" + (f": {p.reason}" if p.reason else ""))
-            if row.state == "running":
-                row.cut = ""
-            elif row.experiment is not None and row.state in ("paused", "stopped", "failed"):
-                # The engine forgets an experiment cut short and sends no event for it.
-                exp_id, _config, about = row.experiment
-                why = "the hard pause" if row.state == "paused" else f"the agent {row.state}"
-                row.cut = f"exp #{exp_id} cut short by {why}, not recorded: {about}"
-                row.experiment = None
-                pane.add_line("bad", "✗ " + row.cut)
-            return
-        if kind == "agent_attention":
-            row.attention = (p.reason or "attention") if p.needs_attention else ""
-            ch.agents.add(aid)
-            if p.needs_attention:
-                detail = p.detail or p.reason.replace("_", " ")
-                notices.append(
-                    Notice(f"{aid} needs attention: {detail}", "warning", "Needs attention")
-                )
+        ch.agents.add(aid)
+        if kind in ("agent_hold", "usage", "budget", "watch_flag"):
             return
         if kind == "sandbox_stats":
             row.stats = {
@@ -292,14 +245,29 @@ class RunModel:
                 "pids": p.pids,
                 "gpu": p.gpu,
             }
-            ch.agents.add(aid)
             return
-        if kind == "usage":
-            row.tokens += getattr(p, "tokens_in", 0) + getattr(p, "tokens_out", 0)
-            row.cost += getattr(p, "cost_usd", 0.0)
-            ch.agents.add(aid)
+        if kind == "agent_attention":
+            if p.needs_attention:
+                detail = p.detail or p.reason.replace("_", " ")
+                notices.append(
+                    Notice(f"{aid} needs attention: {detail}", "warning", "Needs attention")
+                )
             return
-        assert pane is not None
+        pane = self._pane(aid, ch)
+        if kind == "agent_state":
+            state, row.shown_state = str(p.state), ""
+            ch.header = True
+            pane.add_line("state", f"— {p.state}" + (f": {p.reason}" if p.reason else ""))
+            if state == "running":
+                row.cut = ""
+            elif row.experiment is not None and state in ("paused", "stopped", "failed"):
+                # The engine forgets an experiment cut short and sends no event for it.
+                exp_id, _config, about = row.experiment
+                why = "the hard pause" if state == "paused" else f"the agent {state}"
+                row.cut = f"exp #{exp_id} cut short by {why}, not recorded: {about}"
+                row.experiment = None
+                pane.add_line("bad", "✗ " + row.cut)
+            return
         if kind == "text_delta":
             pane.stream("text", p.text)
             row.step = "writing"
@@ -317,8 +285,6 @@ class RunModel:
             row.experiment = (p.experiment_id, p.config, about)
             pane.add_line("tool", f"⚗ exp #{p.experiment_id} {about} …")
         elif kind == "experiment_finished":
-            if p.ok:
-                row.experiments += 1
             row.step = f"experiment #{p.experiment_id} " + ("done" if p.ok else "failed")
             about = ""
             if row.experiment is not None and row.experiment[0] == p.experiment_id:
@@ -328,11 +294,7 @@ class RunModel:
             line = f"{mark} exp #{p.experiment_id} {about} {describe_outcome(p)}"
             pane.add_line("good" if p.ok else "bad", " ".join(line.split()))
         elif kind == "submission":
-            row.submissions += 1
             row.step = f"submitted #{p.submission_id}"
-            pgr = p.public.pgr if p.public and not p.flags else None
-            if pgr is not None and (row.best_pgr is None or pgr > row.best_pgr):
-                row.best_pgr = pgr
             pane.add_line("good" if not p.flags else "bad", describe_event(p))
         elif kind == "tool_result":
             pane.add_line("out" if p.ok else "err", describe_event(p))
@@ -341,12 +303,11 @@ class RunModel:
             if p.command.get("command") == "redirect" and p.status != "refused":
                 text = str(p.command.get("text") or "").strip()
                 if text:  # the direction shown is the latest the supervisor gave
-                    row.direction = short(text.splitlines()[0], 120)
+                    row.redirected = short(text.splitlines()[0], 120)
         elif kind == "error":
             pane.add_line("bad", describe_event(p))
             if p.fatal:
                 notices.append(Notice(f"{aid}: {p.message}", "error", "Agent failed"))
-        ch.agents.add(aid)
 
 
 def _find_accuracy(data: Any, which: str) -> float | None:

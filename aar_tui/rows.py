@@ -1,98 +1,89 @@
-"""The rows and notices the screens draw: agents, submissions, what changed, toasts."""
+"""The rows and notices the screens draw: agents, what changed, toasts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from engine.events import Reproduced, Score
-from engine.view import AgentInfo, LeaderboardEntry
+from engine.view import AgentInfo
 
 
 @dataclass
 class AgentRow:
-    """An agent as the swarm table shows it."""
+    """An agent as the swarm table shows it: the projection's record of it (state, counters,
+    best PGR, holds), and what only the screen keeps (the step, the experiment in flight)."""
 
-    id: str
-    direction: str
-    brain: str
-    state: str
-    state_reason: str = ""
+    info: AgentInfo
     step: str = ""
-    experiments: int = 0
-    submissions: int = 0
-    best_pgr: float | None = None
-    tokens: int = 0
-    cost: float = 0.0
-    attention: str = ""
-    model: str | None = None
-    sandbox: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
-    # What holds it paused now: reason -> (who, detail, since when).
-    holds: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     # The experiment in flight (id, config, its description) and the last one finished
     # (id, config), which the next one's description is told against.
     experiment: tuple[int, dict[str, Any], str] | None = None
     last_config: tuple[int, dict[str, Any]] | None = None
     # An experiment that a pause or a stop cut short, in words; cleared when it runs again.
     cut: str = ""
-
-    @classmethod
-    def from_info(cls, info: AgentInfo) -> AgentRow:
-        c = info.counters
-        return cls(
-            id=info.id,
-            direction=info.direction,
-            brain=info.brain,
-            state=str(info.state),
-            state_reason=info.state_reason,
-            experiments=c.experiments,
-            submissions=c.submissions,
-            best_pgr=info.best_public_pgr,
-            tokens=c.tokens_in + c.tokens_out,
-            cost=c.cost_usd,
-            attention=(info.attention_reason or "attention") if info.needs_attention else "",
-            model=info.model,
-            sandbox=info.sandbox_backend,
-            holds={h.reason: (h.by, h.detail, h.started) for h in info.holds if h.ended is None},
-        )
-
-
-@dataclass
-class SubmissionRow:
-    """A submission as the leaderboard shows it."""
-
-    id: int
-    agent_id: str
-    method: str
-    ts: float
-    public: Score | None
-    private: Score | None = None
-    flags: tuple[str, ...] = ()
-    voided: bool = False
-    void_reason: str | None = None
-    reproduced: Reproduced | None = None
-    experiment_digest: str | None = None
-
-    @classmethod
-    def from_entry(cls, e: LeaderboardEntry) -> SubmissionRow:
-        return cls(
-            e.submission_id,
-            e.agent_id,
-            e.method,
-            e.ts,
-            e.public,
-            e.private,
-            e.flags,
-            e.voided,
-            e.void_reason,
-            e.reproduced,
-            getattr(e, "experiment_digest", None),
-        )
+    # The first line of the latest redirect, shown as the direction.
+    redirected: str = ""
+    # What a pause sent from here shows until the engine's own state change arrives.
+    shown_state: str = ""
 
     @property
-    def ranked(self) -> bool:
-        return not self.voided and not self.flags and self.public is not None
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def direction(self) -> str:
+        return self.redirected or self.info.direction
+
+    @property
+    def brain(self) -> str:
+        return self.info.brain
+
+    @property
+    def model(self) -> str | None:
+        return self.info.model
+
+    @property
+    def sandbox(self) -> str:
+        return self.info.sandbox_backend
+
+    @property
+    def state(self) -> str:
+        return self.shown_state or str(self.info.state)
+
+    @property
+    def state_reason(self) -> str:
+        return self.info.state_reason
+
+    @property
+    def experiments(self) -> int:
+        return self.info.counters.experiments
+
+    @property
+    def submissions(self) -> int:
+        return self.info.counters.submissions
+
+    @property
+    def best_pgr(self) -> float | None:
+        return self.info.best_public_pgr
+
+    @property
+    def tokens(self) -> int:
+        return self.info.counters.tokens_in + self.info.counters.tokens_out
+
+    @property
+    def cost(self) -> float:
+        return self.info.counters.cost_usd
+
+    @property
+    def attention(self) -> str:
+        info = self.info
+        return (info.attention_reason or "attention") if info.needs_attention else ""
+
+    @property
+    def holds(self) -> dict[str, tuple[str, str, float]]:
+        """What holds it paused now: reason -> (who, detail, since when)."""
+        return {h.reason: (h.by, h.detail, h.started) for h in self.info.holds if h.ended is None}
 
 
 @dataclass(frozen=True)
@@ -100,7 +91,7 @@ class Notice:
     """Something worth a toast."""
 
     message: str
-    severity: str = "information"  # information | warning | error
+    severity: Literal["information", "warning", "error"] = "information"
     title: str = ""
 
 

@@ -231,8 +231,7 @@ async def bench_round_trips(tmp: Path, prepared: Any, n: int, ssh: bool) -> None
 
 
 async def _ssh_trips(engine: Any, tmp: Path, n: int) -> None:
-    from engine.targets import SshTarget
-    from engine.tunnel import SshTunnel
+    from engine.tunnel import SshTarget, SshTunnel
     from tests.services.sshd import start_sshd, stop_sshd
 
     server = start_sshd(Path(tempfile.mkdtemp(prefix="aar-sshd-")))
@@ -263,7 +262,7 @@ async def main() -> None:
     parser.add_argument("--no-ssh", action="store_true")
     args = parser.parse_args()
     from engine.config import load
-    from engine.runtime import prepare_task
+    from engine.run.task import prepare_task
 
     with tempfile.TemporaryDirectory(prefix="aar-bench-api-") as tmp_name:
         tmp = Path(tmp_name)

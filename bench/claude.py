@@ -169,7 +169,7 @@ async def main() -> None:
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--agents", type=int, default=50)
     args = parser.parse_args()
-    from engine.runtime import PreparedTask
+    from engine.run.task import PreparedTask
     from w2s.prepare import prepare
 
     with tempfile.TemporaryDirectory() as d:

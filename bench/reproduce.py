@@ -33,7 +33,8 @@ def _line(name: str, value: str) -> None:
 
 async def _measure(tmp: Path, seeds: int, epochs: int) -> None:
     from engine.config import load
-    from engine.runtime import Engine, PreparedTask
+    from engine.run.task import PreparedTask
+    from engine.runtime import Engine
     from w2s.prepare import prepare
     from w2s.runner import run
 
@@ -61,7 +62,7 @@ async def _measure(tmp: Path, seeds: int, epochs: int) -> None:
         load(None, overrides), brain_factory=lambda *_: None, prepare=lambda *_: task
     )
     try:
-        box = await engine._make_sandbox("a1")
+        box = await engine.swarm.make_sandbox("a1")
         await box.write_file("cfg.json", json.dumps(config).encode())
         old = []
         for _ in range(3):

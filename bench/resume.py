@@ -28,7 +28,7 @@ from engine.events import (
     ToolCallPayload,
     ToolResultPayload,
 )
-from engine.runtime import PreparedTask
+from engine.run.task import PreparedTask
 from engine.store import Store
 
 SIZES = (10_000, 100_000)
@@ -83,7 +83,7 @@ async def one(n: int) -> tuple[float, int]:
         started = time.perf_counter()
         engine = await resume_engine(run_dir, brain_factory=lambda *_: None)  # type: ignore[arg-type]
         took = time.perf_counter() - started
-        restored = len(engine.restored)
+        restored = len(engine.swarm.restored)
         await engine.close()
         return took, restored
 

@@ -205,7 +205,7 @@ def bare_exec(backend: str, box: sandbox.Sandbox) -> tuple[str, Callable[[], obj
         argv = [*argv[: argv.index("setpriv")], "true"]
     plain = timed_blocking(lambda: subprocess.run(["true"], check=True), EXECS)
     row("(bare subprocess true)", median_ms(plain))
-    holder = getattr(box, "_holder", None)
+    holder = getattr(getattr(box, "_isolation", None), "holder", None)
     if holder is not None:
         enter = [
             "nsenter",

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from engine.attention import attention_due
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.commands import CommandResult
 from engine.config import RunConfig
@@ -25,19 +26,19 @@ from engine.errors import BrainFailed
 from engine.eventlog import EventLog
 from engine.events import (
     AgentAttentionPayload,
-    AgentHoldPayload,
     AgentState,
     AgentStatePayload,
+    AttentionReason,
     ErrorPayload,
     HoldReason,
     TextDeltaPayload,
     ThinkingDeltaPayload,
     UsagePayload,
-    now,
 )
+from engine.holds import Holds
 
 if TYPE_CHECKING:
-    from engine.tools import Toolbox
+    from engine.tools.toolbox import Toolbox
     from sandbox import Sandbox
 
 log = logging.getLogger("engine.agent")
@@ -62,6 +63,7 @@ class Agent:
         make_toolbox: Callable[[Agent, Sandbox], Toolbox],
         deadline: Callable[[], float | None],
         usage: Callable[[], tuple[int, int]] = lambda: (0, 0),
+        before_step: Callable[[Agent], Awaitable[None]] | None = None,
         checkpoint: Callable[[Agent], Awaitable[None]] | None = None,
         keep_sandbox: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -74,17 +76,16 @@ class Agent:
         self._make_toolbox = make_toolbox
         self._deadline = deadline
         self._used = usage  # (experiments, tokens) so far, for the budget-near check
+        self._before_step = before_step  # the budget guard's look before each step
         self._checkpoint = checkpoint  # saves the brain's state after each step, for resume
         self._keep_sandbox = keep_sandbox
-        # What holds the agent paused now, each reason with its detail; it runs again
-        # only when none is left (`engine.events.AgentHoldPayload` records each change).
-        self.holds: dict[HoldReason, str] = {}
+        self.holds = Holds(agent_id, events)
         self.state = AgentState.STARTING
         self.sandbox: Sandbox | None = None
         self.inbox: list[Message] = []
         self.steps = 0
         self.error_streak = 0
-        self.attention: str = ""
+        self.attention: AttentionReason = ""
         self.last_progress = time.monotonic()
         self._pause: str | None = None  # None, "soft" or "hard"
         self._stop = False
@@ -99,26 +100,6 @@ class Agent:
         """What of a budget ran out, in words, while a budget holds the agent; else ""."""
         return self.holds.get("budget", "")
 
-    def hold(self, reason: HoldReason, by: str, detail: str = "") -> bool:
-        """Record a reason to hold the agent; False when that reason already holds it."""
-        if reason in self.holds:
-            return False
-        self.holds[reason] = detail
-        self.events.append(
-            self.id, AgentHoldPayload(reason=reason, held=True, by=by, detail=detail)
-        )
-        return True
-
-    def lift(self, reason: HoldReason, by: str) -> bool:
-        """Lift one reason; False when it did not hold the agent."""
-        if self.holds.pop(reason, None) is None:
-            return False
-        self.events.append(self.id, AgentHoldPayload(reason=reason, held=False, by=by))
-        return True
-
-    def _holds_text(self) -> str:
-        return "; ".join(f"{r} ({d})" if d else r for r, d in self.holds.items())
-
     def _set_state(self, state: AgentState, reason: str = "") -> None:
         if state == self.state:
             return
@@ -131,11 +112,8 @@ class Agent:
             AgentStatePayload(state=state, previous=previous, reason=reason, sandbox_id=sandbox_id),
         )
 
-    def attend(self, reason: str, detail: str = "") -> None:
-        """Raise (or, with reason "", clear) `needs_attention` from outside the loop."""
-        self._attend(reason, detail)
-
-    def _attend(self, reason: str, detail: str = "") -> None:
+    def attend(self, reason: AttentionReason, detail: str = "") -> None:
+        """Raise (or, with reason "", clear) `needs_attention`."""
         if reason == self.attention:
             return
         self.attention = reason
@@ -145,7 +123,7 @@ class Agent:
         )
         if reason in HELD_FOR and self.config.attention.hold and self.live:
             # It waits for a person rather than going on failing or wandering.
-            self.hold("attention", "attention", detail)
+            self.holds.add("attention", "attention", detail)
             if self._pause is None:
                 self._pause = "soft"
                 if self.state in (AgentState.RUNNING, AgentState.WAITING):
@@ -153,33 +131,27 @@ class Agent:
                 self._wake.set()
 
     def _check_attention(self) -> None:
-        if self.budget_reason:  # held by a spent budget: that stays the reason until raised
-            self._attend("budget", self.budget_reason)
-            return
-        a = self.config.attention
-        if self.error_streak >= a.error_streak:
-            self._attend("error_streak", f"{self.error_streak} failed steps in a row")
-            return
-        stuck_for = time.monotonic() - self.last_progress
-        if stuck_for >= a.stuck_minutes * 60:
-            self._attend("stuck", f"no progress for {stuck_for / 60:.1f} minutes")
-            return
-        b = self.config.budget
-        experiments, tokens = self._used()
-        near = (
-            b.experiments_per_agent is not None
-            and experiments >= a.budget_near * b.experiments_per_agent
-        ) or (b.tokens_per_agent is not None and tokens >= a.budget_near * b.tokens_per_agent)
-        if near:
-            self._attend("budget_near", "the agent's budget is nearly spent")
-            return
-        self._attend("")
+        self.attend(
+            *attention_due(
+                budget_reason=self.budget_reason,
+                error_streak=self.error_streak,
+                stuck_seconds=time.monotonic() - self.last_progress,
+                used=self._used(),
+                config=self.config,
+            )
+        )
 
     def check_attention(self) -> None:
         """Called now and then by the engine: a step that hangs (a model call that never
         returns) shows as stuck without waiting for the step to end."""
         if self.state in (AgentState.RUNNING, AgentState.WAITING):
             self._check_attention()
+
+    def come_back_held(self, holds: dict[HoldReason, str]) -> None:
+        """An agent of a resumed run that was held: it starts soft-paused, held for the
+        reasons the event log left (no new hold events: they are in the log already)."""
+        self._pause = "soft"
+        self.holds.update(holds)
 
     # ---- commands (called by the engine) ----------------------------------------------
 
@@ -199,7 +171,7 @@ class Agent:
         async with self._control:
             if not self.live:
                 return CommandResult.refused(f"{self.id} is {self.state.value}")
-            self.hold(hold, by, reason)
+            self.holds.add(hold, by, reason)
             if self.state == AgentState.PAUSED:
                 if hard and self._pause == "soft":
                     await self._freeze()
@@ -252,17 +224,17 @@ class Agent:
             reasons: tuple[HoldReason, ...] = (
                 ("supervisor", "attention") if hold == "supervisor" else (hold,)
             )
-            lifted = [r for r in reasons if self.lift(r, by)]
+            lifted = [r for r in reasons if self.holds.lift(r, by)]
             if "attention" in lifted:  # a person looked: the streak and the clock start again
                 self.error_streak = 0
                 self.last_progress = time.monotonic()
-                self._attend("")
+                self.attend("")
             if self._pause is None:
                 if lifted:
                     return CommandResult.applied(f"lifted the {' and '.join(lifted)} hold")
                 return CommandResult.refused(f"{self.id} is not paused")
             if self.holds:
-                still = f"{self.id} stays paused, held by {self._holds_text()}"
+                still = f"{self.id} stays paused, held by {self.holds.text()}"
                 if "budget" in self.holds:
                     still += ": raise the budget to lift that"
                 if lifted:
@@ -300,7 +272,7 @@ class Agent:
             self._stop_reason = reason
             if by is not None:  # a person's stop ends the holds; the run's end keeps them
                 for held in list(self.holds):
-                    self.lift(held, by)
+                    self.holds.lift(held, by)
             self._set_state(AgentState.STOPPING, reason)
             if self._step_task is not None and not self._step_task.done():
                 self._step_task.cancel()  # the loop ends once it has cleaned up
@@ -361,6 +333,10 @@ class Agent:
                 self._set_state(AgentState.PAUSED, self.budget_reason or f"{self._pause} pause")
                 await self._wait(None)
                 continue
+            if self._before_step is not None:
+                await self._before_step(self)  # a spent budget holds it here, before it spends
+                if self._pause is not None or self._stop:
+                    continue
             self._set_state(AgentState.RUNNING, "working")
             outcome = await self._one_step(toolbox)
             if self._checkpoint is not None:
@@ -420,17 +396,14 @@ class Agent:
         if outcome.progress:
             self.last_progress = time.monotonic()
         if outcome.stuck:
-            self._attend("stuck", outcome.stuck)
+            self.attend("stuck", outcome.stuck)
         else:
             self._check_attention()
         return outcome
 
-    def _usage(self, tokens_in: int, tokens_out: int, cost: float, **cache: int | str) -> None:
-        self.events.append(
-            self.id,
-            UsagePayload(tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost, **cache),
-        )
-
-
-def broadcast_message(text: str, issued_by: str) -> Message:
-    return Message(source="broadcast", text=text, issued_by=issued_by, ts=now())
+    def _usage(
+        self, tokens_in: int, tokens_out: int, cost: float, **cache: int | str | None
+    ) -> None:
+        # `cache`: the cache's read and write tokens and the model, as the brain reports them.
+        usage = {"tokens_in": tokens_in, "tokens_out": tokens_out, "cost_usd": cost, **cache}
+        self.events.append(self.id, UsagePayload.model_validate(usage))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from engine.tools import Toolbox
+    from engine.tools.toolbox import Toolbox
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ class StepContext:
     step: int
     tools: Toolbox
     inbox: list[Message] = field(default_factory=list)
-    emit_text: Callable[[str], None] = lambda _t: None
-    emit_thinking: Callable[[str], None] = lambda _t: None
-    emit_usage: Callable[..., None] = lambda _i, _o, _c, **_kw: None
+    emit_text: Callable[[str], object] = lambda _t: None
+    emit_thinking: Callable[[str], object] = lambda _t: None
+    emit_usage: Callable[..., object] = lambda _i, _o, _c, **_kw: None
     deadline: float | None = None
 
     def say(self, text: str) -> None:
@@ -67,9 +67,26 @@ class StepContext:
         if text:
             self.emit_thinking(text)
 
-    def usage(self, tokens_in: int, tokens_out: int, cost_usd: float, **cache: int | str) -> None:
-        """Report a model call; `cache` may give cache_read_tokens, cache_write_tokens, model."""
-        self.emit_usage(tokens_in, tokens_out, cost_usd, **cache)
+    def usage(
+        self,
+        tokens_in: int,
+        tokens_out: int,
+        cost_usd: float,
+        *,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        model: str | None = None,
+    ) -> None:
+        """Report a model call: its tokens, those of them the prompt cache read and wrote, its
+        cost and its model."""
+        self.emit_usage(
+            tokens_in,
+            tokens_out,
+            cost_usd,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+            model=model,
+        )
 
 
 class Brain(ABC):

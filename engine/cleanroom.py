@@ -11,6 +11,7 @@ one finite number in [0, 1] per test row, diagnostics of at most `DIAGNOSTICS_MA
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -19,7 +20,7 @@ import secrets
 import shlex
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import EngineError
 
 if TYPE_CHECKING:
-    from sandbox import ExecResult, Sandbox, SandboxSpec
+    from sandbox import Backend, ExecResult, Sandbox, SandboxSpec
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +125,28 @@ def _tail(result: ExecResult) -> str:
     return "no output"
 
 
+async def _take_down(box: Sandbox) -> None:
+    await box.stop()
+    await box.remove()
+
+
+async def _undone(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` to its end even when the caller is cancelled meanwhile, then cancel."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
 class CleanRoom:
     """Makes a fresh sandbox for each engine run, with the limits of the agent it runs for."""
 
     def __init__(
         self,
         *,
-        backend: str,
+        backend: Backend,
         run_dir: Path,
         agent_spec: Callable[[str], SandboxSpec],
         test_rows: int,
@@ -155,7 +171,7 @@ class CleanRoom:
         workspace.mkdir(parents=True)
         spec = dataclasses.replace(self.agent_spec(agent_id), agent_id=name, workspace=workspace)
         try:
-            box = await sandbox.create(self.backend, spec)  # type: ignore[arg-type]
+            box = await sandbox.create(self.backend, spec)
         except BaseException:
             shutil.rmtree(workspace, ignore_errors=True)
             raise
@@ -163,8 +179,7 @@ class CleanRoom:
             yield box
         finally:
             try:
-                await box.stop()
-                await box.remove()
+                await _undone(_take_down(box))
             finally:
                 shutil.rmtree(workspace, ignore_errors=True)
 

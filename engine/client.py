@@ -7,6 +7,9 @@ gives up on its own: after a drop it reconnects with backoff and resumes after t
 where it stands: `connecting`, `connected`, `reconnecting` (a drop, retrying) and
 `disconnected` (retrying for longer than `lost_after` seconds; the engine looks lost).
 Commands carry who gave them: `user@host` of this client unless the command names someone.
+`projection` is the run as this client knows it: the engine's own fold
+(`engine.projection.Projection`) of the last snapshot it loaded and the events it has
+yielded since, so its ranks, best PGRs and counters are the engine's.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from httpx_sse import aconnect_sse
 from engine.commands import Command, CommandResult
 from engine.errors import EngineError
 from engine.events import Event, ForumPost
+from engine.projection import Projection
 from engine.view import (
     AgentInfo,
     Budgets,
@@ -104,6 +108,7 @@ class RemoteView:
         )
         self._state: ConnectionState = "connecting"
         self._failing_since: float | None = None
+        self.projection: Projection | None = None  # None until the first snapshot
 
     # ---- connection state --------------------------------------------------------------
 
@@ -171,7 +176,9 @@ class RemoteView:
         return response.json()
 
     async def snapshot(self) -> Snapshot:
-        return Snapshot.model_validate(await self._json("/snapshot"))
+        snap = Snapshot.model_validate(await self._json("/snapshot"))
+        self.projection = Projection.from_snapshot(snap)
+        return snap
 
     async def agents(self) -> list[AgentInfo]:
         return [AgentInfo.model_validate(a) for a in await self._json("/agents")]
@@ -280,6 +287,7 @@ class RemoteView:
                             event = Event.model_validate_json(data)
                             if event.seq > last:
                                 last = event.seq
+                                self._fold(event)
                                 yield event
                         elif kind == b"end":
                             return
@@ -291,6 +299,11 @@ class RemoteView:
             except httpx.TransportError:
                 self._failed()
                 await backoff.wait()
+
+    def _fold(self, event: Event) -> None:
+        # Only an event past the snapshot's seq is new to the fold.
+        if self.projection is not None and event.seq > self.projection.seq:
+            self.projection.apply(event)
 
 
 async def server_sent(response: httpx.Response) -> AsyncIterator[tuple[bytes, bytes]]:

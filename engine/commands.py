@@ -31,12 +31,13 @@ Commands (the `command` field tells them apart on the wire):
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from engine.bounds import AgentId, Count, GpuHours, Minutes, RowId, SubmissionsPerHour, Tokens, Usd
+from engine.bounds import AgentId, RowId
 from engine.events import Record
+from engine.limits import LimitValues, with_limits
 
 Issuer = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -91,22 +92,19 @@ class ResumeAll(Record):
     issued_by: Issuer = "supervisor"
 
 
-class SetBudget(Record):
-    """Change limits mid-run. `minutes` is the run's total length from its start."""
+class _SetBudget(Record, LimitValues):
+    """Change limits mid-run, one field per limit (`engine.limits`); `minutes` is the
+    run's total length from its start."""
 
     command: Literal["set_budget"] = "set_budget"
-    minutes: Minutes | None = None
-    experiments_per_agent: Count | None = None
-    submissions_per_hour: SubmissionsPerHour | None = None
-    tokens_per_agent: Tokens | None = None
-    cost_usd: Usd | None = None
-    cost_usd_per_agent: Usd | None = None
-    tokens: Tokens | None = None
-    experiments: Count | None = None
-    minutes_per_agent: Minutes | None = None
-    gpu_hours: GpuHours | None = None
-    gpu_hours_per_agent: GpuHours | None = None
     issued_by: Issuer = "supervisor"
+
+
+# Annotations name the base: the limits' fields are made at run time, from LIMITS.
+if TYPE_CHECKING:
+    SetBudget = _SetBudget
+else:
+    SetBudget = with_limits(_SetBudget, bounded=True, unset=True)
 
 
 class RevealPrivate(Record):

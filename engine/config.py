@@ -3,7 +3,7 @@
 Every error names the field, the value given and what is allowed, e.g.
 `agents.count: -1 is not allowed: Input should be greater than or equal to 1`. Fields are
 strict: a count is a TOML integer (not `true`, `"2"` or `2.0`), every number is finite,
-and every limit lies within what a machine can give (`engine.bounds` for the budgets).
+and every limit lies within what a machine can give (`engine.limits` for the budgets).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from engine.bounds import MAX_MINUTES, Count, GpuHours, Minutes, SubmissionsPerHour, Tokens, Usd
+from engine.bounds import MAX_MINUTES, SubmissionsPerHour
 from engine.errors import ConfigError
+from engine.limits import LIMITS, Limit, Limits, LimitValues, with_limits
 
 # Docker takes no less than a hundredth of a CPU; no machine has more than this many.
 MIN_CPUS, MAX_CPUS = 0.01, 4096
@@ -116,19 +117,15 @@ class AttentionConfig(_Section):
     hold: bool = False
 
 
-class BudgetConfig(_Section):
-    minutes: Minutes | None = None
-    experiments_per_agent: Count | None = None
-    tokens_per_agent: Tokens | None = None
-    cost_usd: Usd | None = None
-    cost_usd_per_agent: Usd | None = None
-    # The whole run's tokens and experiments, all agents together.
-    tokens: Tokens | None = None
-    experiments: Count | None = None
-    # An agent's own working time (paused time not counted); the run's is `minutes`.
-    minutes_per_agent: Minutes | None = None
-    gpu_hours: GpuHours | None = None
-    gpu_hours_per_agent: GpuHours | None = None
+class _BudgetConfig(_Section, LimitValues):
+    """The run's limits (`engine.limits`) but the submission rate, which scoring keeps."""
+
+
+# Annotations name the base: the fields are made at run time, from LIMITS.
+if TYPE_CHECKING:
+    BudgetConfig = _BudgetConfig
+else:
+    BudgetConfig = with_limits(_BudgetConfig, bounded=True, section="budget")
 
 
 class RunConfig(_Section):
@@ -147,6 +144,19 @@ class RunConfig(_Section):
     reproduction: ReproductionConfig = Field(default_factory=ReproductionConfig)
     attention: AttentionConfig = Field(default_factory=AttentionConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+
+    def limit(self, limit: Limit) -> float | None:
+        """The limit as set now (None: no limit)."""
+        value: float | None = getattr(getattr(self, limit.section), limit.name)
+        return value
+
+    def set_limit(self, limit: Limit, value: float) -> None:
+        # The config object is shared by every part, so a change is seen at once everywhere.
+        setattr(getattr(self, limit.section), limit.name, value)
+
+    def limits(self) -> Limits:
+        """Every limit as set now, each given (so that a `budget` event sets them all)."""
+        return Limits(**{limit.name: self.limit(limit) for limit in LIMITS})
 
 
 def _describe(err: ValidationError) -> str:

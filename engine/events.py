@@ -31,7 +31,7 @@ Kinds and what they carry:
 - `private_revealed`: the supervisor revealed the private scores; the only event that
   carries them.
 - `command`: a supervisor (or script) command, who gave it, and what became of it.
-- `budget`: the run's budgets and how much of them is used.
+- `budget`: the run's limits (`engine.limits`) and how much of them is spent.
 - `sandbox_stats`: an agent's sandbox resource use.
 - `error`: something went wrong (`where` says in what); `fatal` when it ended the agent.
 - `reproduction`: the engine reproduced a submission in fresh sandboxes over seeds (or is
@@ -47,15 +47,12 @@ from __future__ import annotations
 
 import time
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter, model_validator
 
-
-class Record(BaseModel):
-    """Base of every record that crosses a boundary: immutable, strict about fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from engine.limits import Limits, Spend, older_budget_event
+from engine.record import Record as Record
 
 
 class AgentState(StrEnum):
@@ -91,12 +88,20 @@ class Score(Record):
     n: int
 
 
+# The kinds of forum post. The supervisor posts notes, insights and hypotheses
+# (`HumanPostKind`): a result needs a submission, and an error comes from a run.
+PostKind = Literal["hypothesis", "result", "insight", "error", "note"]
+POST_KINDS: tuple[PostKind, ...] = get_args(PostKind)
+HumanPostKind = Literal["note", "insight", "hypothesis"]
+HUMAN_POST_KINDS: tuple[HumanPostKind, ...] = get_args(HumanPostKind)
+
+
 class ForumPost(Record):
     """A forum post as stored. `snapshot_files` names the workspace files kept with a result."""
 
     id: int
     author: str
-    kind: Literal["hypothesis", "result", "insight", "error", "note"]
+    kind: PostKind
     title: str
     body: str
     tags: tuple[str, ...] = ()
@@ -135,10 +140,14 @@ class AgentStatePayload(Record):
     sandbox_id: str | None = None
 
 
+# Why an agent needs a person: failing steps, no progress, a budget near or at its end; "": none.
+AttentionReason = Literal["error_streak", "stuck", "budget_near", "budget", ""]
+
+
 class AgentAttentionPayload(Record):
     kind: Literal["agent_attention"] = "agent_attention"
     needs_attention: bool
-    reason: Literal["error_streak", "stuck", "budget_near", "budget", ""] = ""
+    reason: AttentionReason = ""
     detail: str = ""
 
 
@@ -293,7 +302,9 @@ class CommandPayload(Record):
 
 class BudgetPayload(Record):
     kind: Literal["budget"] = "budget"
-    budgets: dict[str, Any]
+    limits: Limits
+    spend: Spend
+    older_shape = model_validator(mode="before")(older_budget_event)
 
 
 class SandboxStatsPayload(Record):
@@ -381,11 +392,8 @@ class Event(Record):
 
     @classmethod
     def of(cls, seq: int, ts: float, agent_id: str | None, payload: Payload) -> Event:
-        """An event from fields already valid (the engine's hot path): no validation pass.
-
-        Equal to `Event(seq=..., ...)`, at a fraction of the cost; the payload is a record
-        that was validated when it was made.
-        """
+        """An event from fields already valid (the engine's hot path, its payload validated
+        when made): equal to `Event(seq=..., ...)` at a fraction of the cost."""
         event = cls.__new__(cls)
         object.__setattr__(
             event, "__dict__", {"seq": seq, "ts": ts, "agent_id": agent_id, "payload": payload}

@@ -7,16 +7,18 @@ that another agent can copy into its own workspace.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from typing import Any
 
+import aiosqlite
+
 from engine.errors import ForumError
 from engine.eventlog import EventLog
-from engine.events import ForumPost, ForumPostPayload, now
+from engine.events import POST_KINDS, ForumPost, ForumPostPayload, now
 from engine.store import Store, dumps
 
-KINDS = ("hypothesis", "result", "insight", "error", "note")
 TITLE_MAX = 200
 BODY_MAX = 20_000
 TAGS_MAX = 12
@@ -25,7 +27,7 @@ SUPERVISOR = "supervisor"
 _COLUMNS = "id, author, kind, title, body, tags, metrics, parent_id, submission_id, snapshot, ts"
 
 
-def _row_to_post(row: tuple[Any, ...]) -> ForumPost:
+def _row_to_post(row: aiosqlite.Row) -> ForumPost:
     pid, author, kind, title, body, tags, metrics, parent, sub, snap, ts = row
     return ForumPost(
         id=pid,
@@ -66,8 +68,8 @@ class Forum:
         submission_id: int | None = None,
         snapshot: dict[str, str] | None = None,
     ) -> ForumPost:
-        if kind not in KINDS:
-            raise ForumError(f"kind {kind!r} is not allowed: use one of {', '.join(KINDS)}")
+        if kind not in POST_KINDS:
+            raise ForumError(f"kind {kind!r} is not allowed: use one of {', '.join(POST_KINDS)}")
         title = title.strip()
         if not title or len(title) > TITLE_MAX:
             raise ForumError(f"a title needs 1 to {TITLE_MAX} characters, got {len(title)}")
@@ -100,6 +102,7 @@ class Forum:
                 ),
             )
             post_id = cur.lastrowid
+            assert post_id is not None  # sqlite sets it after every INSERT
             await db.execute(
                 "INSERT INTO posts_fts (rowid, title, body, tags) VALUES (?,?,?,?)",
                 (post_id, title, body, " ".join(tags)),
@@ -107,7 +110,7 @@ class Forum:
         post = ForumPost(
             id=post_id,
             author=author,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             title=title,
             body=body,
             tags=tags,
@@ -185,7 +188,7 @@ class Forum:
         params.append(max(1, min(limit, 1000)))
         return [_row_to_post(r) for r in await self.store.fetchall(sql, tuple(params))]
 
-    async def thread(self, post_id: int) -> list[ForumPost]:
+    async def thread(self, post_id: int) -> builtins.list[ForumPost]:
         """The whole thread the post belongs to, root first, in posting order."""
         post = await self.get(post_id)
         if post is None:
@@ -204,7 +207,7 @@ class Forum:
         )
         return [_row_to_post(r) for r in rows]
 
-    async def search(self, query: str, limit: int = 20) -> list[ForumPost]:
+    async def search(self, query: str, limit: int = 20) -> builtins.list[ForumPost]:
         match = fts_query(query)
         if not match:
             return []

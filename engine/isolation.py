@@ -8,8 +8,13 @@ leaves out are this machine's share per agent (`sandbox.limits`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.config import RunConfig
 from engine.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sandbox.limits import Limits
 
 UNISOLATED = (
     "bubblewrap (bwrap) is not installed, so local sandboxes would not be isolated:"
@@ -27,7 +32,7 @@ def refuse_unisolated(config: RunConfig) -> None:
         raise ConfigError(UNISOLATED)
 
 
-def sandbox_limits(config: RunConfig, agents: int | None = None):
+def sandbox_limits(config: RunConfig, agents: int | None = None) -> Limits:
     """Each sandbox's limits: the config's, and this machine's share for the rest."""
     from sandbox.limits import Limits, default_limits
 

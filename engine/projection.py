@@ -1,10 +1,13 @@
 """The snapshot as a fold over committed events, so a snapshot and its `seq` always agree.
 
-The engine applies each committed batch here; a remote client can apply the events it
-follows to the snapshot it loaded with the same code and stay current.
+The engine applies each committed batch here; a client (`engine.client.RemoteView`, the
+app's model) starts one from the snapshot it loaded (`Projection.from_snapshot`) and applies
+the events it follows with the same code, so ranks, best PGRs and counters are the engine's.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from engine.events import (
     AgentAddedPayload,
@@ -43,6 +46,14 @@ from engine.view import (
 UNRANKED_FLAGS = frozenset({"degenerate", "probing", "irreproducible"})
 # Marks every submission of an agent the reward-hacking watch flagged (ranked; voidable).
 WATCH_FLAG = "watch"
+# An agent's `last_activity` moves on once a second at most: a copy of its record for every
+# streamed word was the fold's largest cost, in the engine and in every client.
+ACTIVITY_RESOLUTION = 1.0
+# Kinds that tell the fold nothing but that their agent was active: most of a busy run's
+# events (command output above all), so they skip the match below.
+ACTIVITY_ONLY = frozenset(
+    {"tool_result", "command_output", "experiment_started", "command", "sandbox_stats"}
+)
 
 
 def _rankable(e: LeaderboardEntry) -> bool:
@@ -59,6 +70,17 @@ class Projection:
         self.forum: dict[int, ForumIndexEntry] = {}
         self.watched: set[str] = set()
 
+    @classmethod
+    def from_snapshot(cls, snap: Snapshot) -> Projection:
+        """The fold as it stood at `snap.seq`, to follow with the events after it."""
+        p = cls(snap.run, snap.budgets)
+        p.seq = snap.seq
+        p.agents = {a.id: a for a in snap.agents}
+        p.entries = {e.submission_id: e for e in snap.leaderboard}
+        p.forum = {f.id: f for f in snap.forum}
+        p.watched = {a.id for a in snap.agents if WATCH_FLAG in a.flags}
+        return p
+
     def apply_all(self, events: list[Event]) -> None:
         for event in events:
             self.apply(event)
@@ -66,12 +88,17 @@ class Projection:
     def apply(self, event: Event) -> None:
         self.seq = event.seq
         p = event.payload
-        aid = event.agent_id
+        aid = event.agent_id or ""  # "": a run-wide event, which no agent's case matches
         agent = self.agents.get(aid) if aid else None
-        if agent is not None:
+        if agent is not None and event.ts - (agent.last_activity or 0.0) >= ACTIVITY_RESOLUTION:
             agent = agent.model_copy(update={"last_activity": event.ts})
             self.agents[aid] = agent
+        if p.kind in ACTIVITY_ONLY:
+            return
         match p:
+            case TextDeltaPayload() | ThinkingDeltaPayload() if agent:
+                if p.step > agent.counters.steps:
+                    self._set_counters(aid, steps=p.step)
             case RunStatePayload():
                 update: dict[str, object] = {"state": p.state}
                 if p.deadline is not None:
@@ -109,9 +136,6 @@ class Projection:
             case ToolCallPayload() if agent:
                 self._count(aid, tool_calls=1)
                 self._set_counters(aid, steps=max(agent.counters.steps, p.step))
-            case TextDeltaPayload() | ThinkingDeltaPayload() if agent:
-                if p.step > agent.counters.steps:
-                    self._set_counters(aid, steps=p.step)
             case UsagePayload() if agent:
                 c = agent.counters
                 self._set_counters(
@@ -139,6 +163,7 @@ class Projection:
                         update={"voided": True, "void_reason": p.reason}
                     )
                     self._rerank()
+                    self._rebest(entry.agent_id)
             case ReproductionPayload():
                 entry = self.entries.get(p.submission_id)
                 if entry is not None:
@@ -149,6 +174,7 @@ class Projection:
                         update={"reproduced": p.reproduced, "flags": flags}
                     )
                     self._rerank()
+                    self._rebest(entry.agent_id)
             case PrivateRevealedPayload():
                 self.run = self.run.model_copy(update={"private_revealed": True})
                 for s in p.scores:
@@ -176,7 +202,10 @@ class Projection:
             case WatchFlagPayload() if aid:
                 self._watch(aid)
             case BudgetPayload():
-                self.budgets = self.budgets.model_copy(update=p.budgets)
+                # Only the fields an event sets: one of an older run has some of them.
+                given = p.limits.model_dump(exclude_unset=True)
+                given |= p.spend.model_dump(exclude_unset=True)
+                self.budgets = self.budgets.model_copy(update=given)
             case _:
                 pass
 
@@ -215,14 +244,19 @@ class Projection:
             public=p.public,
             flags=(*p.flags, WATCH_FLAG) if aid in self.watched else p.flags,
             ts=event.ts,
+            experiment_digest=p.experiment_digest,
         )
         self._rerank()
-        if aid in self.agents and not UNRANKED_FLAGS & set(p.flags) and p.public.pgr is not None:
-            best = self.agents[aid].best_public_pgr
-            if best is None or p.public.pgr > best:
-                self.agents[aid] = self.agents[aid].model_copy(
-                    update={"best_public_pgr": p.public.pgr}
-                )
+        self._rebest(aid)
+
+    def _rebest(self, aid: str) -> None:
+        """An agent's best public PGR: that of its best ranked submission (a void lowers it)."""
+        agent = self.agents.get(aid)
+        if agent is None:
+            return
+        best = _best_pgr(e for e in self.entries.values() if e.agent_id == aid)
+        if best != agent.best_public_pgr:
+            self.agents[aid] = agent.model_copy(update={"best_public_pgr": best})
 
     def _rerank(self) -> None:
         def key(e: LeaderboardEntry) -> tuple[float, float, float]:
@@ -237,6 +271,10 @@ class Projection:
         for sid, e in list(self.entries.items()):
             if sid not in ranked_ids and e.rank is not None:
                 self.entries[sid] = e.model_copy(update={"rank": None})
+
+    def best_public_pgr(self) -> float | None:
+        """The run's best public PGR: that of its best ranked submission."""
+        return _best_pgr(self.entries.values())
 
     def leaderboard(self) -> list[LeaderboardEntry]:
         return sorted(
@@ -253,6 +291,11 @@ class Projection:
             forum=tuple(sorted(self.forum.values(), key=lambda f: f.id)),
             budgets=self.budgets,
         )
+
+
+def _best_pgr(entries: Iterable[LeaderboardEntry]) -> float | None:
+    pgrs = [e.public.pgr for e in entries if e.rank is not None and e.public.pgr is not None]
+    return max(pgrs, default=None)
 
 
 def _held(holds: tuple[Hold, ...], p: AgentHoldPayload, ts: float) -> tuple[Hold, ...]:

@@ -11,6 +11,8 @@ import asyncio
 import json
 from typing import Any
 
+import aiosqlite
+
 from engine.eventlog import EventLog
 from engine.events import ExperimentFinishedPayload, ExperimentStartedPayload, Score, now
 from engine.store import Store, dumps
@@ -25,7 +27,7 @@ class Registry:
         self.events = events
         self._running: dict[str, asyncio.Future[int | None]] = {}
 
-    async def _record(self, row: tuple[Any, ...]) -> ExperimentRecord:
+    async def _record(self, row: aiosqlite.Row) -> ExperimentRecord:
         eid, digest, config, agent, status, diag, error, duration, reuses, ts = row
         return ExperimentRecord(
             id=eid,

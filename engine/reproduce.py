@@ -27,7 +27,7 @@ import logging
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from engine.cleanroom import CleanOutput, CleanRoom, CleanRunFailed
 from engine.config import ReproductionConfig
@@ -40,7 +40,7 @@ from engine.store import Store, dumps
 
 log = logging.getLogger(__name__)
 
-IRREPRODUCIBLE = "irreproducible"
+IRREPRODUCIBLE: Final = "irreproducible"
 SEED_IGNORED = "seed_ignored"
 # What a reproduction seed redraws in a config recipe (its seed and data_seed): a method that
 # holds only for one data order or one train_unlabel split is as lucky as one initialisation.
@@ -264,7 +264,7 @@ class Reproducer:
             )
         flags: list[str] = []
         notes: list[str] = []
-        status = "reproduced"
+        status: Literal["reproduced", "irreproducible"] = "reproduced"
         if claimed is not None and acc_mean is not None and publics:
             rows = max(1, publics[0].n)
             grid = Ladder.for_public_rows(rows, self.score_step).step

@@ -11,11 +11,11 @@ workspace. New events continue after the last committed `seq`, so none is reused
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from engine.config import RunConfig, default_runs_dir
+from engine.config import default_runs_dir
 from engine.errors import ResumeError
 from engine.eventlog import EventLog
 from engine.events import (
@@ -26,11 +26,14 @@ from engine.events import (
     ToolResultPayload,
 )
 from engine.isolation import refuse_unisolated
-from engine.runtime import BrainFactory, Engine, PreparedTask, RestoredAgent, prepare_task
+from engine.projection import Projection
+from engine.run.records import RunRecords
+from engine.run.sandboxes import RunSandboxes, remove
+from engine.run.swarm import BrainFactory, RestoredAgent
+from engine.run.task import prepare_task
+from engine.runtime import Engine, assemble
 from engine.store import Store
-
-if TYPE_CHECKING:
-    from sandbox import Sandbox
+from engine.view import RunInfo
 
 log = logging.getLogger("engine.resume")
 
@@ -78,144 +81,90 @@ async def resume_engine(
         )
     store = await Store.open(run_dir / "store.sqlite")
     try:
-        row = await store.fetchone("SELECT id, config FROM runs ORDER BY created LIMIT 1")
-        if row is None:
-            raise ResumeError(f"the store in {run_dir} holds no run: it cannot be resumed")
-        run_id, config_json = row
-        config = RunConfig.model_validate_json(config_json)
+        run_id, config = await RunRecords.first_run(store, run_dir)
         config = config.model_copy(update={"run_dir": run_dir})
         refuse_unisolated(config)
-        task_row = await store.fetchone("SELECT value FROM meta WHERE key = 'task'")
+        task = await RunRecords(store, run_id).task()
     except BaseException:
         await store.close()
         raise
-    if task_row is not None:
-        task = PreparedTask.from_json(task_row[0])
-    else:  # a run from before the task was kept in the store: w2s has it cached
-        import asyncio
-
+    if task is None:  # a run from before the task was kept in the store: w2s has it cached
         task = await asyncio.to_thread(prepare_task, config, run_dir)
-    events = EventLog(store)
-    await events.start()
-    engine = Engine(
+    engine = await assemble(
         config,
         run_id=run_id,
         run_dir=run_dir,
         store=store,
-        events=events,
         task=task,
         brain_factory=brain_factory,
         keep_sandboxes=keep_sandboxes,
     )
-    await _replay(engine)
-    await _close_interrupted(engine)
-    engine.restored = await _restore_agents(engine)
+    run = await _replay(engine.events, engine.projection)
+    engine.lifetime.resumed_from(run.started_at)
+    engine.unexpected_stop = run.state != RunState.FINISHED
+    await _close_interrupted(engine.records, engine.events)
+    restored = await _restore_agents(engine.records, engine.projection, engine.sandboxes)
+    spawned = max((int(a.id[1:]) for a in engine.projection.agents.values()), default=0)
+    engine.swarm.restore(restored, numbered=spawned)
     log.info(
         "resumed run %s at seq %d with %d agent(s)",
         run_id,
-        events.committed_seq,
-        len(engine.restored),
+        engine.events.committed_seq,
+        len(restored),
     )
     return engine
 
 
-async def _replay(engine: Engine) -> None:
+async def _replay(events: EventLog, projection: Projection) -> RunInfo:
+    """The snapshot as the log left it; a run that did not finish is said to have stopped."""
     after = 0
     while True:
-        batch = await engine.events.read(after, limit=REPLAY_BATCH)
+        batch = await events.read(after, limit=REPLAY_BATCH)
         if not batch:
             break
-        engine.projection.apply_all(batch)
+        projection.apply_all(batch)
         after = batch[-1].seq
-    run = engine.projection.run
-    engine.started_at = run.started_at
-    engine.private_revealed = run.private_revealed
+    run = projection.run
     if run.state != RunState.FINISHED:
-        engine.unexpected_stop = True
-        engine.events.append(
+        events.append(
             None,
             ErrorPayload(
                 message=f"the engine stopped unexpectedly after seq {after}; the run is resumed",
                 where="engine",
             ),
         )
+    return run
 
 
-async def _close_interrupted(engine: Engine) -> None:
+async def _close_interrupted(records: RunRecords, events: EventLog) -> None:
     """Record as interrupted every tool call with no result and every unfinished experiment."""
-    calls = await engine.store.fetchall(
-        "SELECT agent_id, json_extract(payload, '$.call_id'), json_extract(payload, '$.tool')"
-        " FROM events WHERE kind = 'tool_call' AND json_extract(payload, '$.call_id') NOT IN"
-        " (SELECT json_extract(payload, '$.call_id') FROM events WHERE kind = 'tool_result')"
-        " ORDER BY seq"
-    )
-    for agent_id, call_id, tool in calls:
-        engine.events.append(
-            agent_id,
-            ToolResultPayload(call_id=call_id, tool=tool, ok=False, output="", error=INTERRUPTED),
+    for call in await records.open_tool_calls():
+        events.append(
+            call.agent_id,
+            ToolResultPayload(
+                call_id=call.call_id, tool=call.tool, ok=False, output="", error=INTERRUPTED
+            ),
         )
-    running = await engine.store.fetchall(
-        "SELECT id, digest, agent_id FROM experiments WHERE status = 'running'"
-    )
-    if running:
-        async with engine.store.write() as db:
-            await db.execute(
-                "UPDATE experiments SET status = 'failed', error = ? WHERE status = 'running'",
-                (INTERRUPTED,),
-            )
-    for experiment_id, digest, agent_id in running:
-        engine.events.append(
-            agent_id,
+    for cut in await records.fail_running_experiments(INTERRUPTED):
+        events.append(
+            cut.agent_id,
             ExperimentFinishedPayload(
-                experiment_id=experiment_id, digest=digest, ok=False, error=INTERRUPTED
+                experiment_id=cut.experiment_id, digest=cut.digest, ok=False, error=INTERRUPTED
             ),
         )
 
 
-async def _surviving_sandboxes(engine: Engine) -> dict[str, Sandbox]:
-    import sandbox
-
-    boxes = []
-    for options in engine.sandbox_places():
-        try:
-            boxes += await sandbox.reattach(engine.config.sandbox.backend, engine.run_id, **options)
-        except Exception as exc:  # none to reattach there: its agents get fresh ones
-            log.warning("could not look for the run's sandboxes: %s", exc)
-    found: dict[str, Sandbox] = {}
-    for box in boxes:
-        try:
-            state = await box.status()
-        except Exception:
-            state = "removed"
-        if state.startswith("running") or state.startswith("paused"):
-            found[box.spec.agent_id] = box
-        else:  # stopped or half gone: make it afresh over the same workspace
-            try:
-                await box.remove()
-            except Exception as exc:
-                log.warning("could not remove sandbox %s: %s", box.id, exc)
-    return found
-
-
-async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
-    saved = {
-        row[0]: row[1:]
-        for row in await engine.store.fetchall(
-            "SELECT agent_id, brain, state, steps, active_seconds, gpu_seconds FROM agent_state"
-        )
-    }
-    boxes = await _surviving_sandboxes(engine)
+async def _restore_agents(
+    records: RunRecords, projection: Projection, sandboxes: RunSandboxes
+) -> list[RestoredAgent]:
+    saved = await records.saved_agents()
+    boxes = await sandboxes.surviving()
     restored = []
-    infos = sorted(engine.projection.agents.values(), key=lambda a: int(a.id[1:]))
-    engine._spawned = max((int(a.id[1:]) for a in infos), default=0)
-    for info in infos:
+    for info in sorted(projection.agents.values(), key=lambda a: int(a.id[1:])):
         if not _resumable(info.state, info.state_reason):
             continue
-        brain, state, steps, active, gpu = saved.get(
-            info.id, (info.brain, None, info.counters.steps, 0.0, 0.0)
-        )
-        if brain != info.brain:
-            state = None
+        last = saved.get(info.id)
+        state = last.state if last is not None and last.brain == info.brain else None
         holds = {h.reason: h.detail for h in info.holds if h.ended is None}
         # Held when the run ended (even cleanly): it comes back held, for the same reasons.
         paused = info.state in (AgentState.PAUSED, AgentState.PAUSING) or bool(holds)
@@ -229,18 +178,15 @@ async def _restore_agents(engine: Engine) -> list[RestoredAgent]:
                 direction=info.direction,
                 brain=info.brain,
                 paused=paused,
-                steps=max(steps, info.counters.steps),
+                steps=max(last.steps if last else info.counters.steps, info.counters.steps),
                 brain_state=state,
                 sandbox=box,
-                active_seconds=active,
-                gpu_seconds=gpu,
+                active_seconds=last.active_seconds if last else 0.0,
+                gpu_seconds=last.gpu_seconds if last else 0.0,
                 pause_reason=info.state_reason,
                 holds=holds,
             )
         )
     for box in boxes.values():  # sandboxes of agents that ended: not needed any more
-        try:
-            await box.remove()
-        except Exception as exc:
-            log.warning("could not remove sandbox %s: %s", box.id, exc)
+        await remove(box)
     return restored

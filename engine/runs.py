@@ -16,6 +16,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from engine.errors import EngineError
 
@@ -34,6 +35,15 @@ class RunSummary:
     last_active: float
     size_bytes: int
     sandbox_backend: str = "local"
+
+
+class _Found(TypedDict):
+    """What a run's directory tells even when its store cannot be read."""
+
+    name: str
+    path: Path
+    last_active: float
+    size_bytes: int
 
 
 def parse_age(text: str) -> float:
@@ -70,7 +80,7 @@ def summarise(run_dir: Path) -> RunSummary:
         (p.stat().st_mtime for p in run_dir.glob("store.sqlite*") if p.exists()),
         default=run_dir.stat().st_mtime,
     )
-    base = {
+    base: _Found = {
         "name": run_dir.name,
         "path": run_dir,
         "last_active": last_active,
@@ -172,6 +182,8 @@ def _remove_sandboxes(run: RunSummary) -> None:
             run_id = row[0] if row else run_id
         finally:
             db.close()
-        asyncio.run(sandbox.remove_orphans(run.sandbox_backend, run_id, set()))
+        match run.sandbox_backend:
+            case "local" | "docker" as backend:
+                asyncio.run(sandbox.remove_orphans(backend, run_id, set()))
     except Exception:  # no sandbox left, or the backend is gone: the files go all the same
         return

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,6 +54,10 @@ from engine.events import (
 )
 from engine.ladder import Ladder
 from engine.store import Store, dumps
+from engine.texts import pgr_text
+
+if TYPE_CHECKING:
+    from w2s import grader
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -74,7 +78,7 @@ class SubmissionOutcome:
     best: Score | None = None  # the agent's best released score after this submission
 
 
-def _score(obj: Any) -> Score:
+def _score(obj: grader.Score) -> Score:
     """A w2s score as the engine's record, rounded to 3 decimals."""
     pgr = getattr(obj, "pgr", None)
     return Score(
@@ -84,7 +88,7 @@ def _score(obj: Any) -> Score:
     )
 
 
-def _default_grade(hidden_dir: Path, predictions: bytes) -> Any:
+def _default_grade(hidden_dir: Path, predictions: bytes) -> grader.Grade:
     from w2s.grader import grade
 
     return grade(hidden_dir, predictions)
@@ -105,7 +109,7 @@ class Scorer:
         hidden_dir: Path,
         config: ScoringConfig,
         *,
-        grade: Callable[[Path, bytes], Any] = _default_grade,
+        grade: Callable[[Path, bytes], grader.Grade] = _default_grade,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -177,7 +181,7 @@ class Scorer:
         return flags, variant
 
     async def _release(
-        self, agent_id: str, public: Any, flags: list[str]
+        self, agent_id: str, public: grader.Score, flags: list[str]
     ) -> tuple[Score | None, Score | None, str]:
         """What the Ladder tells the agent of `public`: (released, best released, message)."""
         best = await self.best_released(agent_id)
@@ -350,19 +354,15 @@ DEGENERATE = (
 )
 
 
-def _pgr(score: Score) -> str:
-    return "undefined" if score.pgr is None else f"{score.pgr:.3f}"
-
-
 def _best(best: Score | None) -> str:
     if best is None:
         return "you have no released score yet"
-    return f"your best released public accuracy is {best.accuracy:.3f} (PGR {_pgr(best)})"
+    return f"your best released public accuracy is {best.accuracy:.3f} (PGR {pgr_text(best.pgr)})"
 
 
 def _released(public: Score, step: float) -> str:
     return (
-        f"public accuracy {public.accuracy:.3f}, public PGR {_pgr(public)} (n={public.n});"
+        f"public accuracy {public.accuracy:.3f}, public PGR {pgr_text(public.pgr)} (n={public.n});"
         f" released on the grid of {step:g}: your new best"
     )
 

@@ -31,6 +31,7 @@ from engine.api.files import (
 from engine.client import RemoteView
 from engine.config import default_runs_dir
 from engine.errors import EngineError
+from engine.tunnel import SshTarget, SshTunnel
 
 FORMS = (
     "a run name, a run directory, a socket path, http://127.0.0.1:PORT "
@@ -47,19 +48,6 @@ class LocalTarget:
 @dataclass(frozen=True)
 class HttpTarget:
     url: str
-
-
-@dataclass(frozen=True)
-class SshTarget:
-    host: str
-    user: str | None = None
-    port: int | None = None
-    path: str = ""  # empty: the newest running run on the host
-
-    def __str__(self) -> str:
-        user = f"{self.user}@" if self.user else ""
-        port = f":{self.port}" if self.port else ""
-        return f"ssh://{user}{self.host}{port}{self.path}"
 
 
 Target = LocalTarget | HttpTarget | SshTarget
@@ -207,8 +195,6 @@ async def open_view(
         async with view:
             yield view
         return
-    from engine.tunnel import SshTunnel
-
     async with SshTunnel(target, ssh_options=ssh_options) as tunnel:
         view = RemoteView(
             tunnel.token,

@@ -22,11 +22,12 @@ import shlex
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from engine.client import Backoff
 from engine.errors import EngineError
-from engine.targets import SshTarget
 
 CONNECT_TIMEOUT = 30.0
 ALLOWED_WITH_VALUE = ("-F", "-i", "-o", "-J")
@@ -66,6 +67,21 @@ sock="$dir/api.sock"
 printf '%s\n%s\n' "$dir" "$sock"
 cat "$dir/token"
 """
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """A run reached through the system `ssh`: `ssh://[user@]host[:port][/path]`."""
+
+    host: str
+    user: str | None = None
+    port: int | None = None
+    path: str = ""  # empty: the newest running run on the host
+
+    def __str__(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        port = f":{self.port}" if self.port else ""
+        return f"ssh://{user}{self.host}{port}{self.path}"
 
 
 def ssh_options_from(given: Sequence[str] = (), env: str | None = None) -> list[str]:
@@ -149,7 +165,7 @@ class SshTunnel:
 
     # ---- lifecycle ---------------------------------------------------------------------
 
-    async def _start_master(self, stderr: object) -> asyncio.subprocess.Process:
+    async def _start_master(self, stderr: IO[bytes]) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
             self.ssh,
             "-M",

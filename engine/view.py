@@ -25,7 +25,7 @@ sends `RevealPrivate`; until then `LeaderboardEntry.private` is None.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -40,6 +40,7 @@ from engine.events import (
     RunState,
     Score,
 )
+from engine.limits import LimitValues, Spend, with_limits
 
 ConnectionState = Literal["connected", "connecting", "reconnecting", "disconnected"]
 
@@ -116,6 +117,8 @@ class LeaderboardEntry(Record):
     ts: float
     # Set once the engine has reproduced it (or while it does): see `engine.reproduce`.
     reproduced: Reproduced | None = None
+    # The registry's digest of the experiment it came from, when the agent named one.
+    experiment_digest: str | None = None
 
 
 class ForumIndexEntry(Record):
@@ -145,28 +148,19 @@ class ExperimentRecord(Record):
     ts: float
 
 
-class Budgets(Record):
-    """The run's limits (None: no limit) and their use so far."""
+class _Budgets(Spend, LimitValues):
+    """The run's limits (`engine.limits`; None: no limit) and their use so far."""
 
-    minutes: float | None = None
-    elapsed_minutes: float = 0.0
-    experiments_per_agent: int | None = None
-    submissions_per_hour: int = 60
-    tokens_per_agent: int | None = None
-    cost_usd: float | None = None
     cost_used_usd: float = 0.0
     experiments_used: int = 0
     submissions_used: int = 0
-    cost_usd_per_agent: float | None = None
-    tokens: int | None = None
-    experiments: int | None = None
-    minutes_per_agent: float | None = None
-    gpu_hours: float | None = None
-    gpu_hours_per_agent: float | None = None
-    tokens_used: int = 0
-    gpu_hours_used: float = 0.0
-    # Why the run is paused by a budget ("" when it is not).
-    paused_reason: str = ""
+
+
+# Annotations name the base: the limits' fields are made at run time, from LIMITS.
+if TYPE_CHECKING:
+    Budgets = _Budgets
+else:
+    Budgets = with_limits(_Budgets, bounded=False)
 
 
 class Snapshot(Record):

@@ -9,6 +9,8 @@ Inside every sandbox: /bundle (read-only), /workspace (read-write, the working d
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any, Literal
 
 from sandbox.base import Sandbox
@@ -61,9 +63,19 @@ async def create(backend: Backend, spec: SandboxSpec, **backend_options: Any) ->
     host runs this machine's runtime image, having the same files at the same paths).
     """
     _check_backend(backend)
-    if backend == "local":
-        import asyncio
+    making = asyncio.ensure_future(_make(backend, spec, **backend_options))
+    try:
+        return await asyncio.shield(making)
+    except asyncio.CancelledError:
+        # The making goes on in its thread whatever the caller does: wait for it and take
+        # the sandbox down, so that a create cut short (a stop, a SIGINT) leaves none behind.
+        with contextlib.suppress(Exception):
+            await (await making).remove()
+        raise
 
+
+async def _make(backend: Backend, spec: SandboxSpec, **backend_options: Any) -> Sandbox:
+    if backend == "local":
         from sandbox.local import LocalSandbox
 
         return await asyncio.to_thread(LocalSandbox.make, spec, **backend_options)

@@ -10,6 +10,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from sandbox.errors import SandboxError, SandboxGone
 from sandbox.output import OutputCallback
@@ -22,6 +23,14 @@ from sandbox.users import file_owner
 SHELL = ("/bin/bash", "-c")
 
 
+class SandboxFiles(Protocol):
+    """A sandbox's files reached from the host: `sandbox.paths` or through the container."""
+
+    def read(self, path: str, max_bytes: int = DEFAULT_MAX_READ) -> bytes: ...
+    def write(self, path: str, data: bytes) -> None: ...
+    def list(self, path: str) -> list[DirEntry]: ...
+
+
 class Sandbox(ABC):
     """An isolated place to run one agent's commands; paths are as the sandbox sees them."""
 
@@ -31,7 +40,7 @@ class Sandbox(ABC):
     def __init__(self, sandbox_id: str, spec: SandboxSpec) -> None:
         self.id = sandbox_id
         self.spec = spec
-        self._files = ConfinedFiles(spec.workspace, spec.mounts, owner=file_owner())
+        self._files: SandboxFiles = ConfinedFiles(spec.workspace, spec.mounts, owner=file_owner())
         self._removed = False
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from sandbox.gpu import device_nodes
@@ -145,7 +146,7 @@ def nsenter_argv(init_pid: int, cwd: str, command: list[str]) -> list[str]:
     ]
 
 
-def _open_parents(paths) -> list[str]:
+def _open_parents(paths: Iterable[str]) -> list[str]:
     """Make the directories above the mounts traversable: bwrap as root makes them 0700."""
     parents: list[str] = []
     for path in paths:
@@ -153,6 +154,6 @@ def _open_parents(paths) -> list[str]:
             if str(parent) != "/" and str(parent) not in parents:
                 parents.append(str(parent))
     args: list[str] = []
-    for parent in parents:
-        args += ["--perms", "0755", "--dir", parent]
+    for directory in parents:
+        args += ["--perms", "0755", "--dir", directory]
     return args

@@ -1,6 +1,6 @@
 """A sandbox's control groups (cgroup v1): limits, freezing, accounting and a sure kill.
 
-Where there is no cgroup v1, `for_sandbox` hands out the cgroup v2 equivalent
+Where there is no cgroup v1, `sandbox.hierarchy` hands out the cgroup v2 equivalent
 (`sandbox.cgroups2`).
 
 Every process of a local sandbox is put into its own cgroup in each controller, so a pause
@@ -11,18 +11,14 @@ Every process of a local sandbox is put into its own cgroup in each controller, 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import signal
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from sandbox.cgroupdir import rmdir_when_released
 from sandbox.errors import SandboxError
 from sandbox.procs import signal_listed
-
-if TYPE_CHECKING:
-    from sandbox.cgroups2 import SandboxCgroupV2
 
 PARENT = "aar-sandbox"
 CONTROLLERS = ("freezer", "memory", "pids", "cpu", "cpuacct")
@@ -51,30 +47,6 @@ def v1_available() -> bool:
     """True when cgroup v1 freezer and memory hierarchies exist and this process may write."""
     points = _mount_points()
     return all(c in points and os.access(points[c], os.W_OK) for c in ("freezer", "memory"))
-
-
-def available() -> bool:
-    """True when a sandbox can have cgroups here: v1 (preferred) or v2."""
-    from sandbox import cgroups2
-
-    return v1_available() or cgroups2.usable()
-
-
-def for_sandbox(run_id: str, agent_id: str) -> SandboxCgroup | SandboxCgroupV2:
-    """The sandbox's cgroups on whichever hierarchy this machine offers."""
-    from sandbox.cgroups2 import SandboxCgroupV2
-
-    if v1_available():
-        return SandboxCgroup(run_id, agent_id)
-    return SandboxCgroupV2(run_id, agent_id)
-
-
-def agents_of_run(run_id: str) -> list[str]:
-    from sandbox.cgroups2 import SandboxCgroupV2
-
-    if v1_available():
-        return SandboxCgroup.agents_of_run(run_id)
-    return SandboxCgroupV2.agents_of_run(run_id)
 
 
 class SandboxCgroup:
@@ -207,18 +179,3 @@ class SandboxCgroup:
             return int(self._read(controller, name))
         except (KeyError, OSError, ValueError):
             return None
-
-
-def rmdir_when_released(path: Path, deadline: float = 2.0) -> None:
-    """rmdir a cgroup; the kernel answers EBUSY while a killed process is still exiting."""
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            path.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            if exc.errno != errno.EBUSY or time.monotonic() > end:
-                raise SandboxError(f"cannot remove the cgroup {path}: {exc.strerror}") from None
-            time.sleep(0.01)

@@ -12,6 +12,7 @@ import signal
 import time
 from pathlib import Path
 
+from sandbox.cgroupdir import rmdir_when_released
 from sandbox.errors import SandboxError
 from sandbox.procs import signal_listed
 
@@ -140,8 +141,6 @@ class SandboxCgroupV2:
             time.sleep(0.01)
 
     def remove(self) -> None:
-        from sandbox.cgroups import rmdir_when_released
-
         self.kill_all()
         rmdir_when_released(self._dir)
         with contextlib.suppress(OSError):

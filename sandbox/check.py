@@ -20,10 +20,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sandbox import PathRefused, SandboxError, SandboxSpec, create, reattach
+from sandbox import Backend, create, reattach
 from sandbox.base import Sandbox
+from sandbox.errors import PathRefused, SandboxError
 from sandbox.hogs import HOG_LIMITS, hog_probes
 from sandbox.limits import default_limits
+from sandbox.spec import SandboxSpec
 
 CANARY_VAR = "AAR_SANDBOX_CHECK_CANARY"
 
@@ -55,7 +57,7 @@ class CheckReport:
 
 
 async def run_check(
-    backend: str,
+    backend: Backend,
     *,
     image: str | None = None,
     docker_host: str | None = None,
@@ -94,7 +96,7 @@ async def run_check(
     try:
         started = time.monotonic()
         try:
-            made.append(await create(backend, spec))  # type: ignore[arg-type]
+            made.append(await create(backend, spec))
         except SandboxError as exc:
             if not gpus:
                 raise
@@ -124,14 +126,14 @@ async def run_check(
             pids=HOG_LIMITS.pids,
             gpus=(),
         )
-        made.append(await create(backend, hog_spec))  # type: ignore[arg-type]
+        made.append(await create(backend, hog_spec))
         for name, probe in hog_probes(made[1]):
             await _check(report, name, probe)
     finally:
         if made:
             for box in made:
                 await box.remove()
-            left = await reattach(backend, run_id, **options)  # type: ignore[arg-type]
+            left = await reattach(backend, run_id, **options)
             report.checks.append(
                 Check("remove leaves nothing", not left, f"{len(left)} sandbox(es) left")
             )

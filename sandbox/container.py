@@ -14,12 +14,12 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sandbox import dockerexec
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
 from sandbox.containerfiles import ContainerFiles
+from sandbox.dockerexec import run as run_exec
 from sandbox.dockerhost import docker_client, is_local
 from sandbox.errors import BackendUnavailable, SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
@@ -152,7 +152,7 @@ class DockerSandbox(Sandbox):
         import docker
 
         try:
-            return await dockerexec.run(
+            return await run_exec(
                 self._client.api,
                 self._container.id,
                 argv,
@@ -226,7 +226,9 @@ class DockerSandbox(Sandbox):
         state = self._container.status
         return {"running": "running", "paused": "paused"}.get(state, "stopped")
 
-    async def _call(self, method, already: str | None = None, **kwargs: Any) -> None:
+    async def _call(
+        self, method: Callable[..., object], already: str | None = None, **kwargs: Any
+    ) -> None:
         """Call the SDK off the loop; `already` is the engine's word for "nothing to do"."""
         self._check_present()
         import docker

@@ -19,9 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sandbox import errors
+import sandbox.errors
 from sandbox.dockerexec import close_socket
-from sandbox.errors import SandboxError, SandboxGone
+from sandbox.errors import PathRefused, SandboxError, SandboxGone
 from sandbox.paths import DEFAULT_MAX_READ
 from sandbox.results import DirEntry
 from sandbox.spec import WORKSPACE
@@ -95,7 +95,7 @@ class ContainerFiles:
 
     def _call(self, request: dict[str, Any], stdin: bytes | None = None) -> bytes:
         if not isinstance(request["path"], str):
-            raise errors.PathRefused(f"{request['path']!r} is not a path")
+            raise PathRefused(f"{request['path']!r} is not a path")
         request = {**request, "mounts": self._mounts, "order": _MODULES, "sources": _sources()}
         argv = ["python", "-S", "-c", _PROGRAM, json.dumps(request)]
         import docker
@@ -126,7 +126,7 @@ class ContainerFiles:
 def _error_from(err: bytes, code: int, name: str) -> SandboxError:
     try:
         answer = json.loads(err)
-        kind = getattr(errors, answer["error"], SandboxError)
+        kind = getattr(sandbox.errors, answer["error"], SandboxError)
         if isinstance(kind, type) and issubclass(kind, SandboxError):
             return kind(answer["message"])
     except (ValueError, KeyError, TypeError):

@@ -10,15 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from docker import DockerClient
 
 # Many sandboxes share one client; each running command holds a connection.
 MAX_POOL_SIZE = 128
 TIMEOUT_S = 120
 
-_clients: dict[str, Any] = {}
+_clients: dict[str, DockerClient] = {}
 _lock = threading.Lock()
 
 
@@ -62,11 +65,12 @@ def _tolerate_ended_ssh() -> None:
                 with contextlib.suppress(OSError):
                     self.proc.terminate()
 
+    # A mark on the function and a patched method: both are what the patch is, not slips.
     close.tolerant = True  # type: ignore[attr-defined]
     sshconn.SSHSocket.close = close  # type: ignore[method-assign]
 
 
-def docker_client(docker_host: str | None) -> Any:
+def docker_client(docker_host: str | None) -> DockerClient:
     """A connected client for the host (cached); blocking, so call it off the event loop."""
     import docker
 

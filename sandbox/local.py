@@ -6,6 +6,9 @@ then drop to the unprivileged user; background jobs outlive their command (and, 
 the engine). Otherwise each command gets its own bwrap, with rlimits for
 memory and signals for pause, and its PID namespace ends with it. Without bwrap at all it
 still runs, not isolated, and says so.
+
+Each of the three modes is one class of `sandbox.isolation`, chosen once per sandbox; what
+holds its processes (a cgroup, or else their ancestry) is one of `sandbox.containment`.
 """
 
 from __future__ import annotations
@@ -21,23 +24,23 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sandbox import cgroups, procs, seccomp
 from sandbox.base import Sandbox, command_argv, inside_cwd, merged_env
-from sandbox.bwrap import bwrap_argv, bwrap_path, nsenter_argv, options_in_fd
+from sandbox.bwrap import bwrap_path
+from sandbox.containment import CgroupContainment, Containment, TreeContainment
 from sandbox.errors import SandboxError, SandboxGone, SpecError
 from sandbox.gpu import gpu_usage
-from sandbox.holder import KEEP_ALIVE, Holder, reap, start_holder
+from sandbox.hierarchy import agents_with_cgroups, cgroup_for, cgroups_available
+from sandbox.isolation import isolation_for
 from sandbox.output import OutputCallback
 from sandbox.process import collect
+from sandbox.procs import signal_tree
 from sandbox.results import ExecResult, SandboxStats
 from sandbox.runtime import base_env, host_runtime
+from sandbox.seccomp import Loader, supported
 from sandbox.spec import WORKSPACE, SandboxSpec
 from sandbox.users import engine_is_root, hand_over_workspace, passwd_lines, sandbox_user
 
 log = logging.getLogger("sandbox")
-
-# Joins the sandbox's cgroups (one cgroup.procs file per argument up to "--"), then execs.
-_JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 _warned_unisolated = False
 
 
@@ -65,25 +68,31 @@ class LocalSandbox(Sandbox):
     def __init__(
         self, spec: SandboxSpec, state_dir: Path, use_cgroups: bool, outlive_engine: bool = False
     ) -> None:
-        super().__init__(sandbox_name(spec.run_id, spec.agent_id), spec)
+        name = sandbox_name(spec.run_id, spec.agent_id)
+        super().__init__(name, spec)
         self._state = state_dir
         self._runtime = host_runtime(spec.python_packages)
-        self._bwrap = bwrap_path()
-        self.isolated = self._bwrap is not None
-        self._cgroup = cgroups.for_sandbox(spec.run_id, spec.agent_id) if use_cgroups else None
-        # A holder needs root (nsenter) and a cgroup to hold what runs in it.
-        self._held = self.isolated and use_cgroups and engine_is_root()
-        self._holder: Holder | None = None
-        self._outlive_engine = outlive_engine
-        self._holder_lock = asyncio.Lock()
         self._running: set[int] = set()
         self._paused = False
         self.limits: dict[str, str] = {}
+        self._containment: Containment = (
+            CgroupContainment(cgroup_for(spec.run_id, spec.agent_id), spec)
+            if use_cgroups
+            else TreeContainment(self._running, spec)
+        )
+        self._isolation = isolation_for(
+            bwrap_path(),
+            spec,
+            self._runtime,
+            state_dir,
+            self._containment,
+            name=name,
+            outlive_engine=outlive_engine,
+        )
+        self.isolated = self._isolation.isolated
         # bwrap as root makes no user namespace, so its --disable-userns cannot apply: a
         # seccomp filter, loaded in each command's process, refuses new ones instead.
-        self._no_userns = (
-            seccomp.Loader() if self.isolated and engine_is_root() and seccomp.supported() else None
-        )
+        self._no_userns = Loader() if self.isolated and engine_is_root() and supported() else None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -111,7 +120,7 @@ class LocalSandbox(Sandbox):
                 f"a local sandbox for run {spec.run_id!r}, agent"
                 f" {spec.agent_id!r} exists already; reattach or remove it"
             )
-        use = cgroups.available() if use_cgroups is None else use_cgroups
+        use = cgroups_available() if use_cgroups is None else use_cgroups
         box = cls(spec, home, use, outlive_engine)
         box._warn_if_unisolated()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -119,12 +128,10 @@ class LocalSandbox(Sandbox):
             _write_etc(home / "etc")
             hand_over_workspace(spec.workspace)
             box.limits = box._apply_limits()
-            if box._held:
-                box._start_holder()
+            box._isolation.start()
         except BaseException:
             # a sandbox that did not start leaves nothing behind
-            if box._cgroup is not None:
-                box._cgroup.remove()
+            box._containment.remove()
             shutil.rmtree(home, ignore_errors=True)
             raise
         (home / "spec.json").write_text(
@@ -149,19 +156,14 @@ class LocalSandbox(Sandbox):
             saved.get("outlive_engine", False),
         )
         box.limits = saved.get("limits", {})
-        if box._cgroup is not None and not box._cgroup.exists():
+        if not box._containment.exists():
             box._apply_limits()
-        box._holder = Holder.load(home / "holder.json")
+        box._isolation.restore()
         return box
 
     def _apply_limits(self) -> dict[str, str]:
         spec = self.spec
-        if self._cgroup is not None:
-            applied = self._cgroup.create(memory_mb=spec.memory_mb, cpus=spec.cpus, pids=spec.pids)
-        else:
-            applied = {}
-            if spec.memory_mb is not None:
-                applied["memory"] = f"{spec.memory_mb} MiB (RLIMIT_DATA, per process)"
+        applied = self._containment.create()
         for name, value in (("memory", spec.memory_mb), ("cpus", spec.cpus), ("pids", spec.pids)):
             if value is not None:
                 applied.setdefault(name, "not applied: no cgroup can be made here")
@@ -169,30 +171,6 @@ class LocalSandbox(Sandbox):
         if spec.gpus:
             applied["gpus"] = ",".join(spec.gpus) + " (device nodes, CUDA_VISIBLE_DEVICES)"
         return applied
-
-    def _start_holder(self) -> None:
-        assert self._cgroup is not None and self._bwrap is not None
-        join = ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
-        bwrap, etc = self._bwrap, self._state / "etc"
-
-        def argv(info_fd: int) -> tuple[list[str], int]:
-            short, fd = options_in_fd(
-                bwrap_argv(
-                    bwrap,
-                    self.spec,
-                    self._runtime,
-                    etc,
-                    WORKSPACE,
-                    KEEP_ALIVE,
-                    info_fd=info_fd,
-                    holder=True,
-                    outlive_engine=self._outlive_engine,
-                )
-            )
-            return join + short, fd
-
-        self._holder = start_holder(argv, self._state / "holder.log")
-        self._holder.save(self._state / "holder.json")
 
     def _warn_if_unisolated(self) -> None:
         global _warned_unisolated
@@ -219,18 +197,18 @@ class LocalSandbox(Sandbox):
         self._check_usable()
         command = command_argv(cmd)
         env_all = merged_env(base_env(self._runtime.env()), self._gpu_env(), env)
-        if self._held:
-            await self._ensure_holder()
-        argv, host_cwd, options_fd = self._argv(command, inside_cwd(cwd))
+        await self._isolation.ready()
+        launch = self._isolation.launch(self._containment.prefix(), command, inside_cwd(cwd))
+        options_fd = launch.options_fd
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv,
+                *launch.argv,
                 stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 env=env_all,
-                cwd=host_cwd,
+                cwd=launch.host_cwd,
                 start_new_session=True,
                 pass_fds=() if options_fd is None else (options_fd,),
                 preexec_fn=self._no_userns,
@@ -249,22 +227,10 @@ class LocalSandbox(Sandbox):
                 on_output=on_output,
                 limit=self.spec.output_limit,
                 started=started,
-                kill=self._kill_command,
+                kill=self._isolation.kill_command,
             )
         finally:
             self._running.discard(proc.pid)
-
-    async def _ensure_holder(self) -> None:
-        async with self._holder_lock:  # two commands must not start two holders
-            if self._holder is not None and self._holder.alive():
-                return
-            # Expected after an engine restart, unless the sandbox was to outlive the engine.
-            log.log(
-                logging.WARNING if self._outlive_engine else logging.INFO,
-                "sandbox %s had no running holder; starting a new one",
-                self.id,
-            )
-            await asyncio.to_thread(self._start_holder)
 
     def _gpu_env(self) -> dict[str, str]:
         env = dict(self.spec.env)
@@ -274,59 +240,16 @@ class LocalSandbox(Sandbox):
             env.setdefault("CUDA_VISIBLE_DEVICES", ",".join(self.spec.gpus))
         return env
 
-    def _argv(self, command: list[str], cwd: str) -> tuple[list[str], str | None, int | None]:
-        """The command line, the host directory to start in (unisolated only), and the fd
-        of bwrap's options, which the caller passes to the command and then closes."""
-        prefix: list[str] = []
-        if self._cgroup is not None:
-            prefix += ["/bin/sh", "-c", _JOIN, "aar-join", *self._cgroup.procs_files(), "--"]
-        elif self.spec.memory_mb is not None:
-            limit = self.spec.memory_mb << 20
-            prefix += ["prlimit", f"--data={limit}:{limit}", "--"]
-        if self._held and self._holder is not None:
-            return prefix + nsenter_argv(self._holder.init, cwd, command), None, None
-        if self._bwrap is not None:
-            short, fd = options_in_fd(
-                bwrap_argv(self._bwrap, self.spec, self._runtime, self._state / "etc", cwd, command)
-            )
-            return prefix + short, None, fd
-        if engine_is_root():
-            uid, gid = sandbox_user()
-            prefix += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-        return prefix + command, str(self._host_cwd(cwd)), None
-
-    def _host_cwd(self, cwd: str) -> Path:
-        """Without bwrap there is no /workspace: run in the workspace's host directory."""
-        if cwd == WORKSPACE or cwd.startswith(WORKSPACE + "/"):
-            return self.spec.workspace / cwd[len(WORKSPACE) :].lstrip("/")
-        return self.spec.workspace
-
-    def _kill_command(self, pid: int) -> None:
-        """On a timeout: every process of the sandbox goes, the holder excepted."""
-        if self._held and self._cgroup is not None and self._holder is not None:
-            self._cgroup.signal_all(signal.SIGKILL, self._holder.pids())
-        elif self._bwrap is None:
-            procs.signal_tree({pid}, signal.SIGKILL)
-        # bwrap's reaper dies with it (--die-with-parent) and takes its PID namespace along.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
     # -- control ----------------------------------------------------------------------
 
     async def pause(self) -> None:
         self._check_usable()
-        if self._cgroup is not None:
-            await asyncio.to_thread(self._cgroup.freeze)
-        else:
-            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGSTOP)
+        await asyncio.to_thread(self._containment.freeze)
         self._paused = True
 
     async def resume(self) -> None:
         self._check_present()
-        if self._cgroup is not None:
-            await asyncio.to_thread(self._cgroup.thaw)
-        else:
-            await asyncio.to_thread(procs.signal_tree, set(self._running), signal.SIGCONT)
+        await asyncio.to_thread(self._containment.thaw)
         self._paused = False
 
     async def stop(self) -> None:
@@ -336,20 +259,17 @@ class LocalSandbox(Sandbox):
         (self._state / "stopped").touch()
 
     def _kill_all(self) -> None:
-        if self._cgroup is not None:
-            self._cgroup.kill_all()
+        self._containment.kill_all()
         for pid in list(self._running):
-            procs.signal_tree({pid}, signal.SIGCONT)
-            self._kill_command(pid)
-        if self._holder is not None:
-            reap(self._holder.outer)
+            signal_tree({pid}, signal.SIGCONT)
+            self._isolation.kill_command(pid)
+        self._isolation.end()
 
     async def remove(self) -> None:
         if self._removed:
             return
         await asyncio.to_thread(self._kill_all)
-        if self._cgroup is not None:
-            await asyncio.to_thread(self._cgroup.remove)
+        await asyncio.to_thread(self._containment.remove)
         await asyncio.to_thread(shutil.rmtree, self._state, True)
         with contextlib.suppress(OSError):
             self._state.parent.rmdir()
@@ -358,23 +278,15 @@ class LocalSandbox(Sandbox):
     async def stats(self) -> SandboxStats:
         self._check_present()
         gpu = await asyncio.to_thread(gpu_usage, self.spec.gpus)
-        if self._cgroup is not None:
-            cpu, memory, count = await asyncio.to_thread(self._cgroup.usage)
-            if memory is None:
-                # No memory controller reaches the cgroup (cgroup v2 in a container whose
-                # controllers cannot be handed down): add up what its processes hold.
-                pids = set(await asyncio.to_thread(self._cgroup.pids))
-                memory = await asyncio.to_thread(procs.memory_bytes, pids)
-            return SandboxStats(cpu, memory, count, gpu)
-        pids = await asyncio.to_thread(procs.descendants, set(self._running))
-        return SandboxStats(None, procs.memory_bytes(pids), len(pids), gpu)
+        cpu, memory, count = await asyncio.to_thread(self._containment.usage)
+        return SandboxStats(cpu, memory, count, gpu)
 
     async def status(self) -> str:
         if self._removed or not (self._state / "spec.json").exists():
             return "removed"
         if (self._state / "stopped").exists():
             state = "stopped"
-        elif self._paused or (self._cgroup is not None and self._cgroup.frozen()):
+        elif self._paused or self._containment.frozen():
             state = "paused"
         else:
             state = "running"
@@ -384,7 +296,7 @@ class LocalSandbox(Sandbox):
         self._check_present()
         if (self._state / "stopped").exists():
             raise SandboxGone(f"sandbox {self.id} is stopped; create a new one")
-        if self._paused or (self._cgroup is not None and self._cgroup.frozen()):
+        if self._paused or self._containment.frozen():
             raise SandboxError(f"sandbox {self.id} is paused; resume it before running commands")
 
 
@@ -414,11 +326,11 @@ async def remove_orphans(
         if box.id not in keep and box.spec.agent_id not in keep:
             await box.remove()
             removed += 1
-    if cgroups.available():
+    if cgroups_available():
         # cgroups left by an engine that died before it wrote the sandbox's spec
         known = {b.spec.agent_id for b in await reattach(run_id, state_dir=state_dir)}
-        for agent_id in cgroups.agents_of_run(run_id):
+        for agent_id in agents_with_cgroups(run_id):
             if agent_id not in known and agent_id not in keep:
-                await asyncio.to_thread(cgroups.for_sandbox(run_id, agent_id).remove)
+                await asyncio.to_thread(cgroup_for(run_id, agent_id).remove)
                 removed += 1
     return removed

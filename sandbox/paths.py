@@ -8,12 +8,14 @@ that leads out of its root is refused, also when the sandbox swaps it in mid-way
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from sandbox.errors import FileTooLarge, PathRefused, SandboxError
 from sandbox.results import DirEntry
@@ -112,7 +114,7 @@ class ConfinedFiles:
         root, parts = self._locate(path)
         return self._walk(root, parts, flags)
 
-    def _locate(self, path: str) -> tuple[Root, list[str]]:
+    def _locate(self, path: str) -> tuple[Root, builtins.list[str]]:
         if not isinstance(path, str) or not path or "\0" in path:
             raise PathRefused(f"{path!r} is not a path")
         pure = PurePosixPath(path)
@@ -129,7 +131,9 @@ class ConfinedFiles:
     def _names(self) -> str:
         return ", ".join(r.inside for r in self._roots)
 
-    def _walk(self, root: Root, parts: list[str], flags: int, create_dirs: bool = False) -> int:
+    def _walk(
+        self, root: Root, parts: builtins.list[str], flags: int, create_dirs: bool = False
+    ) -> int:
         """Open `parts` under `root` without following any link out of it; return the fd."""
         try:
             root_fd = os.open(root.host, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -202,7 +206,9 @@ class ConfinedFiles:
             for fd in stack:
                 os.close(fd)
 
-    def _link_parts(self, root: Root, target: str, shown: str, stack: list[int]) -> list[str]:
+    def _link_parts(
+        self, root: Root, target: str, shown: str, stack: builtins.list[int]
+    ) -> builtins.list[str]:
         pure = PurePosixPath(target)
         if not pure.is_absolute():
             return [p for p in pure.parts if p != "."]
@@ -223,7 +229,7 @@ def _mkdir(name: str, dir_fd: int, owner: tuple[int, int] | None) -> None:
         os.chown(name, *owner, dir_fd=dir_fd, follow_symlinks=False)
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int) -> Literal["file", "dir", "symlink", "other"]:
     if stat.S_ISLNK(mode):
         return "symlink"
     if stat.S_ISDIR(mode):
@@ -241,7 +247,7 @@ def _refusal(path: str, exc: OSError) -> SandboxError:
             f"{path} is a symlink; files are written only in place, never through a link"
         )
     if exc.errno in (errno.ENOTDIR, errno.EISDIR):
-        return PathRefused(f"{path}: {exc.strerror.lower()}")
+        return PathRefused(f"{path}: {(exc.strerror or str(exc)).lower()}")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return PathRefused(f"{path}: {exc.strerror.lower()}")
+        return PathRefused(f"{path}: {(exc.strerror or str(exc)).lower()}")
     return SandboxError(f"{path}: {exc.strerror or exc}")

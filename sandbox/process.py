@@ -57,6 +57,8 @@ async def collect(
                 transport.close()
     out.close()
     err.close()
+    # _exit_or_eof returns only once the command has exited, so its status is known.
+    assert proc.returncode is not None
     code = TIMEOUT_EXIT if timed_out else proc.returncode
     return captured_result(code, out, err, started=started, timed_out=timed_out)
 

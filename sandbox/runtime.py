@@ -91,7 +91,7 @@ def host_runtime(packages: tuple[str, ...]) -> HostRuntime:
 
 def system_dirs() -> list[tuple[str, str | None]]:
     """(path, symlink target or None) for the host's system directories that exist."""
-    result = []
+    result: list[tuple[str, str | None]] = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
             result.append((path, os.readlink(path)))

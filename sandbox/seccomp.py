@@ -76,9 +76,13 @@ class Loader:
         self._code = ctypes.create_string_buffer(code, len(code))
         self._prog = _SockFprog(len(code) // 8, ctypes.addressof(self._code))
         self._prctl = ctypes.CDLL(None, use_errno=True).prctl
-        self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p] + [
-            ctypes.c_ulong
-        ] * 2
+        self._prctl.argtypes = [
+            ctypes.c_int,
+            ctypes.c_ulong,
+            ctypes.c_void_p,
+            ctypes.c_ulong,
+            ctypes.c_ulong,
+        ]
         self._address = ctypes.addressof(self._prog)
 
     def __call__(self) -> None:

@@ -19,11 +19,15 @@ import os
 import tarfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.dockerhost import docker_client, is_local
 from sandbox.errors import SandboxError, SpecError
 from sandbox.spec import WORKSPACE, SandboxSpec
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
 
 LABEL_RUN = "aar.run"
 LABEL_AGENT = "aar.agent"
@@ -76,7 +80,7 @@ def volume_names(spec: SandboxSpec) -> list[str]:
     return [workspace] if workspace else []
 
 
-def create_volumes(client: Any, spec: SandboxSpec) -> None:
+def create_volumes(client: DockerClient, spec: SandboxSpec) -> None:
     import docker
 
     for target, source in spec.mounts.items():
@@ -94,7 +98,9 @@ def create_volumes(client: Any, spec: SandboxSpec) -> None:
             ) from None
 
 
-def fill_volumes(client: Any, spec: SandboxSpec, config: dict[str, Any], user: str) -> None:
+def fill_volumes(
+    client: DockerClient, spec: SandboxSpec, config: dict[str, Any], user: str
+) -> None:
     """Copy in the mounts no earlier sandbox on this host copied, and give the workspace to
     `user`, in a twin container."""
     from docker.types import Mount
@@ -116,7 +122,7 @@ def _fill_lock(host: str | None, name: str) -> threading.Lock:
 
 
 def _fill(
-    client: Any,
+    client: DockerClient,
     spec: SandboxSpec,
     config: dict[str, Any],
     user: str,
@@ -164,7 +170,7 @@ def _fill(
         container.remove(force=True)
 
 
-def _complete(container: Any, target: str) -> bool:
+def _complete(container: Container, target: str) -> bool:
     """Whether the volume at `target` was copied whole by an earlier sandbox."""
     import docker
 
@@ -199,12 +205,12 @@ def _tarball(source: Path) -> bytes:
     return buffer.getvalue()
 
 
-def remove_volumes(client: Any, spec: SandboxSpec) -> None:
+def remove_volumes(client: DockerClient, spec: SandboxSpec) -> None:
     for name in volume_names(spec):
         remove_volume(client, name)
 
 
-def remove_volume(client: Any, name: str) -> None:
+def remove_volume(client: DockerClient, name: str) -> None:
     import docker
 
     # APIError: still in use by a container that is not this sandbox's (a name clash).
@@ -213,7 +219,7 @@ def remove_volume(client: Any, name: str) -> None:
 
 
 def remove_orphan_volumes(
-    run_id: str, keep: set[str], docker_host: str | None, client: Any | None
+    run_id: str, keep: set[str], docker_host: str | None, client: DockerClient | None
 ) -> None:
     """Volumes of the run whose agent is not kept (their container went before them)."""
     client = client or docker_client(docker_host)

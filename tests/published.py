@@ -113,6 +113,11 @@ async def run_published(
             "run_dir": str(root / "run"),
             "agents": {"count": 1, "brain": "claude"},
             "sandbox": {"backend": "docker", "docker_hosts": [docker_host]},
+            # Untrained tiny models sit near p = 0.5, where numeric noise may tip every row to
+            # one class; the scorer would rightly call that degenerate and rank nothing. The
+            # path under test is the plumbing, so the degenerate check (tested on its own in
+            # tests/engine/test_scoring.py) is off here.
+            "scoring": {"flag_degenerate": False},
         },
     )
     started = time.perf_counter()

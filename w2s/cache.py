@@ -12,8 +12,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -55,10 +56,10 @@ class Cache:
 
     def put_arrays(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
         path = self._path(kind, key, ".npz")
-        self._atomic_write(path, lambda f: np.savez(f, **arrays))
+        self._atomic_write(path, lambda f: np.savez(f, allow_pickle=False, **arrays))
 
     @staticmethod
-    def _atomic_write(path: Path, write) -> None:
+    def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:

@@ -45,7 +45,7 @@ class Grade:
         return out
 
 
-def _decode(predictions: str | bytes | list | dict) -> list[Any]:
+def _decode(predictions: str | bytes | list[Any] | dict[str, Any]) -> list[Any]:
     value: Any = predictions
     if isinstance(value, bytes):
         try:
@@ -77,7 +77,7 @@ def _decode(predictions: str | bytes | list | dict) -> list[Any]:
     return value
 
 
-def parse_predictions(predictions: str | bytes | list | dict, n: int) -> np.ndarray:
+def parse_predictions(predictions: str | bytes | list[Any] | dict[str, Any], n: int) -> np.ndarray:
     """P(y=1) per test row, checked: `n` values, each a finite number in [0, 1]."""
     values = _decode(predictions)
     if len(values) != n:
@@ -106,7 +106,7 @@ def distribution(p1: np.ndarray) -> dict[str, Any]:
     }
 
 
-def grade(hidden_dir: Path | str, predictions: str | bytes | list | dict) -> Grade:
+def grade(hidden_dir: Path | str, predictions: str | bytes | list[Any] | dict[str, Any]) -> Grade:
     """Score `predictions` against the hidden labels of a prepared task."""
     hidden = load_hidden(hidden_dir)
     p1 = parse_predictions(predictions, len(hidden.test_y))

@@ -51,7 +51,7 @@ def write_hidden(
     _private_file(path / "baselines.json", json.dumps(baselines, indent=2).encode())
     fd = os.open(path / "labels.npz", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
-        np.savez(f, **labels)
+        np.savez(f, allow_pickle=False, **labels)
 
 
 def load_hidden(path: Path | str) -> Hidden:

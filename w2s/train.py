@@ -144,7 +144,7 @@ def fit(
     eval_every = (
         max(1, per_epoch // max(1, early_stop.evals_per_epoch)) if early_stop is not None else 0
     )
-    best: tuple[float, dict] | None = None
+    best: tuple[float, dict[str, Tensor]] | None = None
     model.train()
     step = 0
     for _ in range(schedule.epochs):

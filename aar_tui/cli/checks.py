@@ -35,9 +35,13 @@ class RunMinutes(click.ParamType):
 
     name = "minutes"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None):
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         try:
-            minutes = float(value)  # type: ignore[arg-type]
+            if not isinstance(value, str | int | float):
+                raise TypeError(value)
+            minutes = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number of minutes", param, ctx)
         if not math.isfinite(minutes) or not 0 < minutes <= MAX_MINUTES:

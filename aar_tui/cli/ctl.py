@@ -11,19 +11,34 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from aar_tui.cli.attach import TARGET_HELP, ssh_option
 from aar_tui.cli.checks import run_target
+from aar_tui.cli.ctl_text import (
+    agent_text,
+    agents_text,
+    leaderboard_text,
+    pgr_text,
+    posts_text,
+)
+from aar_tui.cli.limit_flags import limit_options
+from engine.events import HUMAN_POST_KINDS, POST_KINDS
+from engine.limits import COST_USD, MINUTES
+
+if TYPE_CHECKING:
+    from engine.commands import Command
+    from engine.events import Event
+    from engine.view import AgentInfo, EngineView, Snapshot
 
 EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_TOKEN = 1, 3, 4
+Shown = TypeVar("Shown")
 
 
-def _dump(obj: Any) -> Any:
+def _dump(obj: object) -> Any:
     if isinstance(obj, list | tuple):
         return [_dump(o) for o in obj]
     if hasattr(obj, "model_dump"):
@@ -31,7 +46,7 @@ def _dump(obj: Any) -> Any:
     return obj
 
 
-def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
+def _call(ctx: click.Context, work: Callable[[EngineView], Awaitable[Shown]]) -> Shown:
     """Run `work(view)` against the target run; turn failures into messages and exit codes."""
     from engine.client import Unauthorized, client_identity
     from engine.config import default_runs_dir
@@ -40,7 +55,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
 
     target = ctx.obj or {}
 
-    async def go() -> Any:
+    async def go() -> Shown:
         # Without --run, steering may reach only a run that is surely the one meant.
         run = target.get("run") or newest_running(default_runs_dir(), only_one=True)
         async with open_view(
@@ -60,7 +75,7 @@ def _call(ctx: click.Context, work: Callable[[Any], Awaitable[Any]]) -> Any:
         sys.exit(EXIT_UNREACHABLE)
 
 
-def _out(as_json: bool, obj: Any, text: Callable[[Any], str]) -> None:
+def _out(as_json: bool, obj: Shown, text: Callable[[Shown], str]) -> None:
     click.echo(json.dumps(_dump(obj), indent=2) if as_json else text(obj))
 
 
@@ -85,11 +100,7 @@ def ctl(ctx: click.Context, run: str | None, ssh_options: tuple[str, ...]) -> No
 # ---- reading ---------------------------------------------------------------------------
 
 
-def _pgr(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def _status_text(snap: Any) -> str:
+def _status_text(snap: Snapshot) -> str:
     run = snap.run
     states: dict[str, int] = {}
     for agent in snap.agents:
@@ -98,14 +109,15 @@ def _status_text(snap: Any) -> str:
         (a.best_public_pgr for a in snap.agents if a.best_public_pgr is not None), default=None
     )
     b = snap.budgets
+    minutes, cost = b.limit(MINUTES), b.limit(COST_USD)
     lines = [
         f"run      {run.name} ({run.state}), task {run.task}, brain {run.brain}",
         f"dir      {run.run_dir}",
         "agents   " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"),
-        f"best PGR {_pgr(best)} (public)",
-        f"budget   {b.elapsed_minutes:.1f} of {b.minutes or '∞'} min, "
+        f"best PGR {pgr_text(best)} (public)",
+        f"budget   {b.elapsed_minutes:.1f} of {minutes or '∞'} min, "
         f"{b.experiments_used} experiments, {b.submissions_used} submissions, "
-        f"${b.cost_used_usd:.2f}" + (f" of ${b.cost_usd:.2f}" if b.cost_usd else ""),
+        f"${b.cost_used_usd:.2f}" + (f" of ${cost:.2f}" if cost else ""),
         f"spent    {b.tokens_used:,} tokens, {b.gpu_hours_used:.2f} GPU-hours"
         + (f"; paused: {b.paused_reason}" if b.paused_reason else ""),
         f"seq      {snap.seq}",
@@ -122,37 +134,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
     _out(as_json, snap, _status_text)
 
 
-def _agents_text(agents: list[Any]) -> str:
-    rows = [f"{'ID':<6} {'STATE':<9} {'PGR':>6} {'STEPS':>6} {'SUBS':>5}  DIRECTION"]
-    for a in agents:
-        flag = " !" + a.attention_reason if a.needs_attention else ""
-        rows.append(
-            f"{a.id:<6} {a.state:<9} {_pgr(a.best_public_pgr):>6} "
-            f"{a.counters.steps:>6} {a.counters.submissions:>5}  {a.direction[:60]}{flag}"
-        )
-    return "\n".join(rows)
-
-
 @ctl.command()
 @json_option
 @click.pass_context
 def agents(ctx: click.Context, as_json: bool) -> None:
     """Every agent: id, state, best public PGR, steps, submissions, direction."""
-    _out(as_json, _call(ctx, lambda v: v.agents()), _agents_text)
+    _out(as_json, _call(ctx, _agents), agents_text)
 
 
-def _holds_lines(holds: Any) -> list[str]:
-    """Each hold: reason, when and by whom it began, and its end (or that it holds now)."""
-
-    def when(ts: float) -> str:
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-    lines = ["holds:"] if holds else []
-    for h in holds:
-        end = "holds now" if h.ended is None else f"lifted {when(h.ended)} by {h.ended_by}"
-        detail = f" ({h.detail})" if h.detail else ""
-        lines.append(f"  {h.reason:<10} from {when(h.started)} by {h.by}, {end}{detail}")
-    return lines
+async def _agents(view: EngineView) -> list[AgentInfo]:
+    return list((await view.snapshot()).agents)
 
 
 @ctl.command()
@@ -169,9 +160,15 @@ def _holds_lines(holds: Any) -> list[str]:
 def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> None:
     """One agent and the end of its transcript."""
 
-    async def work(view: Any) -> dict[str, Any]:
-        agent = await view.agent(agent_id)
-        events: list[Any] = []
+    async def work(view: EngineView) -> dict[str, Any]:
+        from engine.errors import EngineError
+
+        agents = (await view.snapshot()).agents
+        agent = next((a for a in agents if a.id == agent_id), None)
+        if agent is None:
+            known = ", ".join(a.id for a in agents) or "none yet"
+            raise EngineError(f"there is no agent {agent_id!r} (agents: {known})")
+        events: list[Event] = []
         after = 0
         while True:  # page through, keeping the latest
             page = await view.transcript(agent_id, after_seq=after, limit=5000)
@@ -182,41 +179,16 @@ def show(ctx: click.Context, agent_id: str, n_events: int, as_json: bool) -> Non
         return {"agent": agent, "transcript": events}
 
     result = _call(ctx, work)
-
-    def text(r: dict[str, Any]) -> str:
-        a = r["agent"]
-        lines = [
-            _agents_text([a]),
-            f"brain {a.brain}, sandbox {a.sandbox_backend}",
-            f"reason: {a.state_reason}" if a.state_reason else "",
-            *_holds_lines(a.holds),
-        ]
-        for e in r["transcript"]:
-            p = e.payload
-            what = (
-                getattr(p, "text", None)
-                or getattr(p, "tool", None)
-                or getattr(p, "line", None)
-                or getattr(p, "state", None)
-                or getattr(p, "message", "")
-            )
-            lines.append(f"{e.seq:>8} {p.kind:<20} {str(what).strip()[:100]}")
-        return "\n".join(line for line in lines if line)
-
     click.echo(
-        json.dumps({k: _dump(v) for k, v in result.items()}, indent=2) if as_json else text(result)
-    )
-
-
-def _posts_text(posts: list[Any]) -> str:
-    return (
-        "\n".join(f"#{p.id:<5} {p.kind:<10} {p.author:<12} {p.title}" for p in posts) or "no posts"
+        json.dumps({k: _dump(v) for k, v in result.items()}, indent=2)
+        if as_json
+        else agent_text(**result)
     )
 
 
 @ctl.command()
 @click.option("--search", "query", help="Full-text search over titles, bodies and tags.")
-@click.option("--kind", type=click.Choice(["hypothesis", "result", "insight", "error", "note"]))
+@click.option("--kind", type=click.Choice(POST_KINDS))
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 @json_option
 @click.pass_context
@@ -228,13 +200,13 @@ def forum(
         posts = _call(ctx, lambda v: v.forum_search(query, min(limit, 200)))
     else:
         posts = _call(ctx, lambda v: v.forum_list(kind=kind, limit=limit))
-    _out(as_json, posts, _posts_text)
+    _out(as_json, posts, posts_text)
 
 
 @ctl.command()
 @click.argument("title")
 @click.argument("body")
-@click.option("--kind", type=click.Choice(["note", "insight", "hypothesis"]), default="note")
+@click.option("--kind", type=click.Choice(HUMAN_POST_KINDS), default="note")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @json_option
 @click.pass_context
@@ -246,41 +218,18 @@ def post(
     _out(as_json, posted, lambda p: f"posted #{p.id}: {p.title}")
 
 
-def _leaderboard_text(entries: list[Any]) -> str:
-    rows = [f"{'RANK':>4} {'SUB':>5} {'AGENT':<6} {'PGR':>7} {'ACC':>6} {'REPRODUCED':<16} METHOD"]
-    for e in entries:
-        rank = str(e.rank) if e.rank is not None else ("void" if e.voided else "-")
-        rows.append(
-            f"{rank:>4} {e.submission_id:>5} {e.agent_id:<6} {_pgr(e.public.pgr):>7} "
-            f"{e.public.accuracy:>6.3f} {_reproduced(e.reproduced):<16} {e.method[:50]}"
-            + (f"  [{', '.join(e.flags)}]" if e.flags else "")
-        )
-    return "\n".join(rows)
-
-
-def _reproduced(r: Any) -> str:
-    """The reproduced public PGR beside the claimed one: mean ± sd over its seeds."""
-    if r is None:
-        return "-"
-    if r.status == "running":
-        return "running"
-    if r.public_pgr_mean is None:
-        return r.status
-    return f"{r.public_pgr_mean:.3f}±{r.public_pgr_sd or 0:.3f} ({len(r.seeds)})"
-
-
 @ctl.command()
 @json_option
 @click.pass_context
 def leaderboard(ctx: click.Context, as_json: bool) -> None:
     """Submissions by public PGR (flagged and voided ones listed, not ranked)."""
-    _out(as_json, _call(ctx, lambda v: v.leaderboard()), _leaderboard_text)
+    _out(as_json, _call(ctx, lambda v: v.leaderboard()), leaderboard_text)
 
 
 # ---- steering ----------------------------------------------------------------------------
 
 
-def _command(ctx: click.Context, cmd: Any, as_json: bool) -> None:
+def _command(ctx: click.Context, cmd: Command, as_json: bool) -> None:
     result = _call(ctx, lambda v: v.command(cmd))
     _out(
         as_json,
@@ -374,19 +323,7 @@ _steer(
     "budget",
     "Change the run's limits; options left out stay as they are.",
     lambda **kw: _commands().SetBudget(**{k: v for k, v in kw.items() if v is not None}),
-    [
-        click.option("--minutes", type=float, help="The run's total length from its start."),
-        click.option("--experiments-per-agent", type=int),
-        click.option("--submissions-per-hour", type=int),
-        click.option("--tokens-per-agent", type=int),
-        click.option("--cost-usd", type=float),
-        click.option("--cost-usd-per-agent", type=float),
-        click.option("--tokens", type=int, help="The whole run's tokens."),
-        click.option("--experiments", type=int, help="The whole run's experiments."),
-        click.option("--minutes-per-agent", type=float, help="An agent's own working time."),
-        click.option("--gpu-hours", type=float, help="The whole run's GPU-hours."),
-        click.option("--gpu-hours-per-agent", type=float),
-    ],
+    limit_options(),
 )
 _steer(
     "void",

@@ -17,9 +17,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from aar_tui.app import AarApp
+    from engine.config import RunConfig
+    from engine.run.options import ResumeOptions
 
 SERVE_LOG = "serve.log"
 READY_POLL = 0.1
@@ -41,16 +46,16 @@ class EngineProcess:
         return self.run_dir / SERVE_LOG
 
 
-def where_to_run(config: Any, durability: dict[str, Any]) -> tuple[str, Path]:
+def where_to_run(config: RunConfig, durability: ResumeOptions) -> tuple[str, Path]:
     """The run's name and directory, fixed here so that the app knows where to attach."""
     from engine.config import default_runs_dir
 
-    if durability.get("resume") is not None:
+    if durability.resume is not None:
         from engine.resume import find_run_dir
 
-        run_dir = find_run_dir(durability["resume"])
+        run_dir = find_run_dir(durability.resume)
         return run_dir.name, run_dir
-    from engine.runtime import run_name
+    from engine.run.names import run_name
 
     name = run_name(config)
     run_dir = Path(config.run_dir or default_runs_dir() / name).expanduser().resolve()
@@ -62,14 +67,14 @@ def serve_argv(
     run_dir: Path,
     config_path: Path | None,
     flags: dict[str, Any],
-    durability: dict[str, Any],
+    durability: ResumeOptions,
 ) -> list[str]:
     """`aar serve` with the options `aar run` was given, naming the run and its directory."""
     argv = [sys.executable, "-m", "aar_tui", "serve"]
-    if durability.get("resume") is not None:
+    if durability.resume is not None:
         argv += ["--resume", str(run_dir)]
-        if durability.get("minutes") is not None:
-            argv += ["--minutes", str(durability["minutes"])]
+        if durability.minutes is not None:
+            argv += ["--minutes", str(durability.minutes)]
     else:
         if config_path is not None:
             argv += ["--config", str(config_path.expanduser().resolve())]
@@ -77,10 +82,10 @@ def serve_argv(
             if value is not None and flag not in ("name", "run_dir"):
                 argv += [f"--{flag.replace('_', '-')}", str(value)]
         argv += ["--name", name, "--run-dir", str(run_dir)]
-    if durability.get("keep_sandboxes"):
+    if durability.keep_sandboxes:
         argv.append("--keep-sandboxes")
-    if durability.get("on_attention"):
-        argv += ["--on-attention", durability["on_attention"]]
+    if durability.on_attention:
+        argv += ["--on-attention", durability.on_attention]
     return argv
 
 
@@ -145,7 +150,7 @@ def hints(engine: EngineProcess) -> str:
     )
 
 
-async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> Any:
+async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> AarApp:
     from aar_tui.app import AarApp
     from engine.targets import LocalTarget, open_view
 
@@ -158,16 +163,16 @@ async def _app(engine: EngineProcess, socket: Path, theme: str | None) -> Any:
 
 
 def run_detached(
-    config: Any,
+    config: RunConfig,
     config_path: Path | None,
     flags: dict[str, Any],
-    durability: dict[str, Any],
+    durability: ResumeOptions,
     theme: str | None,
 ) -> None:
     """Start the engine, open the app on it, and say how to come back after leaving."""
     from engine.brains import preflight
 
-    if durability.get("resume") is None:
+    if durability.resume is None:
         preflight(config.agents.brain)  # a missing key is one line here, not a log to read
     name, run_dir = where_to_run(config, durability)
     offset = (run_dir / SERVE_LOG).stat().st_size if (run_dir / SERVE_LOG).exists() else 0

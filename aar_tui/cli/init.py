@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from engine.limits import LIMITS, MINUTES
+
 EXAMPLE = """\
 # An aar run config. Start a run with it:  aar run --config {name}
 # Flags given to `aar run` override the fields here. Lines starting with # are comments;
@@ -69,17 +71,20 @@ hold = false            # true: such an agent waits, held, until you resume it (
 [budget]
 # Reaching a limit pauses the agent (or, for a run-wide one, every agent) with the
 # reason; raise it (aar ctl budget ...) and they resume. Leave one out for no limit.
-minutes = 60.0                # the run's length; it ends at this point
-# experiments_per_agent = 50
-# tokens_per_agent = 2000000
-# cost_usd = 50.0             # the whole run, in US dollars
-# tokens = 20000000           # the whole run
-# experiments = 1000          # the whole run
-# cost_usd_per_agent = 10.0
-# minutes_per_agent = 240.0   # an agent's working time, paused time not counted
-# gpu_hours = 24.0            # the whole run
-# gpu_hours_per_agent = 8.0
-"""
+{budget}"""
+
+
+def budget_lines() -> str:
+    """The [budget] section's fields, one for each limit it keeps, the run's length set."""
+    lines = []
+    for limit in LIMITS:
+        if limit.section != "budget":
+            continue
+        field = f"{limit.name} = {limit.example!r}"
+        if limit is not MINUTES:
+            field = "# " + field
+        lines.append(f"{field:<32}# {limit.help}\n")
+    return "".join(lines)
 
 
 @click.command()
@@ -93,6 +98,6 @@ def init(path: Path, force: bool) -> None:
         path = path / "aar.toml"
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists already: give another PATH or --force")
-    path.write_text(EXAMPLE.format(name=path))
+    path.write_text(EXAMPLE.format(name=path, budget=budget_lines()))
     load(path)  # the example must validate as written; a failure here is a bug of ours
     click.echo(f"wrote {path}; start a run with: aar run --config {path}")

@@ -24,6 +24,7 @@ def report(run: str | None, out: Path | None, top: int) -> None:
     """Write a run's report; RUN is its directory or name (default: the newest run)."""
     from engine.report import write_report
     from engine.resume import find_run_dir
+    from engine.texts import pgr_text
 
     if run is None:
         from engine.config import default_runs_dir
@@ -42,8 +43,9 @@ def report(run: str | None, out: Path | None, top: int) -> None:
         v = r.verdict
         if r.clean and v.private_pgr_mean is not None:
             click.echo(
-                f"best method: reproduced private PGR {v.private_pgr_mean:.3f} ±"
+                f"best method: reproduced private PGR {pgr_text(v.private_pgr_mean)} ±"
                 f" {v.private_pgr_sd or 0:.3f} over {len(v.private)} seeds (claimed public"
-                f" {v.claimed.pgr if v.claimed else None}), found by {r.submission.agent_id}"
+                f" {pgr_text(v.claimed.pgr if v.claimed else None)}),"
+                f" found by {r.submission.agent_id}"
             )
     click.echo(f"wrote {files.markdown}\n      {files.csv}\n      {files.plot}")

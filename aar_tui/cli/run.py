@@ -7,15 +7,27 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from aar_tui.cli.checks import MINUTES, run_target
+from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, with_limit_options
+from engine import limits
 from engine.commands import FinishRun
 from engine.events import Event
+from engine.run.options import ResumeOptions
+from engine.texts import config_text, pgr_text
 from engine.view import EngineView, LeaderboardEntry
+
+if TYPE_CHECKING:
+    from aar_tui.app import AarApp
+    from engine.config import RunConfig
+    from engine.runtime import Engine
+
+Wrapped = TypeVar("Wrapped", bound=Callable[..., Any])
 
 
 def _overrides(**flags: Any) -> dict[str, Any]:
@@ -26,7 +38,6 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "brain": ("agents", "brain"),
         "model": ("agents", "model"),
         "sandbox": ("sandbox", "backend"),
-        "minutes": ("budget", "minutes"),
         "task": ("task",),
         "data": ("data",),
         "run_dir": ("run_dir",),
@@ -35,7 +46,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
         "image": ("sandbox", "image"),
         "gpus": ("sandbox", "gpus"),
         "models": ("models",),
-    }
+    } | {limit.name: (limit.section, limit.name) for limit in limits.LIMITS}
     for flag, value in flags.items():
         if value is None:
             continue
@@ -47,10 +58,6 @@ def _overrides(**flags: Any) -> dict[str, Any]:
             node = node.setdefault(p, {})
         node[leaf] = str(value) if isinstance(value, Path) else value
     return out
-
-
-def _pgr(value: float | None) -> str:
-    return "  n/a" if value is None else f"{value:.3f}"
 
 
 def progress_line(event: Event) -> str | None:
@@ -78,7 +85,7 @@ def progress_line(event: Event) -> str | None:
             if p.public is None:
                 return f"[{who}] submission {p.submission_id}: no score{flags}"
             return (
-                f"[{who}] submission {p.submission_id}: public PGR {_pgr(p.public.pgr)},"
+                f"[{who}] submission {p.submission_id}: public PGR {pgr_text(p.public.pgr)},"
                 f" accuracy {p.public.accuracy:.3f}{flags}"
             )
         case "forum_post":
@@ -102,7 +109,7 @@ def leaderboard_table(entries: list[LeaderboardEntry], limit: int = 10) -> str:
     lines = [" rank  agent  sub   PGR    acc    method"]
     for e in ranked:
         lines.append(
-            f" {e.rank:>4}  {e.agent_id:<5} {e.submission_id:>4}  {_pgr(e.public.pgr)}  "
+            f" {e.rank:>4}  {e.agent_id:<5} {e.submission_id:>4}  {pgr_text(e.public.pgr):>5}  "
             f"{e.public.accuracy:.3f}  {_method(e.method)}"
         )
     return "\n".join(lines)
@@ -117,22 +124,7 @@ def _method(text: str) -> str:
         return text[:70]
     if not isinstance(config, dict):
         return text[:70]
-    keys = (
-        "method",
-        "loss",
-        "labels",
-        "lr",
-        "epochs",
-        "weight_decay",
-        "label_smoothing",
-        "ensemble",
-        "aux_coef",
-        "confident_fraction",
-        "rounds",
-        "alpha",
-        "beta",
-    )
-    return " ".join(f"{k}={config[k]}" for k in keys if config.get(k) is not None)[:90]
+    return config_text(config)[:90]
 
 
 async def _follow(view: EngineView) -> None:
@@ -169,7 +161,7 @@ async def _summary(view: EngineView) -> None:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_headless(engine: Any, minutes: float | None) -> None:
+async def run_headless(engine: Engine, minutes: float | None) -> None:
     view = engine.view()
     loop = asyncio.get_running_loop()
     # SIGINT / SIGTERM: no new steps, every agent stops, sandboxes go (or stay), exit 0.
@@ -191,7 +183,7 @@ async def run_headless(engine: Any, minutes: float | None) -> None:
 
 
 async def run_with_app(
-    engine: Any, minutes: float | None, app_class: Any, theme: str | None = None
+    engine: Engine, minutes: float | None, app_class: type[AarApp], theme: str | None = None
 ) -> None:
     app = app_class(engine.view(), theme=theme, crash_dir=engine.run_dir)
     with contextlib.suppress(NotImplementedError):
@@ -208,7 +200,7 @@ async def run_with_app(
         await runner
 
 
-def _app_class() -> Any | None:
+def _app_class() -> type[AarApp] | None:
     """The supervisor app, if this install has it and there is a terminal to draw it on."""
     if not sys.stdout.isatty():
         return None
@@ -219,22 +211,22 @@ def _app_class() -> Any | None:
     return AarApp
 
 
-async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, float | None]:
-    """A new run, or the run `durability["resume"]` names, and the minutes it runs for."""
+async def open_engine(config: RunConfig, durability: ResumeOptions) -> tuple[Engine, float | None]:
+    """A new run, or the run `durability.resume` names, and the minutes it runs for."""
     from engine.isolation import limits_line
     from engine.runtime import Engine
 
-    keep = bool(durability.get("keep_sandboxes"))
-    target = durability.get("resume")
+    keep = durability.keep_sandboxes
+    target = durability.resume
     if target is None:
         click.echo(f"preparing task {config.task} ...")
         engine = await Engine.open(config, keep_sandboxes=keep)
         click.echo(limits_line(engine.config))
-        return engine, config.budget.minutes
+        return engine, config.limit(limits.MINUTES)
     from engine.resume import resume_engine
 
     engine = await resume_engine(target, keep_sandboxes=keep)
-    minutes = durability.get("minutes")
+    minutes = durability.minutes
     if minutes is None:
         deadline = engine.projection.run.deadline
         left = (deadline - time.time()) / 60 if deadline else None
@@ -250,18 +242,21 @@ async def open_engine(config: Any, durability: dict[str, Any]) -> tuple[Any, flo
 
 
 async def _main(
-    config: Any, headless: bool, theme: str | None = None, durability: dict[str, Any] | None = None
+    config: RunConfig,
+    headless: bool,
+    theme: str | None = None,
+    durability: ResumeOptions | None = None,
 ) -> None:
     from engine.alerts import alerting
     from engine.api import serve_api
 
-    durability = durability or {}
+    durability = durability or ResumeOptions()
     engine, minutes = await open_engine(config, durability)
     try:
         # The API on the run's socket, so `aar attach` and `aar ctl` reach this run too.
         async with (
             serve_api(engine.view(), engine.run_dir, run_id=engine.run_id),
-            alerting(engine, durability.get("on_attention")),
+            alerting(engine, durability.on_attention),
         ):
             app = None if headless else _app_class()
             if not headless and app is None:
@@ -275,7 +270,7 @@ async def _main(
         await engine.close()
 
 
-def durability_options(fn: Any) -> Any:
+def durability_options(fn: Wrapped) -> Wrapped:
     """--resume, --keep-sandboxes and --on-attention, shared by `aar run` and `aar serve`."""
     options = [
         click.option(
@@ -309,7 +304,7 @@ def durability_flags(
     on_attention: str | None,
     config_path: Path | None,
     flags: dict[str, Any],
-) -> dict[str, Any]:
+) -> ResumeOptions:
     if resume is not None:
         given = [k for k, v in flags.items() if v is not None and k != "minutes"]
         if given or config_path is not None:
@@ -317,12 +312,12 @@ def durability_flags(
                 "--resume takes the run's own config: give only --minutes (and the display,"
                 f" sandbox and alert flags), not {', '.join(given) or '--config'}"
             )
-    return {
-        "resume": resume,
-        "keep_sandboxes": keep_sandboxes,
-        "on_attention": on_attention,
-        "minutes": flags.get("minutes"),
-    }
+    return ResumeOptions(
+        resume=resume,
+        minutes=flags.get("minutes"),
+        keep_sandboxes=keep_sandboxes,
+        on_attention=on_attention,
+    )
 
 
 @click.command(name="run")
@@ -331,6 +326,7 @@ def durability_flags(
 )
 @click.option("--agents", type=int, help="How many agents (default 3).")
 @click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed).")
+@with_limit_options(leave_out=LEFT_TO_MINUTES)
 @click.option("--task", help="The task to work on (default toy).")
 @click.option("--data", help="Where a dataset-backed task reads its data.")
 @click.option("--brain", help="offline (default, no key needed) or claude.")

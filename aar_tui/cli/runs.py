@@ -14,7 +14,7 @@ def _runs_dir(path: Path | None) -> Path:
     return path or default_runs_dir()
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -42,6 +42,7 @@ def runs(ctx: click.Context, runs_dir: Path | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from engine.runs import list_runs
+    from engine.texts import pgr_text
 
     found = list_runs(ctx.obj)
     if not found:
@@ -52,7 +53,7 @@ def runs(ctx: click.Context, runs_dir: Path | None) -> None:
         f"{'started':<16} {'size':>9}"
     )
     for r in found:
-        best = "-" if r.best_private_pgr is None else f"{r.best_private_pgr:.3f}"
+        best = pgr_text(r.best_private_pgr, "-")
         click.echo(
             f"{r.name:<34} {r.task[:10]:<10} {r.state[:9]:<9} {r.agents:>6} {best:>7}  "
             f"{_when(r.started):<16} {_size(r.size_bytes):>9}"

@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from sandbox import Backend
+    from sandbox.check import CheckReport
 
 
 @click.group()
@@ -35,7 +40,7 @@ def sandbox() -> None:
     help="Check the limits each sandbox of a run with this many agents gets.",
 )
 def check(
-    backend: str,
+    backend: Backend,  # click.Choice lets only these through
     as_json: bool,
     image: str | None,
     docker_host: str | None,
@@ -64,7 +69,7 @@ def check(
     sys.exit(0 if report.ok else 1)
 
 
-def _print(report) -> None:
+def _print(report: CheckReport) -> None:
     isolation = "isolated" if report.isolated else "NOT ISOLATED (install bubblewrap)"
     click.echo(f"sandbox backend {report.backend}: {isolation}")
     click.echo(f"  network      {report.network}")

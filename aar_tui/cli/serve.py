@@ -5,20 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from engine.run.options import ResumeOptions
+
 from aar_tui.cli.checks import MINUTES
-from aar_tui.cli.run import durability_options
+from aar_tui.cli.limit_flags import LEFT_TO_MINUTES, limit_options
+from aar_tui.cli.run import Wrapped, durability_options
+
+if TYPE_CHECKING:
+    from engine.config import RunConfig
+    from engine.view import EngineView
 
 
-def run_options(fn: Any) -> Any:
+def run_options(fn: Wrapped) -> Wrapped:
     """The run options of `aar run`, with the same names and meaning."""
-    options = [
+    options: list[Callable[[Any], Any]] = [
         click.option("--agents", type=int, help="How many agents (default 3)."),
         click.option("--minutes", type=MINUTES, help="Run length in minutes (fractions allowed)."),
+        *limit_options(leave_out=LEFT_TO_MINUTES, checked=True),
         click.option("--task", help="The task to work on (default toy)."),
         click.option("--data", help="Where a dataset-backed task reads its data."),
         click.option("--brain", help="offline (default, no key needed), scripted or claude."),
@@ -96,7 +106,7 @@ def serve(
     asyncio.run(_serve(config, port, host, durability))
 
 
-async def _follow(view: Any) -> None:
+async def _follow(view: EngineView) -> None:
     from aar_tui.cli.run import progress_line
 
     async for event in view.events(0):
@@ -106,7 +116,7 @@ async def _follow(view: Any) -> None:
 
 
 async def _serve(
-    config: Any, port: int | None, host: str | None, durability: dict[str, Any]
+    config: RunConfig, port: int | None, host: str | None, durability: ResumeOptions
 ) -> None:
     from aar_tui.cli.run import open_engine
     from engine.alerts import alerting
@@ -125,7 +135,7 @@ async def _serve(
                 port=port,
                 host=host,
             ) as api,
-            alerting(engine, durability.get("on_attention")),
+            alerting(engine, durability.on_attention),
         ):
             click.echo(f"run {engine.run_id} in {engine.run_dir}")
             for place in api.where():

@@ -134,6 +134,7 @@ def prepare(
 @click.option("--private", is_flag=True, help="Also show the private half's figures.")
 def grade(hidden_dir: Path, preds: Path, as_json: bool, private: bool) -> None:
     """Score predictions against a prepared task's hidden labels."""
+    from engine.texts import pgr_text
     from w2s.errors import PredictionsError
     from w2s.grader import grade as grade_predictions
 
@@ -147,8 +148,9 @@ def grade(hidden_dir: Path, preds: Path, as_json: bool, private: bool) -> None:
         return
     halves = [("public", result.public)] + ([("private", result.private)] if private else [])
     for name, score in halves:
-        pgr = "undefined" if score.pgr is None else f"{score.pgr:.3f}"
-        click.echo(f"{name:8} accuracy {score.accuracy:.4f}  PGR {pgr}  (n={score.n})")
+        click.echo(
+            f"{name:8} accuracy {score.accuracy:.4f}  PGR {pgr_text(score.pgr)}  (n={score.n})"
+        )
     click.echo(f"predicted class 1: {result.distribution['class1_share']:.3f}")
 
 

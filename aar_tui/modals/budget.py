@@ -89,7 +89,7 @@ class BudgetModal(ModalScreen[SetBudget | None]):
             self._refuse("Fill at least one field, or press escape to cancel.")
             return
         try:
-            command = SetBudget(**values)
+            command = SetBudget.model_validate(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             name = str(first["loc"][0])

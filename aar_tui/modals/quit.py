@@ -75,7 +75,8 @@ class QuitModal(ModalScreen[None]):
         self.action_choose("" if event.button.id == "cancel" else str(event.button.id))
 
     def action_choose(self, choice: str) -> None:
-        if not choice:
-            self.dismiss(None)
-        else:
-            self.chosen(choice)  # type: ignore[arg-type]
+        match choice:
+            case "detach" | "finish" as answer:
+                self.chosen(answer)
+            case _:
+                self.dismiss(None)

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 
 from aar_tui.model import Changes, RunModel
+from aar_tui.supervisor import Supervisor
 from aar_tui.widgets.footer import RunFooter
 from aar_tui.widgets.header import RunHeader
-
-if TYPE_CHECKING:
-    from aar_tui.app import AarApp
 
 
 class RunScreen(Screen):
     """A screen fed by the app's model; it redraws only what a batch of events changed."""
 
     @property
-    def aar(self) -> AarApp:
-        return cast("AarApp", self.app)
+    def aar(self) -> Supervisor:
+        return cast(Supervisor, self.app)
 
     @property
     def model(self) -> RunModel:

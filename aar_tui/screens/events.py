@@ -23,7 +23,7 @@ CHATTY = frozenset({"text_delta", "thinking_delta", "command_output", "sandbox_s
 
 
 class EventsScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = EVENTS_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*EVENTS_BINDINGS]
 
     DEFAULT_CSS = """
     EventsScreen #filter { height: 1; border: none; padding: 0 1; }

@@ -18,13 +18,13 @@ from aar_tui.model import Changes
 from aar_tui.screens.base import RunScreen
 from aar_tui.widgets.forum.post import PostView, post_markdown
 from aar_tui.widgets.forum.threads import ThreadTree, list_heading
-from engine.events import ForumPost
+from engine.events import POST_KINDS, ForumPost, PostKind
 
-KINDS = (None, "hypothesis", "result", "insight", "error", "note")
+KINDS: tuple[PostKind | None, ...] = (None, *POST_KINDS)
 
 
 class ForumScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = FORUM_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*FORUM_BINDINGS]
 
     DEFAULT_CSS = """
     ForumScreen #bar { height: 1; padding: 0 1; color: $text-muted; }
@@ -39,7 +39,7 @@ class ForumScreen(RunScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.kind: str | None = None
+        self.kind: PostKind | None = None
         self.author: str | None = None
         self.query_text = ""
         self.hits: list[ForumPost] | None = None

@@ -19,7 +19,7 @@ from engine.commands import Reproduce, VoidSubmission
 
 
 class LeaderboardScreen(RunScreen):
-    BINDINGS: ClassVar[list[BindingType]] = BOARD_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*BOARD_BINDINGS]
 
     DEFAULT_CSS = """
     LeaderboardScreen #baselines { height: 1; padding: 0 1; color: $text-muted; }
@@ -89,20 +89,20 @@ class LeaderboardScreen(RunScreen):
             self.notify("No submission is selected.", severity="warning")
             return
         if sub.voided:
-            self.notify(f"Submission #{sub.id} is already void.", severity="warning")
+            self.notify(f"Submission #{sub.submission_id} is already void.", severity="warning")
             return
 
         def reason(text: str | None) -> None:
             if text:
                 self.aar.send(
-                    VoidSubmission(submission_id=sub.id, reason=text),
-                    f"Submission #{sub.id} voided.",
+                    VoidSubmission(submission_id=sub.submission_id, reason=text),
+                    f"Submission #{sub.submission_id} voided.",
                 )
 
         flags = f" (flagged {', '.join(sub.flags)})" if sub.flags else ""
         self.app.push_screen(
             TextModal(
-                f"Void submission #{sub.id} by {sub.agent_id}{flags}",
+                f"Void submission #{sub.submission_id} by {sub.agent_id}{flags}",
                 placeholder="why it is voided",
             ),
             reason,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,10 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from aar_tui.supervisor import Supervisor
 from aar_tui.widgets.leaderboard.submission import find_experiment, submission_markdown
-
-if TYPE_CHECKING:
-    from aar_tui.app import AarApp
 
 # Experiments read to find the one a submission came from.
 EXPERIMENTS_READ = 1000
@@ -38,8 +36,8 @@ class SubmissionScreen(ModalScreen[None]):
         self.submission_id = submission_id
 
     @property
-    def aar(self) -> AarApp:
-        return cast("AarApp", self.app)
+    def aar(self) -> Supervisor:
+        return cast(Supervisor, self.app)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -67,7 +65,8 @@ class SubmissionScreen(ModalScreen[None]):
             return
         experiment = find_experiment(sub, records) if records else None
         posts = sorted(
-            (p for p in model.posts.values() if p.submission_id == sub.id), key=lambda p: p.ts
+            (p for p in model.posts.values() if p.submission_id == sub.submission_id),
+            key=lambda p: p.ts,
         )
         start = model.run.started_at if model.run else None
         self.query_one(Markdown).update(submission_markdown(sub, experiment, posts, start))

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from aar_tui.look import STATE_GLYPH, fmt_duration, fmt_pgr, state_style, theme_colour
 from aar_tui.model import RunModel
+from engine.limits import COST_USD, MINUTES
 
 _CONNECTION = {
     "connected": ("●", "success"),
@@ -69,12 +70,11 @@ class RunHeader(Static):
         b = model.budgets
         if b.paused_reason:  # a run-wide budget holds every agent: say so before all else
             parts.append((9, Text(f"⏸ {b.paused_reason}", style=theme_colour(theme, "warning"))))
-        parts.append(
-            (5, Text(f"${b.cost_used_usd:.2f}" + (f"/${b.cost_usd:.2f}" if b.cost_usd else "")))
-        )
-        if b.minutes:
+        cost, minutes = b.limit(COST_USD), b.limit(MINUTES)
+        parts.append((5, Text(f"${b.cost_used_usd:.2f}" + (f"/${cost:.2f}" if cost else ""))))
+        if minutes:
             used = max(b.elapsed_minutes, model.elapsed(now) / 60)
-            parts.append((1, Text(f"{used:.0f}/{b.minutes:g} min")))
+            parts.append((1, Text(f"{used:.0f}/{minutes:g} min")))
         room = max(20, (self.size.width or self.app.size.width) - 2)
         while len(parts) > 1 and sum(len(t) + 3 for _, t in parts) - 3 > room:
             parts.remove(min(parts, key=lambda p: p[0]))

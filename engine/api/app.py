@@ -11,7 +11,7 @@ engine rejects.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +24,7 @@ from engine.api.stream import StreamLimits, StreamStats, event_stream
 from engine.bounds import MAX_ID
 from engine.commands import Command, CommandResult
 from engine.errors import EngineError, ForumError
-from engine.events import Event, ForumPost, Record
+from engine.events import Event, ForumPost, HumanPostKind, PostKind, Record
 from engine.view import (
     AgentInfo,
     Budgets,
@@ -38,15 +38,13 @@ from engine.view import (
 API_VERSION = "v1"
 SUPERVISOR = "supervisor"
 
-PostKind = Literal["hypothesis", "result", "insight", "error", "note"]
-
 
 class SupervisorPost(Record):
     """A forum post by the supervisor (a `result` needs a submission, so it is not offered)."""
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(max_length=20_000)] = ""
-    kind: Literal["note", "insight", "hypothesis"] = "note"
+    kind: HumanPostKind = "note"
     tags: Annotated[tuple[Annotated[str, Field(max_length=40)], ...], Field(max_length=10)] = ()
     parent_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
@@ -85,6 +83,7 @@ def create_app(
     app.state.stream_stats = StreamStats()
     limits = limits or StreamLimits()
 
+    # Starlette types a handler as taking any Exception, though it passes only the one named.
     app.add_exception_handler(RequestValidationError, validation_failed)  # type: ignore[arg-type]
 
     @app.exception_handler(EngineError)

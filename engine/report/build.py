@@ -13,6 +13,7 @@ from engine.report.plot import draw_pgr
 from engine.report.reproduced import Reproduction, reproduce_top
 from engine.reproduce import IRREPRODUCIBLE, REDRAWS
 from engine.scoring import UNVERIFIED
+from engine.texts import config_text, pgr_text
 
 TOP = 3
 
@@ -49,31 +50,13 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-# The fields that tell methods apart, first; the rest are in the configs section and CSV.
-_KEY_FIELDS = (
-    "method",
-    "loss",
-    "labels",
-    "lr",
-    "epochs",
-    "ensemble",
-    "weight_decay",
-    "label_smoothing",
-    "aux_coef",
-    "confident_fraction",
-    "rounds",
-    "alpha",
-    "beta",
-)
-
-
 def _method(text: str, limit: int = 90) -> str:
     try:
         config = json.loads(text)
     except ValueError:
         return text[:limit]
     if isinstance(config, dict):
-        text = " ".join(f"{k}={config[k]}" for k in _KEY_FIELDS if config.get(k) is not None)
+        text = config_text(config)
     return text[:limit].replace("|", "/")
 
 
@@ -117,16 +100,16 @@ def _write_csv(data: RunData, reproduced: dict[int, Reproduction], path: Path) -
                     entry.rank if entry and entry.rank else "",
                     s.id,
                     s.agent_id,
-                    _f(s.public.pgr if s.public else None),
+                    pgr_text(s.public.pgr if s.public else None, ""),
                     _f(s.public.accuracy if s.public else None),
-                    _f(s.private.pgr if s.private else None),
+                    pgr_text(s.private.pgr if s.private else None, ""),
                     _f(s.private.accuracy if s.private else None),
                     _f(s.gap),
                     " ".join(entry.flags if entry else s.flags),
                     int(s.voided),
                     v.reproduced.status if v else "",
-                    _f(v.reproduced.public_pgr_mean) if v else "",
-                    _f(v.private_pgr_mean) if v else "",
+                    pgr_text(v.reproduced.public_pgr_mean, "") if v else "",
+                    pgr_text(v.private_pgr_mean, "") if v else "",
                     _f(v.private_pgr_sd) if v else "",
                     len(v.private) if v else "",
                     s.method,
@@ -228,15 +211,16 @@ def _final(data: RunData, reproduced: list[Reproduction]) -> list[str]:
         rep = v.reproduced
         if r.ranked:
             rank += 1
-        claimed = _f(v.claimed.pgr if v.claimed else None)
+        claimed = pgr_text(v.claimed.pgr if v.claimed else None, "")
         verdict = rep.status + (f" ({', '.join(rep.flags)})" if rep.flags else "")
+        private, public = pgr_text(v.private_pgr_mean, ""), pgr_text(rep.public_pgr_mean, "")
         rows.append(
-            f"| {rank if r.ranked else '-'} | {_f(v.private_pgr_mean)} ± {_f(v.private_pgr_sd)}"
-            f" | {_f(rep.public_pgr_mean)} ± {_f(rep.public_pgr_sd)} | {claimed} | {verdict}"
+            f"| {rank if r.ranked else '-'} | {private} ± {_f(v.private_pgr_sd)}"
+            f" | {public} ± {_f(rep.public_pgr_sd)} | {claimed} | {verdict}"
             f" | {r.submission.agent_id} | {r.submission.id} | {_recipe(r)} |"
         )
     for s in hand_made:
-        claimed = _f(s.public.pgr if s.public else None)
+        claimed = pgr_text(s.public.pgr if s.public else None, "")
         rows.append(
             f"| - | | | {claimed} | {UNVERIFIED} (nothing reproduces it) | {s.agent_id}"
             f" | {s.id} | {_method(s.method)} |"
@@ -288,8 +272,8 @@ def _leaderboard(data: RunData) -> list[str]:
     for s in _ranked(data)[:30]:
         e = ranks.get(s.id)
         flags = " ".join(e.flags if e else s.flags) + (" void" if s.voided else "")
-        public = _f(s.public.pgr if s.public else None)
-        private = _f(s.private.pgr if s.private else None)
+        public = pgr_text(s.public.pgr if s.public else None, "")
+        private = pgr_text(s.private.pgr if s.private else None, "")
         rows.append(
             f"| {e.rank if e and e.rank else '-'} | {s.id} | {s.agent_id} | {public} | {private}"
             f" | {_f(s.gap)} | {flags.strip()} | {_method(s.method)} |"
@@ -337,8 +321,9 @@ def _spend(data: RunData) -> list[str]:
     ]
     for a in data.snapshot.agents:
         c = a.counters
+        best = pgr_text(a.best_public_pgr, "")
         rows.append(
             f"| {a.id} | {a.state.value} | {c.steps} | {c.tokens_in + c.tokens_out:,} |"
-            f" ${c.cost_usd:.2f} | {c.experiments} | {c.submissions} | {_f(a.best_public_pgr)} |"
+            f" ${c.cost_usd:.2f} | {c.experiments} | {c.submissions} | {best} |"
         )
     return [*rows, ""]

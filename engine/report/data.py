@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.events import Score
+from engine.events import RunState, Score
 from engine.projection import Projection
-from engine.runtime import PreparedTask
+from engine.run.task import PreparedTask
 from engine.store import Store
 from engine.view import RunInfo, Snapshot
 
@@ -79,7 +79,7 @@ async def _load(store: Store, run_dir: Path) -> RunData:
             run_id=run_id,
             name=run_id,
             task=config.get("task", "?"),
-            state="starting",
+            state=RunState.STARTING,
             brain=config.get("agents", {}).get("brain", "?"),
             sandbox_backend=config.get("sandbox", {}).get("backend", "?"),
             run_dir=str(run_dir),
@@ -92,7 +92,7 @@ async def _load(store: Store, run_dir: Path) -> RunData:
         projection.apply_all(batch)
         after = batch[-1].seq
         for e in batch:
-            if e.kind == "run_state" and e.payload.state.value in _RUN_ENDED:
+            if e.payload.kind == "run_state" and e.payload.state.value in _RUN_ENDED:
                 finished_at = e.ts
     await log.close()
     submissions = [
@@ -133,7 +133,7 @@ async def _load(store: Store, run_dir: Path) -> RunData:
             "SELECT agent_id, payload FROM events WHERE kind = 'watch_flag' ORDER BY seq"
         )
     ]
-    meta = dict(await store.fetchall("SELECT key, value FROM meta"))
+    meta: dict[str, str] = {k: v for k, v in await store.fetchall("SELECT key, value FROM meta")}
     isolation = {
         k.split(":", 1)[1]: v == "isolated" for k, v in meta.items() if k.startswith("isolation:")
     }

@@ -21,7 +21,7 @@ def draw_pgr(data: RunData, path: Path) -> Path:
         mine = [s for s in scored if s.agent_id == agent]
         ax.scatter(
             [(s.ts - start) / 60 for s in mine],
-            [s.public.pgr for s in mine],  # type: ignore[union-attr]
+            [s.public.pgr for s in mine if s.public and s.public.pgr is not None],
             s=18,
             alpha=0.7,
             label=f"{agent} (public)",

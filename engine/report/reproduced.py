@@ -68,7 +68,7 @@ def _reproducer(
     data: RunData, store: Store, config: Any, seeds: tuple[int, ...] | None
 ) -> Reproducer:
     from engine.cleanroom import CleanRoom, test_rows
-    from engine.runtime import agent_sandbox_spec
+    from engine.run.sandboxes import agent_sandbox_spec
     from engine.snapshots import SnapshotStore
 
     task = data.task

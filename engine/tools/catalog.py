@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from engine.tools import ToolSpec
 from engine.tools import forumtools as f
 from engine.tools import inputs as i
 from engine.tools import research as r
 from engine.tools import workspace as w
+from engine.tools.tool import ToolSpec
 
 TOOLS: list[ToolSpec] = [
     ToolSpec("run_command", i.RunCommand, w.run_command),

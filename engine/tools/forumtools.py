@@ -7,9 +7,9 @@ from pathlib import PurePosixPath
 
 from engine.errors import ToolInputError
 from engine.events import ForumPost
-from engine.tools import ToolResult
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import CopySnapshot, ForumPostInput, ForumRead, ForumSearch
+from engine.tools.tool import ToolResult
 
 SNAPSHOT_SUFFIXES = frozenset({".py", ".json", ".md", ".txt", ".toml", ".yaml", ".yml", ".sh"})
 SNAPSHOT_FILE_MAX = 64_000

@@ -3,11 +3,12 @@ model is shown. Limits here keep a malformed or greedy call from hurting the eng
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.bounds import MAX_METHOD
+from engine.events import PostKind
 
 Path = Annotated[str, Field(min_length=1, max_length=500, description="a path in the sandbox")]
 
@@ -54,7 +55,7 @@ class ForumPostInput(ToolInput):
     """Post on the forum. A `result` needs `submission_id` (one of your scored submissions)
     and keeps a snapshot of your workspace code for others to copy."""
 
-    kind: Literal["hypothesis", "result", "insight", "error", "note"]
+    kind: PostKind
     title: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(max_length=20_000)]
     tags: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=12)] = []
@@ -67,7 +68,7 @@ class ForumSearch(ToolInput):
     """Search the forum by words (empty: the latest posts), optionally of one kind."""
 
     query: Annotated[str, Field(max_length=500)] = ""
-    kind: Literal["hypothesis", "result", "insight", "error", "note"] | None = None
+    kind: PostKind | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 10
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from engine.cleanroom import DIAGNOSTICS_MAX, CleanRunFailed, predictions_cap
 from engine.errors import ToolInputError
+from engine.limits import EXPERIMENTS_PER_AGENT
 from engine.scoring import digest_bytes
 from engine.snapshots import normal_path
-from engine.tools import ToolResult
+from engine.texts import pgr_text
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import ExperimentLookup, Leaderboard, RunExperiment, Submit
+from engine.tools.tool import ToolResult
 from engine.view import ExperimentRecord
 from sandbox.errors import SandboxError
 
@@ -54,7 +56,7 @@ async def run_experiment(env: ToolEnv, inp: RunExperiment) -> ToolResult:
         data = _describe(existing, config) | {"predictions": preds_path, "reused": True}
         text = _text("already run; recorded result:", data) + note
         return ToolResult(ok=True, output=text, data=data)
-    budget = env.config.budget.experiments_per_agent
+    budget = env.config.limit(EXPERIMENTS_PER_AGENT)
     if budget is not None and env.experiments_done() >= budget:
         raise ToolInputError(f"experiment budget spent: {budget} per agent")
     eid = await env.registry.start(env.agent_id, digest, config)
@@ -193,9 +195,8 @@ async def leaderboard(env: ToolEnv, inp: Leaderboard) -> ToolResult:
     rows = []
     lines = []
     for e in entries:
-        pgr = "n/a" if e.public.pgr is None else f"{e.public.pgr:.3f}"
         lines.append(
-            f"#{e.rank} {e.agent_id} sub {e.submission_id}: PGR {pgr},"
+            f"#{e.rank} {e.agent_id} sub {e.submission_id}: PGR {pgr_text(e.public.pgr)},"
             f" acc {e.public.accuracy:.3f} - {e.method[:160]}"
         )
         rows.append(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from engine.events import CommandOutputPayload
-from engine.tools import ToolResult, cap
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import ListDir, ReadFile, RunCommand, WriteFile
+from engine.tools.tool import ToolResult, cap
 
 # Lines of one command streamed as events; the rest is still in the capped result.
 STREAM_LINES_MAX = 2000

@@ -39,7 +39,7 @@ def served_schema(threaded_run, auth):
     schema = schemathesis.openapi.from_url(f"{threaded_run.url}/v1/openapi.json", headers=auth)
     # Both valid requests and requests that break the schema on purpose.
     schema.config.generation.update(modes=list(GenerationMode))
-    return schema.exclude(path="/v1/events")
+    return schema
 
 
 SCHEMA = schemathesis.pytest.from_fixture("served_schema")
@@ -48,6 +48,10 @@ SCHEMA = schemathesis.pytest.from_fixture("served_schema")
 @SCHEMA.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_answer_is_a_4xx_or_better_and_matches_the_schema(case, threaded_run, auth):
+    if case.operation.path == "/v1/events":
+        # The stream never ends, so a valid request would only wait out its timeout; the
+        # route's answers are checked in test_events.py and test_inputs.py.
+        return
     response = case.call(base_url=threaded_run.url, headers=auth, timeout=20)
     case.validate_response(response, checks=CHECKS)
     assert response.status_code < 500

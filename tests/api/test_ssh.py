@@ -9,8 +9,8 @@ from pathlib import Path
 
 from engine.client import RemoteView
 from engine.events import ErrorPayload
-from engine.targets import SshTarget, open_view
-from engine.tunnel import SshTunnel
+from engine.targets import open_view
+from engine.tunnel import SshTarget, SshTunnel
 from tests.api.conftest import collect
 from tests.engine.harness import running, until
 

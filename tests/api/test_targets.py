@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from aar_tui.cli.ctl import ctl
 from engine.api.files import ApiInfo, register_active, write_info
 from engine.errors import EngineError
-from engine.targets import HttpTarget, LocalTarget, SshTarget, newest_running, parse_target
-from engine.tunnel import ssh_options_from
+from engine.targets import HttpTarget, LocalTarget, newest_running, parse_target
+from engine.tunnel import SshTarget, ssh_options_from
 
 
 @pytest.mark.parametrize(

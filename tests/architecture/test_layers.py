@@ -19,8 +19,10 @@ APP_MAY_IMPORT = {
     "engine.view",
     "engine.events",
     "engine.commands",
+    "engine.limits",
     "engine.client",
     "engine.projection",
+    "engine.texts",
 }
 
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,6 +57,7 @@ class Swarm:
         self.api = api
         self.brains: dict[str, ClaudeBrain] = {}
         self.task: asyncio.Task[None] | None = None
+        self.closed = False
 
     async def events(self, *kinds: str, agent: str | None = None) -> list[Event]:
         await self.engine.events.flush()
@@ -91,12 +93,22 @@ class Swarm:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self.task, 20)
 
+    async def close(self) -> None:
+        """Finish the run and close its engine, as a stopped `aar run` leaves it."""
+        if not self.closed:
+            await self.finish()
+            await self.engine.close()
+            self.closed = True
+
 
 @pytest.fixture
 async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
-    """Start a run of `agents` Claude agents; yields a factory, finishes every run after."""
+    """Start a run of `agents` Claude agents (or resume the run in `resume`); yields a
+    factory, finishes every run after."""
     from engine.config import load
-    from engine.runtime import Engine, PreparedTask
+    from engine.resume import resume_engine
+    from engine.run.task import PreparedTask
+    from engine.runtime import Engine
 
     task = PreparedTask(
         task_id=prepared_toy.task_id,
@@ -113,14 +125,12 @@ async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
         agents: int = 1,
         limiter: CallLimiter | None = None,
         api_key: str = API_KEY,
+        resume: Path | None = None,
         **overrides: Any,
     ) -> Swarm:
         settings = settings or fast_settings()
         client = make_client(base_url=api.url, api_key=api_key, timeout=settings.retry.timeout)
         limiter = limiter or CallLimiter(settings.max_in_flight)
-        overrides.setdefault("run_dir", str(tmp_path / f"run{len(swarms)}"))
-        agents_cfg = {"count": agents, "brain": "claude"} | overrides.pop("agents_cfg", {})
-        config = load(None, {"agents": agents_cfg, **overrides})
         swarm: Swarm
 
         def brain(_name: str, direction: str, _seed: int) -> ClaudeBrain:
@@ -128,7 +138,13 @@ async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
             swarm.brains[f"a{len(swarm.brains) + 1}"] = b
             return b
 
-        engine = await Engine.open(config, brain_factory=brain, prepare=lambda _c, _d: task)
+        if resume is None:
+            overrides.setdefault("run_dir", str(tmp_path / f"run{len(swarms)}"))
+            agents_cfg = {"count": agents, "brain": "claude"} | overrides.pop("agents_cfg", {})
+            config = load(None, {"agents": agents_cfg, **overrides})
+            engine = await Engine.open(config, brain_factory=brain, prepare=lambda _c, _d: task)
+        else:
+            engine = await resume_engine(resume, brain_factory=brain)
         swarm = Swarm(engine, api)
         swarm.task = asyncio.create_task(engine.run())
         swarms.append(swarm)
@@ -137,8 +153,7 @@ async def open_swarm(tmp_path, prepared_toy, local_sandboxes, api):
 
     yield _open
     for s in swarms:
-        await s.finish()
-        await s.engine.close()
+        await s.close()
 
 
 def user_texts(body: dict[str, Any]) -> list[str]:

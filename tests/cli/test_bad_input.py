@@ -78,6 +78,12 @@ def workdir(tmp_path: Path) -> Path:
         (("run", "--headless", "--minutes", "nan", "--agents", "1"), ("--minutes",)),
         (("run", "--headless", "--minutes", "50000", "--agents", "1"), ("30 days",)),
         (("serve", "--minutes", "inf"), ("--minutes",)),
+        (
+            ("run", "--headless", "--tokens-per-agent", "-5"),
+            ("--tokens-per-agent", "or equal to 0"),
+        ),
+        (("run", "--headless", "--submissions-per-agent", "1.5"), ("--submissions-per-agent",)),
+        (("serve", "--cost-usd", "inf"), ("--cost-usd", "finite")),
     ],
     ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) and len(v) > 1 else None,
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from engine.brain import StepContext, StepOutcome
+from engine.brain import Brain, StepContext, StepOutcome
 from engine.commands import Pause, SetBudget
 from engine.events import AgentState
+from engine.limits import SUBMISSIONS_PER_AGENT
 from tests.engine.brains import ControlledBrain
 from tests.engine.harness import running, until
 
@@ -119,3 +120,51 @@ async def test_the_experiment_budget_pauses_an_agent_that_asks_for_one_more(
             timeout=90,
             what="a second experiment after the raise",
         )
+
+
+_WEAK = """
+import json, numpy as np
+json.dump(np.load("/bundle/test.npz")["weak_soft"].tolist(), open("weak.json", "w"))
+"""
+
+
+class Submitter(Brain):
+    """Makes the weak labels into predictions, then submits them, one submission a step."""
+
+    name = "submitter"
+
+    def __init__(self) -> None:
+        self.setup = [
+            ("write_file", {"path": "weak.py", "content": _WEAK}),
+            ("run_command", {"command": "python weak.py"}),
+        ]
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        if self.setup:
+            await ctx.tools.call(*self.setup.pop(0))
+        else:
+            await ctx.tools.call("submit", {"path": "weak.json", "method": "the weak labels"})
+        return StepOutcome(progress=True)
+
+
+async def test_an_agents_submission_budget_holds_it_after_its_last_submission(
+    open_engine, sandbox_state
+):
+    engine = await open_engine(
+        lambda *_: Submitter(), agents={"count": 1}, budget={"submissions_per_agent": 2}
+    )
+    async with running(engine):
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "submission budget is spent (2 of 2)"),
+            timeout=60,
+            what="a hold after two submissions",
+        )
+        assert engine.projection.agents["a1"].counters.submissions == 2
+        await engine.command(SetBudget(submissions_per_agent=3))
+        await until(
+            lambda: _paused_by_budget(engine, "a1", "submission budget is spent (3 of 3)"),
+            timeout=60,
+            what="one more submission after the raise, and a hold",
+        )
+        assert engine.projection.agents["a1"].counters.submissions == 3
+        assert engine.projection.budgets.limit(SUBMISSIONS_PER_AGENT) == 3

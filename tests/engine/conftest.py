@@ -39,7 +39,7 @@ def prepared_toy(tmp_path_factory):
 
 def prepared_task(prepared):
     """The engine's view of a task prepared once, so tests skip preparing it again."""
-    from engine.runtime import PreparedTask
+    from engine.run.task import PreparedTask
 
     return PreparedTask(
         task_id=prepared.task_id,

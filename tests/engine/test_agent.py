@@ -65,14 +65,14 @@ async def test_a_budget_near_its_end_raises_attention(open_engine):
 
 async def test_an_agent_whose_sandbox_cannot_start_fails_alone(open_engine):
     engine = await open_engine(lambda *_: ControlledBrain(), agents={"count": 2})
-    real = engine._make_sandbox
+    real = engine.swarm.make_sandbox
 
     async def broken(agent_id: str):
         if agent_id == "a1":
             raise RuntimeError("no sandbox for you")
         return await real(agent_id)
 
-    engine._make_sandbox = broken
+    engine.swarm.make_sandbox = broken
     async with running(engine):
         await until(lambda: engine.agents["a1"].state == AgentState.FAILED)
         await until(lambda: engine.agents["a2"].state == AgentState.RUNNING)
@@ -97,7 +97,7 @@ async def test_gpus_and_docker_hosts_are_handed_out_round_robin(open_engine):
         agents={"count": 3},
         sandbox={"gpus": ["0", "1"], "docker_hosts": ["ssh://h1", "tcp://h2:2375"]},
     )
-    specs = [engine.sandbox_spec(f"a{i}") for i in (1, 2, 3)]
+    specs = [engine.sandboxes.spec(f"a{i}") for i in (1, 2, 3)]
     assert [s.gpus for s in specs] == [("0",), ("1",), ("0",)]
     assert [s.docker_host for s in specs] == ["ssh://h1", "tcp://h2:2375", "ssh://h1"]
     assert all(s.mounts["/bundle"] == engine.task.bundle_dir and not s.network for s in specs)
@@ -111,7 +111,7 @@ async def test_a_step_that_hangs_shows_as_stuck_while_it_hangs(open_engine):
         agents={"count": 1},
         attention={"stuck_minutes": 0.005},
     )
-    engine.stats_every = 0.1
+    engine.swarm.stats_every = 0.1
     async with running(engine):
         await until(lambda: engine.agents["a1"].attention == "stuck", what="stuck mid-step")
         assert engine.agents["a1"]._step_task is not None  # still inside the same step

@@ -34,7 +34,7 @@ def test_each_agent_gets_its_share_of_the_machine():
 
 async def test_a_run_that_sets_no_limits_gives_every_sandbox_limits(open_engine):
     engine = await open_engine(agents={"count": 2})
-    spec = engine.sandbox_spec("a1")
+    spec = engine.sandboxes.spec("a1")
     share = default_limits(2)
     assert (spec.memory_mb, spec.cpus, spec.pids) == (share.memory_mb, share.cpus, 512)
     set_here = await open_engine(
@@ -42,7 +42,7 @@ async def test_a_run_that_sets_no_limits_gives_every_sandbox_limits(open_engine)
         sandbox={"memory_mb": 700, "cpus": 0.5},
         run_dir=str(engine.run_dir.parent / "other"),
     )
-    spec = set_here.sandbox_spec("a1")
+    spec = set_here.sandboxes.spec("a1")
     assert (spec.memory_mb, spec.cpus) == (700, 0.5)
     await engine.close()
     await set_here.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engine.config import load
-from engine.runtime import run_name
+from engine.run.names import run_name
 
 
 def test_runs_named_in_the_same_minute_never_share_a_name(tmp_path):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.tools import OUTPUT_CAP
+from engine.tools.tool import OUTPUT_CAP
 
 
 @pytest.fixture
@@ -15,8 +15,8 @@ async def tools(open_engine):
     engine = await open_engine(agents={"count": 2})
     boxes = {}
     for agent_id in ("a1", "a2"):
-        sandbox = await engine._make_sandbox(agent_id)
-        boxes[agent_id] = engine._make_toolbox(SimpleNamespace(id=agent_id), sandbox)
+        sandbox = await engine.swarm.make_sandbox(agent_id)
+        boxes[agent_id] = engine.swarm.make_toolbox(SimpleNamespace(id=agent_id), sandbox)
     yield engine, boxes
     for box in boxes.values():
         await box.env.sandbox.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sandbox
-from sandbox import cgroups, local
+from sandbox import hierarchy, local
 from sandbox.bwrap import bwrap_path
 from tests.conftest import require
 
@@ -51,6 +51,53 @@ async def test_without_bubblewrap_it_runs_and_says_loudly_it_is_not_isolated(
         await box.remove()
         if second is not None:
             await second.remove()
+
+
+def _process_state(pid: int) -> str | None:
+    """The one-letter state of a process (R, S, T, ...), or None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    state = text[text.rfind(")") + 2]
+    return None if state in "ZX" else state
+
+
+async def _until(check, seconds: float = 30.0) -> None:
+    for _ in range(int(seconds * 50)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not reached in {seconds}s: {check}")
+
+
+async def test_without_bubblewrap_or_cgroups_a_pause_and_a_timeout_still_reach_setsid_children(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(local, "bwrap_path", lambda: None)
+    box = await sandbox.create(
+        "local", _spec(tmp_path), state_dir=tmp_path / "state", use_cgroups=False
+    )
+    pid_file = tmp_path / "ws" / "child.pid"
+    try:
+        assert await box.status() == "running, not isolated"
+        running = asyncio.ensure_future(
+            box.exec(
+                "setsid sh -c 'echo $$ > child.pid; exec sleep 300' &"
+                " while [ ! -s child.pid ]; do sleep 0.01; done; sleep 300",
+                timeout=10,
+            )
+        )
+        await _until(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        child = int(pid_file.read_text())
+        await box.pause()
+        await _until(lambda: _process_state(child) == "T")
+        await box.resume()
+        await _until(lambda: _process_state(child) not in ("T", None))
+        assert (await running).timed_out
+        await _until(lambda: _process_state(child) is None)
+    finally:
+        await box.remove()
 
 
 async def test_without_cgroups_limits_fall_back_and_pause_still_freezes(tmp_path: Path) -> None:
@@ -102,7 +149,9 @@ asyncio.run(main())
 async def test_a_held_sandbox_ends_with_the_engine_unless_asked_to_outlive_it(
     tmp_path: Path, outlive: bool
 ) -> None:
-    require(bwrap_path() is not None and cgroups.available(), "bubblewrap and cgroups (root)")
+    require(
+        bwrap_path() is not None and hierarchy.cgroups_available(), "bubblewrap and cgroups (root)"
+    )
     spec = _spec(tmp_path)
     engine = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -149,7 +198,7 @@ async def test_on_cgroup_v2_stats_count_a_background_job_even_without_the_memory
         bwrap_path() is not None and root is not None and os.access(root, os.W_OK),
         "bubblewrap and a writable cgroup v2 hierarchy (root)",
     )
-    monkeypatch.setattr(cgroups, "v1_available", lambda: False)
+    monkeypatch.setattr(hierarchy, "v1_available", lambda: False)
     box = await sandbox.create(
         "local", _spec(tmp_path), state_dir=tmp_path / "state", use_cgroups=True
     )

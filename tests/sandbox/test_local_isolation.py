@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sandbox
-from sandbox import bwrap, cgroups
+from sandbox import bwrap, hierarchy
 from sandbox.bwrap import bwrap_path
 from sandbox.runtime import host_runtime
 from sandbox.users import engine_is_root
@@ -25,7 +25,7 @@ async def local_box(request, tmp_path: Path) -> AsyncIterator[Callable]:
     command; both ways a sandbox can run."""
     require(bwrap_path() is not None, "bubblewrap (bwrap)")
     held = request.param == "held"
-    if held and not (engine_is_root() and cgroups.available()):
+    if held and not (engine_is_root() and hierarchy.cgroups_available()):
         pytest.skip("a held sandbox needs root and cgroups")
     made: list[sandbox.Sandbox] = []
 
@@ -98,7 +98,7 @@ async def test_pid_1_names_no_host_path_and_mounted_paths_lead_nowhere(
 
 async def test_the_holder_keeps_none_of_the_engines_environment(tmp_path: Path) -> None:
     require(bwrap_path() is not None, "bubblewrap (bwrap)")
-    if not (engine_is_root() and cgroups.available()):
+    if not (engine_is_root() and hierarchy.cgroups_available()):
         pytest.skip("a holder runs as root with cgroups only")
     os.environ[CANARY] = "the engine's secret"
     try:
@@ -110,7 +110,7 @@ async def test_the_holder_keeps_none_of_the_engines_environment(tmp_path: Path) 
     finally:
         del os.environ[CANARY]
     try:
-        holder = box._holder  # type: ignore[attr-defined]
+        holder = box._isolation.holder  # type: ignore[attr-defined]
         assert holder is not None
         for pid in holder.pids():
             names = {

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,11 +37,16 @@ def ssh_host(
 ) -> Iterator[str]:
     keys = sshd.config.parent
     config = tmp_path / "ssh_config"
+    # One connection carries every Docker call, as a user's ControlMaster setting would: the
+    # SDK starts an `ssh` per call, and each would otherwise pay a whole handshake.
+    control = Path(tempfile.mkdtemp(prefix="aar-cm-"))
     config.write_text(
         f"Host 127.0.0.1\n  IdentityFile {keys / 'client_key'}\n  IdentitiesOnly yes\n"
         f"  UserKnownHostsFile {keys / 'known_hosts'}\n  StrictHostKeyChecking yes\n"
         "  BatchMode yes\n  LogLevel ERROR\n"
+        f"  ControlMaster auto\n  ControlPath {control}/%C\n  ControlPersist 120\n"
     )
+    real_ssh = shutil.which("ssh") or "ssh"  # before the wrapper below comes first on PATH
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "ssh"
@@ -47,7 +54,7 @@ def ssh_host(
         "#!/bin/bash\n"
         '# The last argument is the command to run on the far side.\nargs=("$@")\n'
         'last=${args[-1]}\nunset "args[-1]"\n'
-        f'exec {shutil.which("ssh")} -F {config} "${{args[@]}}"'
+        f'exec {real_ssh} -F {config} "${{args[@]}}"'
         f' "DOCKER_HOST={docker_engine.host} $last"\n'
     )
     wrapper.chmod(0o755)
@@ -55,6 +62,16 @@ def ssh_host(
     url = f"ssh://{sshd.user}@127.0.0.1:{sshd.port}"
     yield url
     close_client(url)  # before the session's sshd goes
+    # The shared connections' masters end with the test, not 120 s after. The real ssh: the
+    # wrapper would append a command to the request.
+    for socket_path in control.iterdir():
+        subprocess.run(
+            [real_ssh, "-S", str(socket_path), "-O", "exit", "127.0.0.1"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    shutil.rmtree(control, ignore_errors=True)
 
 
 async def test_a_sandbox_on_an_ssh_host_runs_reads_writes_pauses_and_goes(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from engine.brain import Brain, StepContext, StepOutcome
-from engine.tools import ToolResult
+from engine.tools.tool import ToolResult
 from tests.engine.conftest import prepared_task
 from tests.engine.harness import running
 

@@ -6,7 +6,7 @@ import json
 
 from engine.brain import Brain, StepContext, StepOutcome
 from engine.events import AgentState
-from engine.tools import ToolResult
+from engine.tools.tool import ToolResult
 from tests.engine.harness import running, until
 from tests.security.blockflip import (
     BlockFlipAttacker,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aar_tui.app import AarApp
-from aar_tui.modals.budget_fields import NOT_LIMITS, BudgetField, budget_fields
+from aar_tui.modals.budget_fields import BudgetField, budget_fields
 from engine.commands import (
     Broadcast,
     CommandResult,
@@ -24,6 +24,7 @@ from engine.commands import (
     VoidSubmission,
 )
 from engine.events import AgentStatePayload
+from engine.limits import LIMITS
 from tests.tui.conftest import commands_done, make_app, settle, wait_until
 from tests.tui.fake_view import FakeView
 from tests.tui.screen_text import screen_text
@@ -134,10 +135,10 @@ async def test_budget_dialog_names_a_bad_figure() -> None:
     assert "'lots' is not a number" in text
 
 
-def test_budget_dialog_offers_every_limit_of_the_command() -> None:
+def test_budget_dialog_offers_every_limit_of_the_record() -> None:
     offered = [f.name for f in budget_fields()]
-    assert sorted(offered) == sorted(set(SetBudget.model_fields) - NOT_LIMITS)
-    assert len(set(offered)) == len(offered)
+    assert offered == [limit.name for limit in LIMITS]
+    assert set(offered) == set(SetBudget.model_fields) - {"command", "issued_by"}
 
 
 def _budget_keys(name: str, typed: str) -> list[str]:

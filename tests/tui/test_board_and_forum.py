@@ -7,7 +7,13 @@ import json
 
 from textual.widgets import Markdown
 
-from engine.events import AgentAttentionPayload, Reproduced, Score, SubmissionPayload
+from engine.events import (
+    AgentAttentionPayload,
+    Reproduced,
+    ReproductionPayload,
+    Score,
+    SubmissionPayload,
+)
 from engine.view import ExperimentRecord
 from tests.tui.conftest import make_app, settle, wait_until
 from tests.tui.fake_view import NOW, FakeView
@@ -51,14 +57,16 @@ async def test_enter_opens_a_submission_with_its_config_diagnostics_and_forum_po
         _submit(view, 20, CONFIG, "d16")
         await pilot.press("3")
         await wait_until(pilot, "the submission", lambda: "#20" in screen_text(app))
-        app.model.submissions[20].reproduced = Reproduced(
+        # A verdict without the flag that would unrank it, so #20 stays the top row.
+        verdict = Reproduced(
             status="irreproducible",
             seeds=(0, 1, 2, 3, 4),
             public_pgr_mean=0.41,
             public_pgr_sd=0.02,
-            flags=("irreproducible",),
             message="claimed public accuracy 0.900, reproduced 0.850",
         )
+        view.emit(None, ReproductionPayload(submission_id=20, reproduced=verdict))
+        await wait_until(pilot, "the verdict", lambda: app.model.submissions[20].reproduced)
         await pilot.press("enter")  # the top row: #20, the best
         await wait_until(
             pilot, "its diagnostics", lambda: "agreement_with_weak_labels" in screen_text(app)

@@ -1,4 +1,5 @@
-"""Every theme that `--theme` and `ctrl+t` offer draws every screen; `ctrl+t` visits them all."""
+"""Every theme that `--theme` and `ctrl+t` offer draws every screen and starts the app;
+`ctrl+t` visits them all."""
 
 from __future__ import annotations
 
@@ -28,10 +29,9 @@ def test_the_ansi_themes_are_offered() -> None:
     assert {"ansi-dark", "ansi-light", "aar-dark", "aar-light"} <= set(OFFERED)
 
 
-@pytest.mark.parametrize("name", OFFERED)
-async def test_every_screen_draws_in_the_theme(name: str) -> None:
+async def test_every_screen_draws_in_every_theme() -> None:
     view = FakeView()
-    app = make_app(view, theme=name)
+    app = make_app(view)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         feed_activity(view)
@@ -40,12 +40,28 @@ async def test_every_screen_draws_in_the_theme(name: str) -> None:
             here = type(app.screen).__name__
             await pilot.press(key)
             await wait_until(pilot, screen, lambda s=screen: type(app.screen).__name__ == s)
-            await settle(pilot, frames=1)
-            assert app.export_screenshot()  # draws every widget of the screen now
+            for name in OFFERED:
+                app.theme = name
+                await settle(pilot, frames=1)
+                assert app.theme == name
+                assert app.export_screenshot(), name  # draws every widget of the screen now
             if back:
                 await pilot.press(back)
                 await wait_until(pilot, here, lambda h=here: type(app.screen).__name__ == h)
-        assert app.theme == name
+        assert app.is_running
+    assert app.return_code in (0, None)
+
+
+@pytest.mark.parametrize("name", OFFERED)
+async def test_the_app_starts_in_the_theme(name: str) -> None:
+    # `--theme NAME` once crashed at start for a theme that ctrl+t reached fine.
+    view = FakeView()
+    app = make_app(view, theme=name)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        feed_activity(view)
+        await settle(pilot)
+        assert app.theme == name and app.export_screenshot()
     assert app.return_code in (0, None)
 
 

@@ -70,8 +70,8 @@ def test_a_flagged_submission_is_not_ranked_and_warns() -> None:
     )
     _, notices = model.apply([_ev(101, sub)])
     assert model.best_pgr == 0.412
-    assert not model.submissions[9].ranked
-    assert model.ranked_submissions()[0].id == 1
+    assert model.submissions[9].rank is None
+    assert model.ranked_submissions()[0].submission_id == 1
     assert [n.severity for n in notices] == ["warning"]
 
 
@@ -96,7 +96,7 @@ def test_a_failed_reproduction_shows_beside_the_claim_and_unranks_it() -> None:
     )
     model.apply([_ev(101, ReproductionPayload(submission_id=1, reproduced=verdict), None)])
     sub = model.submissions[1]
-    assert sub.reproduced == verdict and "irreproducible" in sub.flags and not sub.ranked
+    assert sub.reproduced == verdict and "irreproducible" in sub.flags and sub.rank is None
 
 
 def test_state_changes_reach_the_row_and_events_already_seen_are_ignored() -> None:

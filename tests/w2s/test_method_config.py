@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from hashlib import sha256
 
 import pytest
@@ -12,12 +13,26 @@ from hypothesis import strategies as st
 from w2s.errors import ConfigError
 from w2s.methods import FIELDS, describe_fields, parse_method_config
 from w2s.methods.adapters import ADAPTER_FIELDS, TRAINING_FIELDS
+from w2s.methods.config import MethodConfig
+from w2s.methods.field import FieldValue
 
 
 def test_empty_config_is_vanilla_xent_with_every_default_filled() -> None:
     config = parse_method_config({})
     assert config.method == "vanilla" and config.loss == "xent"
     assert set(config.to_dict()) == {f.name for f in FIELDS}
+
+
+def test_every_field_is_an_attribute_of_the_type_its_table_row_gives() -> None:
+    attributes = {k: v for k, v in vars(MethodConfig).items() if isinstance(v, FieldValue)}
+    assert set(attributes) == {f.name for f in FIELDS}
+    config = parse_method_config({})
+    for f in FIELDS:
+        # typing records the subscripted class of `FieldValue[float]()` on the instance.
+        (declared,) = typing.get_args(vars(attributes[f.name])["__orig_class__"])
+        expected = f.type | None if f.nullable else f.type
+        assert declared == expected, f.name
+        assert getattr(config, f.name) == config.values[f.name]
 
 
 @given(st.permutations([("loss", "logconf"), ("epochs", 3), ("lr", 0.01), ("seed", 4)]))

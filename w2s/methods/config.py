@@ -24,7 +24,7 @@ from w2s.methods.adapters import (
     LoraSettings,
     normalise_modules,
 )
-from w2s.methods.field import Field
+from w2s.methods.field import Field, FieldValue
 
 METHODS = ("vanilla", "confident", "self_training")
 
@@ -223,11 +223,37 @@ class MethodConfig:
 
     values: Mapping[str, Any]
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    # Every field of FIELDS, read from `values` with its type.
+    method = FieldValue[str]()
+    loss = FieldValue[str]()
+    labels = FieldValue[str]()
+    epochs = FieldValue[int]()
+    lr = FieldValue[float]()
+    batch_size = FieldValue[int]()
+    weight_decay = FieldValue[float]()
+    label_smoothing = FieldValue[float]()
+    confidence_threshold = FieldValue[float | None]()
+    confident_fraction = FieldValue[float | None]()
+    rounds = FieldValue[int]()
+    self_weight = FieldValue[float]()
+    grad_accum = FieldValue[int]()
+    lr_warmup = FieldValue[float]()
+    early_stopping = FieldValue[bool]()
+    val_fraction = FieldValue[float]()
+    ensemble = FieldValue[int]()
+    seed = FieldValue[int]()
+    data_seed = FieldValue[int | None]()
+    data_fraction = FieldValue[float]()
+    aux_coef = FieldValue[float]()
+    warmup_frac = FieldValue[float]()
+    alpha = FieldValue[float]()
+    beta = FieldValue[float]()
+    adapter = FieldValue[str]()
+    lora_r = FieldValue[int]()
+    lora_alpha = FieldValue[float]()
+    lora_dropout = FieldValue[float]()
+    target_modules = FieldValue[str]()
+    preset = FieldValue[str]()
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: self.values[f.name] for f in FIELDS}

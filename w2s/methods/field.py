@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,25 @@ class Field:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+class _Parsed(Protocol):
+    @property
+    def values(self) -> Mapping[str, Any]: ...
+
+
+class FieldValue(Generic[T]):
+    """A parsed config's field as a typed attribute: reads `values[name]` of its owner."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> FieldValue[T]: ...
+    @overload
+    def __get__(self, obj: _Parsed, owner: type) -> T: ...
+    def __get__(self, obj: _Parsed | None, owner: type) -> FieldValue[T] | T:
+        if obj is None:
+            return self
+        value: T = obj.values[self.name]
+        return value

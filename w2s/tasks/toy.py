@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -25,7 +26,28 @@ from w2s.tasks.base import Split, StrongSpec, Task, TaskData
 from w2s.tasks.registry import register_task
 from w2s.train import Schedule
 
-CONFIG = {
+
+class _ModelConfig(TypedDict):
+    hidden: int
+    depth: int
+    epochs: int
+    lr: float
+    batch_size: int
+
+
+class _ToyConfig(TypedDict):
+    rows_per_split: int
+    rho: float
+    weak_cue_noise: float
+    weak_distractors: int
+    salience: float
+    noise_latents: int
+    strong_noise: float
+    weak_model: _ModelConfig
+    strong_model: _ModelConfig
+
+
+CONFIG: _ToyConfig = {
     "rows_per_split": 4000,
     "rho": 0.55,
     "weak_cue_noise": 0.3,

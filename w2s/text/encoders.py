@@ -11,10 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from w2s.text.errors import TextTaskError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 # Short names for the encoders that need no hub: name -> number of layers kept (None: all).
 PACKAGED_MINILM = {"minilm": None, "minilm-2l": 2}
@@ -94,8 +98,8 @@ class TransformerEncoder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.device = pick_device(device)
-        self._model = None
-        self._tokenizer = None
+        self._model: PreTrainedModel | None = None
+        self._tokenizer: PreTrainedTokenizerBase | None = None
 
     @property
     def identity(self) -> dict[str, object]:

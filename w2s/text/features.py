@@ -70,7 +70,9 @@ def combine(pool: np.ndarray, index: np.ndarray) -> np.ndarray:
     return pool[index[:, 0]] - pool[index[:, 1]]
 
 
-def standardise(splits: Mapping[str, np.ndarray], fit_on: Sequence[str], *, centre: bool) -> dict:
+def standardise(
+    splits: Mapping[str, np.ndarray], fit_on: Sequence[str], *, centre: bool
+) -> dict[str, np.ndarray]:
     """Scale every split's columns by statistics of the `fit_on` splits (no labels used).
 
     Pairwise rows are differences whose sign is a coin flip; they are scaled, not centred,

@@ -17,12 +17,15 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from w2s.text.encoders import pick_device, quiet_transformers, resolve_model
 from w2s.text.errors import TextTaskError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def load_classifier(settings: FineTuneSettings, *, seed: int | None = 0) -> tupl
     return model, tokenizer
 
 
-def autocast_dtype(device: str, bf16: bool) -> Any:
+def autocast_dtype(device: str, bf16: bool) -> torch.dtype | None:
     """bf16 on a CUDA device that supports it (when asked), else None: full precision."""
     import torch
 
@@ -112,7 +115,7 @@ class SequenceScorer:
         self.model = model.to(self.device)
         self.autocast_dtype = autocast_dtype(self.device, settings.bf16)
 
-    def _scores(self, texts: Sequence[str]) -> Any:
+    def _scores(self, texts: Sequence[str]) -> torch.Tensor:
         import torch
 
         batch = self.tokenizer(
@@ -130,7 +133,7 @@ class SequenceScorer:
         with mixed:
             return self.model(**batch).logits.float().reshape(-1)
 
-    def _logits(self, examples: Sequence[tuple[str, ...]]) -> Any:
+    def _logits(self, examples: Sequence[tuple[str, ...]]) -> torch.Tensor:
         width = len(examples[0])
         flat = [text for example in examples for text in example]
         scores = self._scores(flat).reshape(len(examples), width)

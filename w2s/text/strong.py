@@ -110,7 +110,8 @@ def _module_class() -> Any:
             config = LoraConfig(
                 task_type="SEQ_CLS",
                 r=lora.r,
-                lora_alpha=lora.alpha,
+                # peft scales by alpha / r, so a fractional alpha works though the field says int.
+                lora_alpha=lora.alpha,  # type: ignore[arg-type]
                 lora_dropout=lora.dropout,
                 target_modules=lora.modules(),
             )
@@ -153,5 +154,7 @@ def finetune_builder(settings: FineTuneSettings) -> Callable[[int], nn.Module]:
 
 def add_lora(model: nn.Module, lora: LoraSettings) -> nn.Module:
     """A core adapter hook: `model` (a `FineTunedModel`) with LoRA adapters, in place."""
+    # FineTunedModel's class is made when torch is first needed, so it has no name to check
+    # against here; nn.Module's __getattr__ types the method as a tensor or module.
     model.add_lora(lora)  # type: ignore[operator]
     return model

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from w2s.hub import is_hub_id
 from w2s.methods.adapters import PRESETS, LoraSettings
@@ -123,13 +123,23 @@ def _strong_builder(config: TextTaskConfig) -> Any:
     return build
 
 
+class _HubCap(TypedDict):
+    max_train: int
+    max_test: int
+
+
+class _HhCpu(_HubCap):
+    dataset: str
+    view: str
+
+
 # CPU defaults read at most this many train pairs from the hub: encoding is the slow part.
-CPU_HUB_CAP = {"max_train": 8000, "max_test": 2000}
+CPU_HUB_CAP: _HubCap = {"max_train": 8000, "max_test": 2000}
 
 HH = "Anthropic's harmless-base chat-preference pairs"
 # On a CPU the models read the final reply only: it is all that tells a pair's sides apart,
 # and MiniLM's few hundred tokens would otherwise go to the shared conversation.
-HH_CPU = {"dataset": "hh-rlhf", "view": "reply", **CPU_HUB_CAP}
+HH_CPU: _HhCpu = {"dataset": "hh-rlhf", "view": "reply", **CPU_HUB_CAP}
 
 QWEN_CONFIG = TextTaskConfig(
     dataset="hh-rlhf",

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aar_tui.describe import describe_call, describe_config, describe_event, describe_outcome
 from aar_tui.widgets.agents.pane import wrap
+
+if TYPE_CHECKING:
+    from engine.events import Event
 
 # Output kept per record; the rest is counted.
 CALL_OUTPUT_LINES = 400
@@ -110,7 +113,7 @@ class TranscriptLog:
     _experiments: dict[int, tuple[Entry, dict[str, Any], str]] = field(default_factory=dict)
     _last_config: tuple[int, dict[str, Any]] | None = None
 
-    def add_events(self, events: list[Any]) -> set[int]:
+    def add_events(self, events: list[Event]) -> set[int]:
         """Feed events; answers the indexes of entries that changed or were added."""
         touched: set[int] = set()
         for ev in events:

@@ -17,6 +17,7 @@ from aar_tui.look import (
     theme_colour,
 )
 from aar_tui.model import RunModel
+from engine.limits import EXPERIMENTS_PER_AGENT, SUBMISSIONS_PER_HOUR, TOKENS_PER_AGENT
 
 
 class AgentSummary(Static):
@@ -70,16 +71,16 @@ class AgentSummary(Static):
         grid.add_row("step", row.step or "—")
         section("Budget")
         b = model.budgets
+        most_tokens = b.limit(TOKENS_PER_AGENT)
+        most_experiments = b.limit(EXPERIMENTS_PER_AGENT)
         tokens = fmt_tokens(row.tokens) + (
-            f" / {fmt_tokens(b.tokens_per_agent)}" if b.tokens_per_agent else ""
+            f" / {fmt_tokens(int(most_tokens))}" if most_tokens else ""
         )
         grid.add_row("tokens", tokens)
         grid.add_row("cost", fmt_cost(row.cost))
-        exps = str(row.experiments) + (
-            f" / {b.experiments_per_agent}" if b.experiments_per_agent else ""
-        )
+        exps = str(row.experiments) + (f" / {most_experiments}" if most_experiments else "")
         grid.add_row("experiments", exps)
-        grid.add_row("submit rate", f"{b.submissions_per_hour}/h")
+        grid.add_row("submit rate", f"{b.limit(SUBMISSIONS_PER_HOUR)}/h")
         section("Sandbox")
         grid.add_row("backend", row.sandbox or "—")
         if row.stats:
@@ -95,7 +96,7 @@ class AgentSummary(Static):
         for sub in sorted(subs, key=lambda s: s.ts, reverse=True)[:8]:
             pgr = fmt_pgr(sub.public.pgr if sub.public else None)
             mark = " void" if sub.voided else (f" {','.join(sub.flags)}" if sub.flags else "")
-            grid.add_row(f"#{sub.id} {fmt_clock(sub.ts, start)}", f"PGR {pgr}{mark}")
+            grid.add_row(f"#{sub.submission_id} {fmt_clock(sub.ts, start)}", f"PGR {pgr}{mark}")
         posts = [p for p in model.posts.values() if p.author == agent_id]
         section(f"Forum posts ({len(posts)})")
         for post in sorted(posts, key=lambda p: p.ts, reverse=True)[:8]:

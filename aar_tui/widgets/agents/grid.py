@@ -19,8 +19,8 @@ class PaneGrid(Grid):
     PaneGrid { height: 1fr; grid-gutter: 0 1; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.page = 0
         self._shown: list[str] = []
         self._layout: tuple[int, int] = (0, 0)

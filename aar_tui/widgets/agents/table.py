@@ -47,8 +47,8 @@ class AgentTable(DataTable[Text | str]):
     AgentTable { height: auto; max-height: 45%; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
         self._width = 0
         self._layout: tuple[bool, int] = (False, 1)
         self._cache: dict[str, tuple[object, ...]] = {}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
 from aar_tui.look import theme_colour
 from aar_tui.messages import PostChosen
-from engine.events import ForumPost
+from engine.events import ForumPost, PostKind
 
-KIND_COLOUR = {
+KIND_COLOUR: dict[PostKind, str] = {
     "result": "success",
     "hypothesis": "primary",
     "insight": "accent",
@@ -35,8 +36,8 @@ class ThreadTree(Tree[int]):
     ThreadTree { width: 1fr; min-width: 30; overflow-x: hidden; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("forum", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("forum", id=id)
         self.show_root = False
         self.guide_depth = 2
 
@@ -53,7 +54,7 @@ class ThreadTree(Tree[int]):
             else:
                 roots.append(post)
 
-        def add(node, post: ForumPost) -> None:  # type: ignore[no-untyped-def]
+        def add(node: TreeNode[int], post: ForumPost) -> None:
             kids = sorted(children.get(post.id, []), key=lambda p: p.ts)
             label = self._label(post, len(kids))
             if kids:

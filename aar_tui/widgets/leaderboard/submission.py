@@ -7,9 +7,8 @@ import json
 from typing import Any
 
 from aar_tui.look import fmt_clock, fmt_pgr
-from aar_tui.rows import SubmissionRow
 from engine.events import ForumPost, Reproduced, Score
-from engine.view import ExperimentRecord
+from engine.view import ExperimentRecord, LeaderboardEntry
 
 
 def method_config(method: str) -> dict[str, Any] | None:
@@ -33,12 +32,17 @@ def _block(value: Any) -> list[str]:
 
 
 def submission_markdown(
-    sub: SubmissionRow,
+    sub: LeaderboardEntry,
     experiment: ExperimentRecord | None,
     posts: list[ForumPost],
     start: float | None,
 ) -> str:
-    lines = [f"## Submission #{sub.id} by {sub.agent_id}", "", fmt_clock(sub.ts, start), ""]
+    lines = [
+        f"## Submission #{sub.submission_id} by {sub.agent_id}",
+        "",
+        fmt_clock(sub.ts, start),
+        "",
+    ]
     lines += [_score("public", sub.public), ""]
     if sub.private is not None:
         lines += [_score("private", sub.private), ""]
@@ -78,7 +82,9 @@ def _reproduction(rep: Reproduced) -> list[str]:
     return lines
 
 
-def find_experiment(sub: SubmissionRow, records: list[ExperimentRecord]) -> ExperimentRecord | None:
+def find_experiment(
+    sub: LeaderboardEntry, records: list[ExperimentRecord]
+) -> ExperimentRecord | None:
     """The experiment a submission came from: by digest when the engine said, else the
     agent's latest run of the same config."""
     if sub.experiment_digest:
@@ -90,15 +96,15 @@ def find_experiment(sub: SubmissionRow, records: list[ExperimentRecord]) -> Expe
     return max(same, key=lambda r: r.ts) if same and config is not None else None
 
 
-def difference(sub: SubmissionRow, other: SubmissionRow) -> str:
+def difference(sub: LeaderboardEntry, other: LeaderboardEntry) -> str:
     """How `sub` differs from `other`, whose method reads the same in the table."""
     mine, theirs = method_config(sub.method), method_config(other.method)
     if mine is not None and theirs is not None and mine != theirs:
         keys = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
         words = ", ".join(f"{k} {json.dumps(mine.get(k), default=str)}" for k in keys[:3])
         more = f" +{len(keys) - 3} more" if len(keys) > 3 else ""
-        return f"vs #{other.id}: {words}{more}"
+        return f"vs #{other.submission_id}: {words}{more}"
     if sub.method != other.method:
-        return f"differs from #{other.id} past what is shown"
+        return f"differs from #{other.submission_id} past what is shown"
     who = "" if sub.agent_id == other.agent_id else f" by {other.agent_id}"
-    return f"same method as #{other.id}{who}"
+    return f"same method as #{other.submission_id}{who}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from aar_tui.describe import describe_method, short
 from aar_tui.look import fmt_clock, fmt_pgr, theme_colour
-from aar_tui.model import RunModel, SubmissionRow
+from aar_tui.model import RunModel
 from aar_tui.widgets.leaderboard.submission import difference
+from engine.view import LeaderboardEntry
 
 
 class BoardTable(DataTable[Text | str]):
@@ -16,8 +18,8 @@ class BoardTable(DataTable[Text | str]):
     BoardTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", id=id)
         self._private = False
         self._width = 0
         self._model: RunModel | None = None
@@ -51,17 +53,14 @@ class BoardTable(DataTable[Text | str]):
         else:
             self.clear()
         start = model.run.started_at if model.run else None
-        rank = 0
-        first_reading: dict[str, SubmissionRow] = {}
+        first_reading: dict[str, LeaderboardEntry] = {}
         for sub in model.ranked_submissions():
-            if sub.ranked:
-                rank += 1
             # Rows whose method reads the same say how they differ from the first of them.
             reading = describe_method(sub.method)
             same = first_reading.setdefault(reading, sub)
             note = difference(sub, same) if same is not sub else ""
-            cells = self._cells(sub, rank if sub.ranked else None, start, reading, note)
-            self.add_row(*cells, key=str(sub.id))
+            cells = self._cells(sub, start, reading, note)
+            self.add_row(*cells, key=str(sub.submission_id))
         if keep is not None and str(keep) in {r.value for r in self.rows}:
             self.move_cursor(row=self.get_row_index(str(keep)))
 
@@ -72,17 +71,16 @@ class BoardTable(DataTable[Text | str]):
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return int(key) if key else None
 
-    def _cells(
-        self, sub: SubmissionRow, rank: int | None, start: float | None, reading: str, note: str
-    ) -> list:
+    def _cells(self, sub: LeaderboardEntry, start: float | None, reading: str, note: str) -> list:
         theme = self.app.current_theme
-        dim = "dim" if not sub.ranked else ""
+        rank = sub.rank
+        dim = "dim" if rank is None else ""
         pgr = sub.public.pgr if sub.public else None
         acc = sub.public.accuracy if sub.public else None
         flags = "void" if sub.voided else ",".join(sub.flags)
         cells: list[Text | str] = [
             Text(str(rank) if rank else "–", style=dim),
-            Text(f"#{sub.id}", style=dim),
+            Text(f"#{sub.submission_id}", style=dim),
             Text(sub.agent_id, style=dim),
             Text(fmt_pgr(pgr), justify="right", style="bold" if rank == 1 else dim),
             Text("—" if acc is None else f"{acc:.3f}", justify="right", style=dim),
@@ -101,7 +99,7 @@ class BoardTable(DataTable[Text | str]):
         method = Text(no_wrap=True, overflow="ellipsis")
         note_style = "italic " + theme_colour(theme, "secondary")
         if note.startswith("same"):  # the reading, cut to leave the note its room
-            room = self.columns["method"].width - len(note) - 3
+            room = self.columns[ColumnKey("method")].width - len(note) - 3
             method.append(short(reading, max(8, room)), style=dim)
             method.append(f" · {note}", style=note_style)
         else:  # first, so that the width cuts the part that reads the same, not this
@@ -112,7 +110,7 @@ class BoardTable(DataTable[Text | str]):
         return cells
 
 
-def _reproduced(sub: SubmissionRow) -> str:
+def _reproduced(sub: LeaderboardEntry) -> str:
     """The reproduced public PGR (mean ± sd over its seeds) beside the claimed one."""
     r = sub.reproduced
     if r is None:

@@ -21,13 +21,13 @@ import time
 from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
-from engine.brains.claude import prompt
 from engine.brains.claude.caller import PromptTooLong, call_model
 from engine.brains.claude.catalogue import context_of, list_models, unlisted_warning
-from engine.brains.claude.context import fit_context
+from engine.brains.claude.context import Room, Summariser, fit_context
 from engine.brains.claude.conversation import EPHEMERAL, Conversation
 from engine.brains.claude.limiter import CallLimiter, shared
 from engine.brains.claude.models import CallUsage, card, cost_usd
+from engine.brains.claude.prompt import budgets_text, system_prompt, tool_definitions
 from engine.brains.claude.retry import classify
 from engine.brains.claude.settings import ClaudeSettings
 from engine.brains.claude.transport import Turn, make_client
@@ -57,6 +57,7 @@ def operator_text(message: Message) -> str:
 
 class ClaudeBrain(Brain):
     name = "claude"
+    model: str
 
     def __init__(
         self,
@@ -132,15 +133,15 @@ class ClaudeBrain(Brain):
     def _setup(self, ctx: StepContext) -> None:
         specs = ctx.tools.specs()
         config = getattr(getattr(ctx.tools, "env", None), "config", None)
-        text = prompt.system_prompt(
+        text = system_prompt(
             agent_id=ctx.agent_id,
             direction=self.direction,
             task=getattr(config, "task", "toy"),
             tool_names=[s["name"] for s in specs],
-            budgets=prompt.budgets_text(config),
+            budgets=budgets_text(config),
         )
         self._system = [{"type": "text", "text": text, "cache_control": EPHEMERAL}]
-        self._tools = prompt.tool_definitions(specs)
+        self._tools = tool_definitions(specs)
 
     def fixed_chars(self) -> int:
         return len(json.dumps(self._system)) + len(json.dumps(self._tools))
@@ -161,26 +162,6 @@ class ClaudeBrain(Brain):
         return req
 
     # ---- a step --------------------------------------------------------------------------
-
-    def _over_budget(self, ctx: StepContext) -> str:
-        """Why no call may be made now (a spent budget), or "". The run's config is live, so
-        a budget the supervisor raises lets the agent go on at its next step."""
-        budget = getattr(getattr(getattr(ctx.tools, "env", None), "config", None), "budget", None)
-        if budget is None:
-            return ""
-        spent = shared(self.settings.max_in_flight).cost_usd
-        if budget.cost_usd is not None and spent >= budget.cost_usd:
-            return (
-                f"the run's cost budget is spent (${spent:.2f} of ${budget.cost_usd:.2f});"
-                " raise it to go on (aar ctl budget --cost-usd N)"
-            )
-        tokens = self.total.prompt_tokens + self.total.output_tokens
-        if budget.tokens_per_agent is not None and tokens >= budget.tokens_per_agent:
-            return (
-                f"the agent's token budget is spent ({tokens:,} of {budget.tokens_per_agent:,});"
-                " raise it to go on (aar ctl budget --tokens-per-agent N)"
-            )
-        return ""
 
     def checkpoint(self) -> bytes | None:
         c = self.conversation
@@ -207,10 +188,6 @@ class ClaudeBrain(Brain):
         self.total = CallUsage(**saved.get("total", {}))
 
     async def step(self, ctx: StepContext) -> StepOutcome:
-        spent = self._over_budget(ctx)
-        if spent:
-            self._undelivered += [m for m in ctx.inbox if m not in self._undelivered]
-            return StepOutcome(progress=False, idle=True, stuck=spent)
         if self._system is None:
             self._setup(ctx)
             await self._check_model(ctx)
@@ -255,10 +232,34 @@ class ClaudeBrain(Brain):
             return self._no_tool(turn)
         return await self._run_tools(ctx, turn)
 
+    def _room(self) -> Room:
+        s = self.settings
+        return Room(
+            self.context_tokens, self.fixed_chars(), s.max_tokens, s.shorten_at, s.summarise_at
+        )
+
+    def _summariser(self, ctx: StepContext) -> Summariser:
+        client, limiter = self.shared_parts()
+
+        async def ask(request: dict[str, Any]) -> Turn:
+            turn = await call_model(
+                client,
+                limiter,
+                self.settings.retry,
+                request,
+                on_text=lambda _t: None,
+                on_thinking=lambda _t: None,
+            )
+            self.record(ctx, turn)
+            return turn
+
+        return Summariser(self.model, ask, self.direction, self.operator_messages)
+
     async def _call(self, ctx: StepContext) -> Turn:
         client, limiter = self.shared_parts()
         for attempt in range(2):
-            await fit_context(self, ctx, force=attempt > 0)
+            room, summariser = self._room(), self._summariser(ctx)
+            await fit_context(self.conversation, room, summariser, ctx.say, force=attempt > 0)
             try:
                 return await self._stream(ctx, client, limiter)
             except PromptTooLong:
@@ -302,7 +303,6 @@ class ClaudeBrain(Brain):
         self.calls += 1
         self.total = self.total + u
         self.cost_usd += cost
-        shared(self.settings.max_in_flight).cost_usd += cost
         ctx.usage(
             u.prompt_tokens,
             u.output_tokens,

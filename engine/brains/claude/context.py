@@ -12,77 +12,95 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from engine.brains.claude import prompt
-from engine.brains.claude.caller import call_model
+from engine.brains.claude.conversation import Conversation
+from engine.brains.claude.prompt import summary_instruction
+from engine.brains.claude.transport import Turn
 from engine.errors import BrainFailed
-
-if TYPE_CHECKING:
-    from engine.brain import StepContext
-    from engine.brains.claude.brain import ClaudeBrain
 
 SUMMARY_MAX_TOKENS = 2048
 
 
-def estimate(brain: ClaudeBrain) -> int:
+@dataclass(frozen=True)
+class Room:
+    """What the next call has room for, and when to make more."""
+
+    context_tokens: int  # the model's window, or less where the settings say so
+    fixed_chars: int  # the system prompt and tools, sent with every call
+    reply_tokens: int  # kept free for the reply
+    shorten_at: float  # shares of the window
+    summarise_at: float
+
+
+@dataclass(frozen=True)
+class Summariser:
+    """How to ask the model for a summary: `ask` sends a request without tools and
+    accounts for its usage; what it must keep of the conversation, word for word."""
+
+    model: str | None
+    ask: Callable[[dict[str, Any]], Awaitable[Turn]]
+    direction: str
+    operator_messages: list[str]
+
+
+def estimate(conversation: Conversation, room: Room) -> int:
     """Tokens the next call would use: its prompt and room for its reply."""
-    return brain.conversation.estimate_tokens(brain.fixed_chars()) + brain.settings.max_tokens
+    return conversation.estimate_tokens(room.fixed_chars) + room.reply_tokens
 
 
-async def fit_context(brain: ClaudeBrain, ctx: StepContext, *, force: bool = False) -> None:
-    limit = brain.context_tokens
-    s = brain.settings
-    if not force and estimate(brain) < s.shorten_at * limit:
+async def fit_context(
+    conversation: Conversation,
+    room: Room,
+    summariser: Summariser,
+    say: Callable[[str], None],
+    *,
+    force: bool = False,
+) -> None:
+    limit = room.context_tokens
+    if not force and estimate(conversation, room) < room.shorten_at * limit:
         return
-    brain.conversation.shorten_old_outputs()
-    if not force and estimate(brain) < s.summarise_at * limit:
+    conversation.shorten_old_outputs()
+    if not force and estimate(conversation, room) < room.summarise_at * limit:
         return
-    summary = await _summarise(brain, ctx)
-    if brain.operator_messages:
-        summary += "\n\nOperator messages, word for word:\n" + "\n\n".join(brain.operator_messages)
-    brain.conversation.replace_with_summary(summary, brain.direction)
-    ctx.say("\n[the conversation neared the context limit and was summarised]\n")
+    summary = await _summarise(conversation, room, summariser)
+    if summariser.operator_messages:
+        kept = "\n\n".join(summariser.operator_messages)
+        summary += "\n\nOperator messages, word for word:\n" + kept
+    conversation.replace_with_summary(summary, summariser.direction)
+    say("\n[the conversation neared the context limit and was summarised]\n")
 
 
-async def _summarise(brain: ClaudeBrain, ctx: StepContext) -> str:
-    conv = brain.conversation
-    budget_chars = int(brain.context_tokens * 0.5 * conv.chars_per_token)
+async def _summarise(conversation: Conversation, room: Room, summariser: Summariser) -> str:
+    budget_chars = int(room.context_tokens * 0.5 * conversation.chars_per_token)
     request = {
-        "model": brain.model,
+        "model": summariser.model,
         "max_tokens": SUMMARY_MAX_TOKENS,
-        "system": prompt.summary_instruction(),
+        "system": summary_instruction(),
         "messages": [
             {
                 "role": "user",
                 "content": "The conversation to summarise (oldest part may be cut):\n\n"
-                + conv.transcript(budget_chars),
+                + conversation.transcript(budget_chars),
             }
         ],
     }
-    client, limiter = brain.shared_parts()
     try:
-        turn = await call_model(
-            client,
-            limiter,
-            brain.settings.retry,
-            request,
-            on_text=lambda _t: None,
-            on_thinking=lambda _t: None,
-        )
+        turn = await summariser.ask(request)
     except (asyncio.CancelledError, BrainFailed):
         raise
     except Exception:
-        return mechanical_summary(brain)
-    brain.record(ctx, turn)
-    return turn.text.strip() or mechanical_summary(brain)
+        return mechanical_summary(conversation)
+    return turn.text.strip() or mechanical_summary(conversation)
 
 
-def mechanical_summary(brain: ClaudeBrain) -> str:
+def mechanical_summary(conversation: Conversation) -> str:
     """The research state read off the conversation: its tool calls and what they gave."""
     calls: dict[str, str] = {}
     lines: list[str] = []
-    for turn in brain.conversation.turns:
+    for turn in conversation.turns:
         for block in turn["content"]:
             if block.get("type") == "tool_use":
                 calls[block["id"]] = f"{block['name']} {json.dumps(block['input'])[:300]}"

@@ -49,8 +49,6 @@ class Shared:
     # What the Models API listed (asked once per run); None until asked.
     models: list[Any] | None = None
     models_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # What every Claude brain of the run has spent, for the run's cost budget.
-    cost_usd: float = 0.0
 
 
 _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Shared] = (

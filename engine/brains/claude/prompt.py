@@ -12,9 +12,13 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.brains.claude.conversation import EPHEMERAL
+from engine.limits import EXPERIMENTS_PER_AGENT, SUBMISSIONS_PER_HOUR
+
+if TYPE_CHECKING:
+    from engine.config import RunConfig
 
 HERE = Path(__file__).resolve().parent
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
@@ -44,15 +48,16 @@ def method_fields() -> str:
     )
 
 
-def budgets_text(config: Any) -> str:
+def budgets_text(config: RunConfig | None) -> str:
     """The run's limits that bind an agent, in words (empty when there are none)."""
+    if config is None:
+        return ""
     parts = []
-    budget = getattr(config, "budget", None)
-    scoring = getattr(config, "scoring", None)
-    if budget is not None and budget.experiments_per_agent is not None:
-        parts.append(f"You may run {budget.experiments_per_agent} experiments in all.")
-    if scoring is not None and scoring.submissions_per_hour:
-        parts.append(f"Submissions are limited to {scoring.submissions_per_hour} an hour.")
+    experiments = config.limit(EXPERIMENTS_PER_AGENT)
+    if experiments is not None:
+        parts.append(f"You may run {experiments} experiments in all.")
+    if rate := config.limit(SUBMISSIONS_PER_HOUR):
+        parts.append(f"Submissions are limited to {rate} an hour.")
     return " ".join(parts)
 
 

@@ -82,8 +82,9 @@ def _int(name: str, value: str, lo: int, hi: int) -> int:
 
 def _thinking(value: str, max_tokens: int) -> Literal["off", "adaptive"] | int:
     v = value.strip().lower()
-    if v in ("off", "adaptive"):
-        return v  # type: ignore[return-value]
+    match v:
+        case "off" | "adaptive" as mode:
+            return mode
     allowed = f"use off, adaptive, or a token budget in [1024, {max_tokens - 1}]"
     try:
         budget = int(v)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.brains.claude.models import CallUsage
+
+if TYPE_CHECKING:
+    import anthropic
 
 KEY_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 KEY_HINT = (
@@ -23,12 +26,14 @@ KEY_HINT = (
 )
 
 
-def has_key(env: dict[str, str] | None = None) -> bool:
+def has_key(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     return any(env.get(k) for k in KEY_VARIABLES)
 
 
-def make_client(*, timeout: float = 600.0, base_url: str | None = None, api_key: str | None = None):
+def make_client(
+    *, timeout: float = 600.0, base_url: str | None = None, api_key: str | None = None
+) -> anthropic.AsyncAnthropic:
     """An async SDK client; key and base URL come from the SDK's own variables unless given.
 
     The SDK's own retries are off: the brain's retry policy is the only one, so the two

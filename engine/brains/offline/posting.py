@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.brain import StepContext
-from engine.brains.offline import prose
 from engine.brains.offline.beliefs import SCREEN
 from engine.brains.offline.knowledge import Knowledge, Trial
+from engine.brains.offline.prose import hypothesis, insight, result
 from engine.brains.offline.reading import config_block, lesson
+from engine.texts import pgr_text
 
 FIRST_INSIGHT = 2  # scored trials of its own before its first insight post
 INSIGHT_EVERY = 3  # and between two later ones
@@ -61,9 +62,7 @@ class Posting:
         # A hypothesis changes something: no post for a proposal equal to its parent.
         first = not self.knowledge.mine(self.agent_id)
         if (cur.changed and self.cycles % 3 == 0) or (first and not self.cycles):
-            title, body = prose.hypothesis(
-                self.direction, cur.parent, cur.changed, cur.config, first
-            )
+            title, body = hypothesis(self.direction, cur.parent, cur.changed, cur.config, first)
             args = {"kind": "hypothesis", "title": title, "body": body, "tags": self._tags(cur)}
             await ctx.tools.call("forum_post", args | self._builds_on(cur.parent))
         return True
@@ -131,11 +130,11 @@ class Posting:
         sd = statistics.stdev(got) if len(got) > 1 else 0.0
         if mean is None or (cur.previous_best is not None and mean <= cur.previous_best):
             ctx.say(
-                f"Over {len(got)} seeds it averages PGR {prose.pgr_text(mean)}, not above my "
+                f"Over {len(got)} seeds it averages PGR {pgr_text(mean)}, not above my "
                 "best known: one lucky seed is not a method, so I post no result.\n"
             )
             return
-        title, body = prose.result(trial, cur.previous_best, (mean, sd, len(got)), held)
+        title, body = result(trial, cur.previous_best, (mean, sd, len(got)), held)
         body += "\n\n" + config_block(trial.config)
         post = await ctx.tools.call(
             "forum_post",
@@ -162,7 +161,7 @@ class Posting:
         fresh = [e for e in effects if (e[0], e[1][0][0]) not in said]
         if not fresh:
             return
-        title, body = prose.insight(fresh, scored)
+        title, body = insight(fresh, scored)
         await ctx.tools.call(
             "forum_post", {"kind": "insight", "title": title, "body": body, "tags": ["insight"]}
         )

@@ -5,41 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.brains.offline.knowledge import Trial
-
-# Fields worth naming when a config is described (the rest sit at their defaults).
-SHOWN = (
-    "method",
-    "loss",
-    "labels",
-    "lr",
-    "epochs",
-    "batch_size",
-    "weight_decay",
-    "label_smoothing",
-    "early_stopping",
-    "ensemble",
-    "confident_fraction",
-    "rounds",
-    "self_weight",
-    "aux_coef",
-    "warmup_frac",
-    "alpha",
-    "beta",
-)
-
-
-def config_text(config: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_v(config[k])}" for k in SHOWN if k in config)
+from engine.texts import config_text, pgr_text
 
 
 def _v(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def pgr_text(pgr: float | None) -> str:
-    return "n/a" if pgr is None else f"{pgr:.3f}"
 
 
 def diagnostics_text(diag: dict[str, Any]) -> str:

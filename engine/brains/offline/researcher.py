@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
-from engine.brains.offline import prose
 from engine.brains.offline.beliefs import Beliefs, as_told
 from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.posting import Candidate, Posting
+from engine.brains.offline.prose import diagnostics_text, failure, last_lines
 from engine.brains.offline.reading import (
     ReadTrial,
     board_trial,
@@ -36,6 +36,7 @@ from engine.brains.offline.reading import (
 )
 from engine.brains.offline.space import FOCUS, Constraints
 from engine.brains.offline.understanding import understand
+from engine.texts import TELLING_FIELDS, config_text, pgr_text
 
 Action = Callable[[StepContext], Awaitable[bool]]
 
@@ -218,8 +219,8 @@ class OfflineResearcher(Posting, Brain):
         self.focus = FOCUS["tuning"]
         ctx.say(
             f"After {len(scored)} scored trials my family tops out at PGR "
-            f"{prose.pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
-            f"{prose.pgr_text(overall.pgr)} with {prose.config_text(overall.config)}. "
+            f"{pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
+            f"{pgr_text(overall.pgr)} with {config_text(overall.config)}. "
             "I stop pinning my family and search around that result.\n"
         )
 
@@ -252,7 +253,7 @@ class OfflineResearcher(Posting, Brain):
                     )
                     self.beliefs.tell_known(look.data["digest"], look.data["config"], public["pgr"])
                 ctx.say(
-                    f"{look.data.get('ran_by')} already ran {prose.config_text(config)}; "
+                    f"{look.data.get('ran_by')} already ran {config_text(config)}; "
                     "I take its result and draw another.\n"
                 )
                 continue
@@ -261,9 +262,9 @@ class OfflineResearcher(Posting, Brain):
             changed = _changed(parent.config, config) if parent is not None else []
             why = "TPE's proposal from the trials the swarm knows"
             if parent is not None:
-                why += f", against the best, {parent.by}'s PGR {prose.pgr_text(parent.pgr)}"
+                why += f", against the best, {parent.by}'s PGR {pgr_text(parent.pgr)}"
             self.current = Candidate(number, config, parent, changed, why)
-            ctx.say(f"Next: {prose.config_text(config)} ({why}); screened first.\n")
+            ctx.say(f"Next: {config_text(config)} ({why}); screened first.\n")
             return True
         self.queue.clear()  # nothing new found: the next step starts a fresh cycle
         return False
@@ -277,10 +278,10 @@ class OfflineResearcher(Posting, Brain):
             self.cycles += 1
         if not res.ok:
             self.failures += 1
-            detail = prose.last_lines(res.output)
+            detail = last_lines(res.output)
             ctx.say(f"The experiment failed: {detail}\n")
             if self.failures in (2, 10):
-                title, body = prose.failure(cur.config, res.output or res.error or "")
+                title, body = failure(cur.config, res.output or res.error or "")
                 await ctx.tools.call("forum_post", {"kind": "error", "title": title, "body": body})
             self.beliefs.drop(cur.number)
             self.queue.clear()
@@ -300,7 +301,7 @@ class OfflineResearcher(Posting, Brain):
                 accuracy=public.get("accuracy"),
             )
         )
-        ctx.say(f"Diagnostics ({cur.stage}): {prose.diagnostics_text(cur.trial.diagnostics)}.\n")
+        ctx.say(f"Diagnostics ({cur.stage}): {diagnostics_text(cur.trial.diagnostics)}.\n")
         return True
 
     async def _score(self, ctx: StepContext, trial: Trial) -> float | None:
@@ -332,7 +333,7 @@ class OfflineResearcher(Posting, Brain):
             return None
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
         if released:
-            ctx.say(f"Public PGR {prose.pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
+            ctx.say(f"Public PGR {pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
         return trial.pgr
 
     async def _judge(self, ctx: StepContext) -> bool:
@@ -374,4 +375,4 @@ def _changed(parent: dict[str, Any], child: dict[str, Any]) -> list[str]:
         a, b = parse_method_config(parent).to_dict(), parse_method_config(child).to_dict()
     except ConfigError:
         a, b = parent, child
-    return [k for k in prose.SHOWN if a.get(k) != b.get(k)]
+    return [k for k in TELLING_FIELDS if a.get(k) != b.get(k)]
