@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pickle
 
+from optuna.trial import TrialState
+
 from engine.brains.offline.beliefs import Beliefs, encode
 from engine.brains.offline.reading import config_block, lesson, result_trial
 from engine.brains.offline.space import Constraints
@@ -80,3 +82,15 @@ def test_an_insight_title_states_its_lesson():
         True,
     )
     assert lesson("colour: red beats blue") is None
+
+
+def test_what_others_run_now_is_pending_in_the_model_until_it_stops():
+    beliefs = Beliefs(seed=0)
+    screen = {"loss": "logconf", "lr": 1e-3, "data_fraction": 0.25, "ensemble": 1}
+    assert beliefs.in_flight([{"config": screen, "by": "a2"}])
+    assert not beliefs.in_flight([{"config": screen, "by": "a2"}])  # told once
+    (pending,) = beliefs.study.get_trials(states=(TrialState.RUNNING,))
+    assert pending.params["lr"] == 1e-3 and "data_fraction" not in pending.params
+    assert not beliefs.in_flight([])
+    assert not beliefs.study.get_trials(states=(TrialState.RUNNING,))
+    assert beliefs.known == 0  # a pending trial is no scored trial

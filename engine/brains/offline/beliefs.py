@@ -4,11 +4,14 @@ the swarm knows, with successive halving over two fidelities.
 A proposal is screened first on a share of the data with one ensemble member (SCREEN); the
 pruner promotes to the full run only what ranks in the top third of the screens at that
 rung. Trials read elsewhere (the registry, the leaderboard, the forum) are told to the model
-as finished trials, so every agent's experiment shapes every agent's next proposal.
+as finished trials, so every agent's experiment shapes every agent's next proposal; and the
+experiments others are running now are told as pending (TPE's constant liar), so four agents
+do not propose the same region at once.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -77,7 +80,7 @@ def _study(seed: int) -> optuna.Study:
         # multivariate and group are marked experimental; they model the conditional fields.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = optuna.samplers.TPESampler(
-            seed=seed, n_startup_trials=STARTUP, multivariate=True, group=True
+            seed=seed, n_startup_trials=STARTUP, multivariate=True, group=True, constant_liar=True
         )
     pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=SCREEN_STEP, reduction_factor=3)
     return optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
@@ -97,6 +100,7 @@ class Beliefs:
         self.study = _study(seed)
         self.told: set[str] = set()
         self.open: dict[int, optuna.Trial] = {}
+        self.pending: dict[str, int] = {}  # an in-flight experiment of others -> its trial
 
     def __getstate__(self) -> dict[str, Any]:
         done = [t for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()]
@@ -106,7 +110,7 @@ class Beliefs:
         self.seed, self.told = state["seed"], state["told"]
         self.study = _study(self.seed)
         self.study.add_trials(state["trials"])
-        self.open = {}
+        self.open, self.pending = {}, {}
 
     @property
     def known(self) -> int:
@@ -121,6 +125,27 @@ class Beliefs:
         self.study.add_trial(
             optuna.trial.create_trial(params=params, distributions=dists, value=float(pgr))
         )
+
+    def in_flight(self, running: list[dict[str, Any]]) -> bool:
+        """Tell the model what others are running now (full-fidelity params of each config);
+        those no longer running are let go. True when something new was told."""
+        now: dict[str, dict[str, Any]] = {}
+        for r in running:
+            config = {k: v for k, v in r["config"].items() if k not in SCREEN}
+            now[json.dumps(config, sort_keys=True, default=str)] = config
+        for key in [k for k in self.pending if k not in now]:
+            # Its score, if any, comes back as a known trial when it is read.
+            self.study.tell(self.pending.pop(key), state=TrialState.FAIL)
+        new = [k for k in now if k not in self.pending]
+        for key in new:
+            params, dists = encode(now[key])
+            self.study.add_trial(
+                optuna.trial.create_trial(
+                    params=params, distributions=dists, state=TrialState.RUNNING
+                )
+            )
+            self.pending[key] = len(self.study.get_trials(deepcopy=False)) - 1
+        return bool(new)
 
     def propose(self, c: Constraints) -> tuple[int, dict[str, Any]]:
         """A trial number and the full-fidelity config TPE proposes within `c`."""
