@@ -172,3 +172,36 @@ async def test_a_new_best_is_reproduced_over_five_seeds_before_its_result_is_pos
     [post] = results
     assert post.author == "a1" and post.submission_id is not None
     assert "pgr_seed_mean" in post.metrics and "Reproduced over 5 seeds" in post.body
+
+
+class _NotAheadOfTheForum(_NewBest):
+    """A new best of its own, yet within a Ladder step of another agent's best: it spends
+    no seeds on it and posts no result."""
+
+    async def step(self, ctx: StepContext) -> StepOutcome:
+        self.agent_id = ctx.agent_id
+        if self.posted:
+            await asyncio.sleep(0.05)
+            return StepOutcome(progress=True)
+        res = await ctx.tools.call("run_experiment", {"config": {"loss": "logconf", "epochs": 2}})
+        d = res.data
+        trial = self.knowledge.add(
+            Trial(d["digest"], d["config"], ctx.agent_id, {}, predictions=d["predictions"])
+        )
+        pgr = await self._score(ctx, trial)
+        assert pgr is not None and trial.released
+        self.knowledge.add(Trial("lb-other", {"lr": 1e-3}, "a9", {}, pgr=pgr, accuracy=0.7))
+        self.current = Candidate(0, d["config"], None, [], "a test", "full", trial, -9.0)
+        await self._report(ctx)
+        self.posted = True
+        return StepOutcome(progress=True)
+
+
+async def test_a_best_within_a_ladder_step_of_the_forum_s_is_not_reproduced(open_engine):
+    brain = _NotAheadOfTheForum()
+    engine = await open_engine(lambda *_: brain, agents={"count": 1})
+    async with running(engine):
+        await until(lambda: brain.posted, 300, "the report")
+        records = [r for r in await engine.registry.list() if r.status == "finished"]
+        results = await engine.forum.list(kind="result")
+    assert len(records) == 1 and results == []

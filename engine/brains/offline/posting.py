@@ -13,11 +13,12 @@ from engine.brains.offline.beliefs import SCREEN
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.prose import hypothesis, insight, result
 from engine.brains.offline.reading import config_block, lesson
+from engine.ladder import Ladder
 from engine.texts import pgr_text
 
 FIRST_INSIGHT = 2  # scored trials of its own before its first insight post
 INSIGHT_EVERY = 3  # and between two later ones
-NEW_BEST = 0.005  # the margin over the best known score that makes a result worth posting
+NEW_BEST = 0.005  # the least margin over the best known score that makes a result worth posting
 # A new best is reproduced over these seeds (the first is the run itself) before it is
 # posted as a result: one lucky seed is not a method.
 REPRO_SEEDS = (0, 1, 2, 3, 4)
@@ -50,6 +51,11 @@ class Posting:
     knowledge: Knowledge
     current: Candidate | None
     post_of: dict[str, int]
+    public_rows: int | None  # the rows of the public half, as the scorer reports them
+
+    async def _read(self, ctx: StepContext) -> None:
+        """Read the leaderboard and the forum into the model (the researcher's)."""
+        raise NotImplementedError
 
     async def _score(self, ctx: StepContext, trial: Trial) -> float | None:
         """A trial's public PGR, submitting for it if need be (the researcher's)."""
@@ -85,7 +91,7 @@ class Posting:
             and previous is not None
             and (trial.pgr or 0) > previous + NEW_BEST
         )
-        if new_best:
+        if new_best and await self._beats_the_forum(ctx, cur):
             assert cur is not None
             await self._reproduce_and_post(ctx, cur)
             return True
@@ -95,6 +101,34 @@ class Posting:
         if self.scored_since_insight >= due:
             await self._post_insight(ctx)
         return True
+
+    async def _beats_the_forum(self, ctx: StepContext, cur: Candidate | None) -> bool:
+        """Whether the trial would be the forum's new best by more than a Ladder step, read
+        afresh: five seeds are spent only on a result that could change what the swarm
+        builds on, and a gain within a step is one the Ladder cannot tell from noise."""
+        trial = cur.trial if cur is not None else None
+        if trial is None or not trial.released:
+            return False
+        await self._read(ctx)
+        others = [
+            t.pgr
+            for t in self.knowledge.trials.values()
+            if t.scored and t.digest != trial.digest and "degenerate" not in t.flags
+        ]
+        best = max((p for p in others if p is not None), default=None)
+        if best is None:
+            return False
+        step = None
+        if self.public_rows:
+            step = self.knowledge.pgr_step(Ladder.for_public_rows(self.public_rows).step)
+        margin = max(NEW_BEST, step or 0.0)
+        if (trial.pgr or 0.0) > best + margin:
+            return True
+        ctx.say(
+            f"PGR {pgr_text(trial.pgr)} is not above the forum's best {pgr_text(best)} by more "
+            f"than a Ladder step ({margin:.3f}): I do not spend five seeds on it.\n"
+        )
+        return False
 
     async def _reproduce_and_post(self, ctx: StepContext, cur: Candidate) -> None:
         trial = cur.trial

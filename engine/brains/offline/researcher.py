@@ -72,6 +72,7 @@ class OfflineResearcher(Posting, Brain):
         self.insights = 0
         self.post_of: dict[str, int] = {}  # a trial's digest or key -> the post that reports it
         self.lessons_read: set[int] = set()
+        self.public_rows: int | None = None
 
     @property
     def constraints(self) -> Constraints:
@@ -237,6 +238,10 @@ class OfflineResearcher(Posting, Brain):
                 self.beliefs.drop(number)
                 ctx.say(f"That config does not parse ({look.error}); I draw another.\n")
                 continue
+            if self.beliefs.in_flight(look.data.get("in_flight", [])):
+                # Others are running something this proposal did not know of: ask again.
+                self.beliefs.drop(number)
+                continue
             public = look.data.get("public") or {}
             if look.data.get("found"):
                 self.beliefs.drop(number)
@@ -324,6 +329,8 @@ class OfflineResearcher(Posting, Brain):
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
         released = trial.released = public is not None
+        if public is not None and public.get("n"):
+            self.public_rows = int(public["n"])
         if not released:
             ctx.say(f"No new public score: {res.output}.\n")
             # The Ladder's score for a submission no better than my best is that best.
