@@ -11,6 +11,7 @@ import re
 import pytest
 
 from engine.brain import StepContext, StepOutcome
+from engine.brains.offline.beliefs import STARTUP
 from engine.brains.offline.knowledge import Trial
 from engine.brains.offline.posting import Candidate
 from engine.brains.offline.researcher import OfflineResearcher
@@ -191,6 +192,8 @@ class _NotAheadOfTheForum(_NewBest):
         pgr = await self._score(ctx, trial)
         assert pgr is not None and trial.released
         self.knowledge.add(Trial("lb-other", {"lr": 1e-3}, "a9", {}, pgr=pgr, accuracy=0.7))
+        for i in range(STARTUP):  # past the model's random start-up, so only the step stops it
+            self.beliefs.tell_known(f"k{i}", {"lr": 1e-3 * (i + 1)}, 0.1)
         self.current = Candidate(0, d["config"], None, [], "a test", "full", trial, -9.0)
         await self._report(ctx)
         self.posted = True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.brain import StepContext
-from engine.brains.offline.beliefs import SCREEN
+from engine.brains.offline.beliefs import SCREEN, STARTUP, Beliefs
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.prose import hypothesis, insight, result
 from engine.brains.offline.reading import config_block, lesson
@@ -49,6 +49,7 @@ class Posting:
     insights: int
     scored_since_insight: int
     knowledge: Knowledge
+    beliefs: Beliefs
     current: Candidate | None
     post_of: dict[str, int]
     public_rows: int | None  # the rows of the public half, as the scorer reports them
@@ -110,13 +111,19 @@ class Posting:
         if trial is None or not trial.released:
             return False
         await self._read(ctx)
+        # Against full runs only: a screen's score is of a cheaper fidelity.
         others = [
             t.pgr
             for t in self.knowledge.trials.values()
-            if t.scored and t.digest != trial.digest and "degenerate" not in t.flags
+            if t.scored
+            and t.digest != trial.digest
+            and "degenerate" not in t.flags
+            and float(t.config.get("data_fraction", 1.0)) >= 1.0
         ]
         best = max((p for p in others if p is not None), default=None)
-        if best is None:
+        if best is None or self.beliefs.known < STARTUP:
+            # While the model still draws at random, every full run is a new best by luck
+            # of the draw: one worth five seeds waits until the swarm knows a few.
             return False
         step = None
         if self.public_rows:
