@@ -5,7 +5,8 @@
 
 Each repeat prepares one fresh task instance (a secret data seed) and runs on it: the swarm
 (offline agents in the engine, stopped after `--experiments` experiments, screens and
-reproductions included); random search over the same space; TPE (Optuna's default
+reproductions included, each counted by what it costs: a screen on a quarter of the data
+counts a quarter); random search over the same space; TPE (Optuna's default
 sampler, sequential) over the same space; and TPE told exact public scores, as an upper
 reference. Every searcher picks its best by the feedback the scorer releases (the Ladder,
 `Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
@@ -76,12 +77,21 @@ class History:
     """One searcher's history: per experiment, its training seconds and its pick's private PGR."""
 
     seconds: list[float] = field(default_factory=list)
+    # What each experiment cost, in full-data experiments: a screen on a quarter of the
+    # data counts a quarter, every full run and reproduction one.
+    cost: list[float] = field(default_factory=list)
     private_of_pick: list[float | None] = field(default_factory=list)
     # What the experiments were spent on (the swarm's: screens, full runs, reproductions).
     spent_on: dict[str, int] = field(default_factory=dict)
 
-    def at_count(self, k: int) -> float | None:
-        return self.private_of_pick[min(k, len(self.private_of_pick)) - 1] if self else None
+    def at_count(self, k: float) -> float | None:
+        spent, pick = 0.0, None
+        for c, p in zip(self.cost, self.private_of_pick, strict=True):
+            spent += c
+            if spent > k + 1e-9:
+                break
+            pick = p
+        return pick
 
     def at_seconds(self, budget: float) -> float | None:
         spent, pick = 0.0, None
@@ -92,10 +102,12 @@ class History:
             pick = p
         return pick
 
-    def to_reach(self, target: float) -> int | None:
-        for i, p in enumerate(self.private_of_pick, 1):
+    def to_reach(self, target: float) -> float | None:
+        spent = 0.0
+        for c, p in zip(self.cost, self.private_of_pick, strict=True):
+            spent += c
             if p is not None and p >= target - 1e-9:
-                return i
+                return spent
         return None
 
     def __bool__(self) -> bool:
@@ -137,6 +149,7 @@ def search(
         if new and seen is not None:
             best = (seen, private)
         path.seconds.append(seconds)
+        path.cost.append(1.0)
         path.private_of_pick.append(best[1])
     return path
 
@@ -169,7 +182,8 @@ def tpe_search(seed: int):
 
 
 async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History, Path, Path]:
-    per_agent = -(-args.experiments // args.agents)
+    # Counted by what they cost (a screen a quarter), so each agent may run more of them.
+    per_agent = 4 * -(-args.experiments // args.agents)
     config = load(
         None,
         {
@@ -186,14 +200,20 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
     while not run.done() and time.monotonic() < deadline:
         await asyncio.sleep(2)
         done = [e for e in await engine.registry.list(5000) if e.status == "finished"]
-        if len(done) >= args.experiments:
+        if sum(_cost(e.config) for e in done) >= args.experiments:
             break
     engine.finish("the benchmark has its experiments")
     await run
-    experiments = sorted(
+    experiments = []
+    spent = 0.0
+    for e in sorted(
         (e for e in await engine.registry.list(5000) if e.status == "finished"),
         key=lambda e: e.id,
-    )[: args.experiments]
+    ):
+        spent += _cost(e.config)
+        if spent > args.experiments + 1e-9:
+            break
+        experiments.append(e)
     rows = await engine.store.fetchall(
         "SELECT experiment_digest, public, private, flags FROM submissions"
         " WHERE scored = 1 AND voided = 0 ORDER BY id"
@@ -226,8 +246,14 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
         if i in best_by_index and best_by_index[i][0] > best[0]:
             best = best_by_index[i]
         path.seconds.append(float(e.diagnostics.get("seconds", 0.0)))
+        path.cost.append(_cost(e.config))
         path.private_of_pick.append(best[1])
     return path, bundle, hidden
+
+
+def _cost(config: dict[str, Any]) -> float:
+    """An experiment's cost in full-data experiments: the share of the data it trains on."""
+    return float(config.get("data_fraction", 1.0))
 
 
 async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, History]:
@@ -309,7 +335,7 @@ async def main() -> None:
         f"\n{args.agents} offline agents vs random search vs TPE on {args.task}, "
         f"{args.repeats} repeats; private PGR of each searcher's pick, mean ± s.e."
     )
-    table(runs, points, lambda p, k: p.at_count(int(k)), "At the same number of experiments:")
+    table(runs, points, lambda p, k: p.at_count(k), "At the same number of experiments:")
     spent = [sum(r["swarm"].seconds) for r in runs]
     budgets = [round(f * statistics.mean(spent), 1) for f in (0.25, 0.5, 1.0)]
     table(runs, budgets, History.at_seconds, "At the same training seconds (runner's `seconds`):")
