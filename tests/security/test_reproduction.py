@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aar_tui.cli.ctl import _leaderboard_text
+from aar_tui.cli.ctl_text import leaderboard_text
 from engine.report import write_report
 from tests.security import plans
 from tests.security.plans import verdict
@@ -53,7 +53,7 @@ async def test_an_agents_own_script_is_reproduced_over_five_seeds_beside_its_cla
     assert r.seeds == (0, 1, 2, 3, 4) and r.public_pgr_mean is not None
     assert "seed_ignored" not in entry.flags and entry.rank == 1
     # aar ctl shows the claim beside the reproduction.
-    text = _leaderboard_text(list(await engine.view().leaderboard()))
+    text = leaderboard_text(list(await engine.view().leaderboard()))
     assert f"{r.public_pgr_mean:.3f}±" in text and "(5)" in text
     # So does the report, with the reproduced private mean it ranks by.
     files = await write_report(engine.run_dir)
