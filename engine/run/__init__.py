@@ -1,5 +1,5 @@
 """One run, in rooms: `task` (the prepared task), `names` (a run's name), `options` (how
 it is opened beside its config), `records` (the run's own rows in the store), `lifetime`
 (its clock and the tasks it owns), `sandboxes` (each agent's sandbox spec, made, found
-again, cleared), `swarm` (the agents: spawn, restore, toolbox, stats) and `budgeted`
-(what the budget guard reads of a run). `engine.runtime` assembles them into an `Engine`."""
+again, cleared) and `swarm` (the agents: spawn, restore, toolbox, stats).
+`engine.runtime` assembles them into an `Engine`."""

@@ -130,35 +130,51 @@ async def test_attach_over_ssh_shows_the_swarm_and_a_pause_as_it_lands(serve, ss
 
 
 async def test_aar_attach_over_ssh_draws_the_swarm_in_a_real_terminal(serve, sshd, tmp_path):
+    import shlex
     import shutil
 
     from tests.conftest import require
 
     require(shutil.which("tmux") is not None, "tmux")
-    session = f"aar-attach-{tmp_path.name}"
+    # A tmux server of this test's own, by socket path: a name would be shared with any other
+    # suite running on the machine, whose kill-server would end this one's session.
+    conf = tmp_path / "tmux.conf"
+    conf.write_text("set -g remain-on-exit on\n")  # an attach that dies leaves its last words
+    tmux = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", str(conf)]
+    spool = tmp_path / "spool"  # the attach's TMPDIR: where its ssh tunnel keeps its socket
+    spool.mkdir()
+
+    async def tmux_out(*args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            *tmux, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        return (await proc.communicate())[0].decode()
+
     async with serve() as (engine, _api), running(engine):
         command = (
-            f"{sys.executable} -m aar_tui attach {ssh_url(sshd, engine.run_dir)}"
-            f" --ssh-option '-F {sshd.config}'"
+            f"env TMPDIR={shlex.quote(str(spool))} {sys.executable} -m aar_tui attach"
+            f" {ssh_url(sshd, engine.run_dir)} --ssh-option '-F {sshd.config}'"
         )
-        tmux = ["tmux", "-L", session, "new-session", "-d", "-x", "150", "-y", "40", command]
-        proc = await asyncio.create_subprocess_exec(*tmux)
+        proc = await asyncio.create_subprocess_exec(
+            *tmux, "new-session", "-d", "-x", "150", "-y", "40", command
+        )
         assert await proc.wait() == 0
         try:
             screen = ""
-            for _ in range(300):
-                await asyncio.sleep(0.1)
-                capture = await asyncio.create_subprocess_exec(
-                    "tmux", "-L", session, "capture-pane", "-p",
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-                )  # fmt: skip
-                screen = (await capture.communicate())[0].decode()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 90
+            while loop.time() < deadline:
+                screen = await tmux_out("capture-pane", "-p")
                 if engine.run_id in screen and "a1" in screen and "a2" in screen:
                     break
-            assert engine.run_id in screen and "a1" in screen and "a2" in screen, screen
+                await asyncio.sleep(0.2)
+            dead = await tmux_out("display-message", "-p", "#{pane_dead} #{pane_dead_status}")
+            assert engine.run_id in screen and "a1" in screen and "a2" in screen, (dead, screen)
+            assert list(spool.iterdir()), "the tunnel's socket is in the attach's TMPDIR"
         finally:
-            kill = await asyncio.create_subprocess_exec("tmux", "-L", session, "kill-server")
-            await kill.wait()
+            await tmux_out("kill-server")
+        # The closed terminal (SIGHUP) ends the attach as a detach does: its tunnel is gone.
+        await until(lambda: not list(spool.iterdir()), timeout=30, what="the tunnel's dir removed")
 
 
 async def test_an_ssh_target_without_a_path_reaches_the_newest_running_run(

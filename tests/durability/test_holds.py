@@ -85,7 +85,12 @@ async def test_attention_holds_a_failing_agent_until_a_person_resumes_it(
     async with running(engine):
         a1 = engine.agents["a1"]
         await until(lambda: a1.state == AgentState.PAUSED, timeout=30, what="held")
-        assert _open_holds(engine, "a1") == {"attention": "attention"}
+        # The hold reaches the projection once its event is committed, just after the state.
+        await until(
+            lambda: _open_holds(engine, "a1") == {"attention": "attention"},
+            timeout=30,
+            what="the attention hold in the projection",
+        )
         errors = engine.projection.agents["a1"].counters.errors
         assert errors == 2  # held at the streak, not after more failed steps
         assert (await engine.command(Resume(agent_id="a1", issued_by="ctl:ana@box"))).ok
