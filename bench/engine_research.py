@@ -12,7 +12,8 @@ reference. Every searcher picks its best by the feedback the scorer releases (th
 `Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
 
 - private PGR at the same number of experiments (each `--at`), and ratios to TPE;
-- private PGR at the same training seconds (the runner's own `seconds`, for all four);
+- private PGR at the same CPU-seconds of training (the runner's `cpu_seconds`, for all four),
+  at the CPU-seconds TPE spent on each `--at` count of experiments;
 - experiments to reach the private PGR that TPE reaches at `--experiments`.
 """
 
@@ -74,7 +75,8 @@ class Released:
 
 @dataclass
 class History:
-    """One searcher's history: per experiment, its training seconds and its pick's private PGR."""
+    """One searcher's history: per experiment, its training CPU-seconds and its pick's private
+    PGR."""
 
     seconds: list[float] = field(default_factory=list)
     # What each experiment cost, in full-data experiments: a screen on a quarter of the
@@ -115,7 +117,7 @@ class History:
 
 
 def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path) -> tuple:
-    """(the public Score object, exact public PGR, private PGR, training seconds)."""
+    """(the public Score object, exact public PGR, private PGR, training CPU-seconds)."""
     from w2s.grader import grade
     from w2s.runner import run
 
@@ -123,7 +125,7 @@ def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path)
     cfg.write_text(json.dumps(config))
     result = run(bundle, cfg, out)
     g = grade(hidden, out.read_bytes())
-    return g.public, g.public.pgr, g.private.pgr, result["diagnostics"]["seconds"]
+    return g.public, g.public.pgr, g.private.pgr, result["diagnostics"]["cpu_seconds"]
 
 
 def search(
@@ -245,7 +247,7 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
     for i, e in enumerate(experiments):
         if i in best_by_index and best_by_index[i][0] > best[0]:
             best = best_by_index[i]
-        path.seconds.append(float(e.diagnostics.get("seconds", 0.0)))
+        path.seconds.append(float(e.diagnostics.get("cpu_seconds", 0.0)))
         path.cost.append(_cost(e.config))
         path.private_of_pick.append(best[1])
     return path, bundle, hidden
@@ -336,9 +338,16 @@ async def main() -> None:
         f"{args.repeats} repeats; private PGR of each searcher's pick, mean ± s.e."
     )
     table(runs, points, lambda p, k: p.at_count(k), "At the same number of experiments:")
-    spent = [sum(r["swarm"].seconds) for r in runs]
-    budgets = [round(f * statistics.mean(spent), 1) for f in (0.25, 0.5, 1.0)]
-    table(runs, budgets, History.at_seconds, "At the same training seconds (runner's `seconds`):")
+    # The budgets: what TPE's training took, in CPU-seconds, for each count compared above.
+    budgets = [round(statistics.mean(sum(r["tpe"].seconds[:k]) for r in runs), 1) for k in points]
+    table(
+        runs,
+        budgets,
+        History.at_seconds,
+        f"At the same CPU-seconds of training (TPE's for {', '.join(map(str, points))}"
+        " experiments):",
+    )
+    needed: dict[str, list[float | None]] = {}
     print(
         f"\nExperiments to reach TPE's private PGR at {args.experiments} (of {args.experiments}):"
     )
@@ -346,6 +355,16 @@ async def main() -> None:
         counts = [r[key].to_reach(r["tpe"].at_count(args.experiments) or 9) for r in runs]
         reached = [c for c in counts if c is not None]
         print(f"  {name:31} {mean_se(reached):>14}  reached in {len(reached)}/{len(runs)} repeats")
+        needed[key] = counts
+    # Per repeat, the swarm's count over random search's; one never reached counts as more
+    # than all its experiments, so the ratio printed is an upper bound there.
+    ratios = [
+        s / (r if r is not None else args.experiments + 1)
+        for s, r in zip(needed["swarm"], needed["random"], strict=True)
+        if s is not None
+    ]
+    bound = "" if all(r is not None for r in needed["random"]) else " (at most)"
+    print(f"  {'swarm / random search':31} {mean_se(ratios):>14}{bound}")
 
 
 if __name__ == "__main__":

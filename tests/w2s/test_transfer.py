@@ -51,6 +51,8 @@ def test_self_training_trains_a_student_per_round(toy) -> None:
     one, _ = _run(toy)
     three, _ = _run(toy, method="self_training", rounds=3)
     assert three.diagnostics["optimiser_steps"] == 3 * one.diagnostics["optimiser_steps"]
+    # What a transfer cost in CPU time is told, and three rounds cost more than one.
+    assert 0 < one.diagnostics["cpu_seconds"] < three.diagnostics["cpu_seconds"]
 
 
 def test_ensemble_averages_students_of_consecutive_seeds(toy) -> None:
