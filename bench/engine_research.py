@@ -1,12 +1,20 @@
-"""Research: offline agents on a task against the default baselines and random search.
+"""Research: the offline swarm against random search and Optuna's TPE, on the same instance.
 
-    python bench/engine_research.py [--agents 4] [--minutes 10] [--repeats 3] [--task toy]
+    python bench/engine_research.py [--agents 4] [--repeats 5] [--experiments 100]
+                                    [--at 25,50,100] [--task toy] [--minutes 20]
 
-Each repeat is a fresh run (a fresh data instance and run seed). Per repeat: the swarm's
-best public PGR and the private PGR of that same submission; the default `xent` and
-`logconf` configs; and random search over the same space with as many experiments as the
-swarm ran, picking its best by public PGR and reporting that pick's private PGR. Figures
-are mean ± standard error over the repeats. `--minutes` is per repeat.
+Each repeat prepares one fresh task instance (a secret data seed) and runs on it: the swarm
+(offline agents in the engine, stopped after `--experiments` experiments, screens and
+reproductions included, each counted by what it costs: a screen on a quarter of the data
+counts a quarter); random search over the same space; TPE (Optuna's default
+sampler, sequential) over the same space; and TPE told exact public scores, as an upper
+reference. Every searcher picks its best by the feedback the scorer releases (the Ladder,
+`Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
+
+- private PGR at the same number of experiments (each `--at`), and ratios to TPE;
+- private PGR at the same CPU-seconds of training (the runner's `cpu_seconds`, for all four),
+  at the CPU-seconds TPE spent on each `--at` count of experiments;
+- experiments to reach the private PGR that TPE reaches at `--experiments`.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +36,156 @@ from typing import Any
 # sandbox package that the engine imports: put the repository first.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.brains.offline.space import Constraints, random_config
+import optuna
+
+from engine.brains.offline.beliefs import _suggest, as_told
+from engine.brains.offline.space import DIMS, Constraints, apply_constraints, random_config
 from engine.config import load
+from engine.ladder import Ladder
 from engine.runtime import Engine
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class Released:
+    """The feedback one searcher gets for its graded submissions: what the scorer releases.
+
+    The scorer's Ladder (`engine.ladder`) tells an agent a new public accuracy only when it
+    beats the agent's best released one by more than a step, rounded to the grid; otherwise
+    nothing new. As the offline researcher does, a score with no release counts at the best
+    released so far. Every searcher but the exact reference goes through this one class."""
+
+    def __init__(self, hidden: Path) -> None:
+        from engine.scoring import _public_baselines
+
+        self.hidden = hidden
+        self.baselines = _public_baselines(hidden)
+        self.best: float | None = None  # the best released public accuracy
+        self.best_pgr: float | None = None
+
+    def __call__(self, public: Any) -> tuple[float | None, bool]:
+        """(the PGR the searcher is told, whether it was a release)."""
+        ladder = Ladder.for_public_rows(int(public.n))
+        release = ladder.release(self.best, float(public.accuracy))
+        if release.accuracy is None:
+            return self.best_pgr, False
+        self.best, self.best_pgr = release.accuracy, ladder.pgr(release.accuracy, *self.baselines)
+        return self.best_pgr, True
+
+
+@dataclass
+class History:
+    """One searcher's history: per experiment, its training CPU-seconds and its pick's private
+    PGR."""
+
+    seconds: list[float] = field(default_factory=list)
+    # What each experiment cost, in full-data experiments: a screen on a quarter of the
+    # data counts a quarter, every full run and reproduction one.
+    cost: list[float] = field(default_factory=list)
+    private_of_pick: list[float | None] = field(default_factory=list)
+    # What the experiments were spent on (the swarm's: screens, full runs, reproductions).
+    spent_on: dict[str, int] = field(default_factory=dict)
+
+    def at_count(self, k: float) -> float | None:
+        spent, pick = 0.0, None
+        for c, p in zip(self.cost, self.private_of_pick, strict=True):
+            spent += c
+            if spent > k + 1e-9:
+                break
+            pick = p
+        return pick
+
+    def at_seconds(self, budget: float) -> float | None:
+        spent, pick = 0.0, None
+        for s, p in zip(self.seconds, self.private_of_pick, strict=True):
+            spent += s
+            if spent > budget:
+                break
+            pick = p
+        return pick
+
+    def to_reach(self, target: float) -> float | None:
+        spent = 0.0
+        for c, p in zip(self.cost, self.private_of_pick, strict=True):
+            spent += c
+            if p is not None and p >= target - 1e-9:
+                return spent
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.private_of_pick)
 
 
 def grade_config(config: dict[str, Any], bundle: Path, hidden: Path, work: Path) -> tuple:
-    """(public PGR, private PGR) of a config, trained in-process with the w2s runner."""
+    """(the public Score object, exact public PGR, private PGR, training CPU-seconds)."""
     from w2s.grader import grade
     from w2s.runner import run
 
     cfg, out = work / "cfg.json", work / "preds.json"
     cfg.write_text(json.dumps(config))
-    run(bundle, cfg, out)
+    result = run(bundle, cfg, out)
     g = grade(hidden, out.read_bytes())
-    return g.public.pgr, g.private.pgr
+    return g.public, g.public.pgr, g.private.pgr, result["diagnostics"]["cpu_seconds"]
 
 
-def _pgr(x: float | None) -> float:
-    return float("nan") if x is None else x
+def search(
+    propose, n: int, bundle: Path, hidden: Path, work: Path, *, exact: bool = False
+) -> History:
+    """Run `propose()` n times; the `tell(value)` it returns feeds back what the searcher
+    sees: the Ladder's release (or its best, when nothing new), or the exact public PGR."""
+    path = History()
+    best: tuple[float, float | None] = (float("-inf"), None)
+    feedback = Released(hidden)
+    for _ in range(n):
+        config, tell = propose()
+        public, exact_pgr, private, seconds = grade_config(config, bundle, hidden, work)
+        if exact:
+            seen, new = exact_pgr, exact_pgr is not None and exact_pgr > best[0]
+            tell(seen)
+        else:
+            seen, new = feedback(public)
+            # Told as the offline researcher tells its model: an unreleased score a little
+            # below the best it stands in for.
+            tell(as_told(seen, new))
+        # The pick is the submission with the best score the searcher was told.
+        if new and seen is not None:
+            best = (seen, private)
+        path.seconds.append(seconds)
+        path.cost.append(1.0)
+        path.private_of_pick.append(best[1])
+    return path
 
 
-async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, Any]:
+def random_search(seed: int):
+    rng = random.Random(seed)
+    return lambda: (random_config({}, rng, Constraints()), lambda _v: None)
+
+
+def tpe_search(seed: int):
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+
+    def propose():
+        trial = study.ask()
+        config: dict[str, Any] = {}
+        for dim in DIMS.values():
+            if dim.applies(config):
+                config[dim.name] = _suggest(trial, dim, Constraints())
+        config = apply_constraints(config, Constraints())
+
+        def tell(value: float | None) -> None:
+            if value is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
+
+        return config, tell
+
+    return propose
+
+
+async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History, Path, Path]:
+    # Counted by what they cost (a screen a quarter), so each agent may run more of them.
+    per_agent = 4 * -(-args.experiments // args.agents)
     config = load(
         None,
         {
@@ -55,47 +193,87 @@ async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str
             "seed": seed,
             "run_dir": str(tmp / f"run{seed}"),
             "agents": {"count": args.agents, "brain": "offline"},
+            "budget": {"experiments_per_agent": per_agent},
         },
     )
     engine = await Engine.open(config)
-    started = time.perf_counter()
-    await engine.run(args.minutes)
-    wall = time.perf_counter() - started
-    board = [e for e in engine.projection.leaderboard() if e.rank is not None]
-    private = await engine.scorer.private_scores()
-    experiments = len(
-        {e.digest for e in await engine.registry.list(100_000) if e.status == "finished"}
+    run = asyncio.create_task(engine.run(args.minutes))
+    deadline = time.monotonic() + args.minutes * 60
+    while not run.done() and time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        done = [e for e in await engine.registry.list(5000) if e.status == "finished"]
+        if sum(_cost(e.config) for e in done) >= args.experiments:
+            break
+    engine.finish("the benchmark has its experiments")
+    await run
+    experiments = []
+    spent = 0.0
+    for e in sorted(
+        (e for e in await engine.registry.list(5000) if e.status == "finished"),
+        key=lambda e: e.id,
+    ):
+        spent += _cost(e.config)
+        if spent > args.experiments + 1e-9:
+            break
+        experiments.append(e)
+    rows = await engine.store.fetchall(
+        "SELECT experiment_digest, public, private, flags FROM submissions"
+        " WHERE scored = 1 AND voided = 0 ORDER BY id"
     )
     bundle, hidden = engine.task.bundle_dir, engine.task.hidden_dir
     await engine.close()
-    best = board[0] if board else None
+    order = {e.digest: i for i, e in enumerate(experiments)}
+    # Per experiment, the best released public PGR among submissions of it or of earlier ones.
+    best_by_index: dict[int, tuple[float, float]] = {}
+    for digest, public, private, flags in rows:
+        i = order.get(digest)
+        # A submission the Ladder released nothing for cannot be the swarm's pick.
+        if i is None or public is None or "degenerate" in (flags or ""):
+            continue
+        pub, priv = json.loads(public)["pgr"], json.loads(private)["pgr"]
+        if pub is None:
+            continue
+        if i not in best_by_index or pub > best_by_index[i][0]:
+            best_by_index[i] = (pub, priv)
+    path = History()
+    best: tuple[float, float | None] = (float("-inf"), None)
+    for e in experiments:
+        # A reproduction pins data_seed to its seed; a screen trains on a share of the data.
+        if e.config.get("data_seed") is not None:
+            kind = "reproduction"
+        else:
+            kind = "screen" if float(e.config.get("data_fraction", 1.0)) < 1.0 else "full"
+        path.spent_on[kind] = path.spent_on.get(kind, 0) + 1
+    for i, e in enumerate(experiments):
+        if i in best_by_index and best_by_index[i][0] > best[0]:
+            best = best_by_index[i]
+        path.seconds.append(float(e.diagnostics.get("cpu_seconds", 0.0)))
+        path.cost.append(_cost(e.config))
+        path.private_of_pick.append(best[1])
+    return path, bundle, hidden
+
+
+def _cost(config: dict[str, Any]) -> float:
+    """An experiment's cost in full-data experiments: the share of the data it trains on."""
+    return float(config.get("data_fraction", 1.0))
+
+
+async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str, History]:
+    swarm_path, bundle, hidden = await swarm(args, seed, tmp)
     work = tmp / f"work{seed}"
     work.mkdir()
-    xent = await asyncio.to_thread(grade_config, {"loss": "xent"}, bundle, hidden, work)
-    logconf = await asyncio.to_thread(grade_config, {"loss": "logconf"}, bundle, hidden, work)
-    rng = random.Random(seed)
-    trials = []
-    for _ in range(experiments):
-        cfg = random_config({}, rng, Constraints())
-        trials.append(await asyncio.to_thread(grade_config, cfg, bundle, hidden, work))
-    pick = max(trials, key=lambda t: _pgr(t[0])) if trials else (None, None)
+    n = args.experiments
     return {
-        "seed": seed,
-        "wall_s": round(wall, 1),
-        "experiments": experiments,
-        "submissions": len(private),
-        "swarm_public": best.public.pgr if best else None,
-        "swarm_private": private[best.submission_id].pgr if best else None,
-        "xent_public": xent[0],
-        "xent_private": xent[1],
-        "logconf_public": logconf[0],
-        "logconf_private": logconf[1],
-        "random_public": pick[0],
-        "random_private": pick[1],
+        "swarm": swarm_path,
+        "random": await asyncio.to_thread(search, random_search(seed), n, bundle, hidden, work),
+        "tpe": await asyncio.to_thread(search, tpe_search(seed), n, bundle, hidden, work),
+        "tpe_exact": await asyncio.to_thread(
+            search, tpe_search(seed), n, bundle, hidden, work, exact=True
+        ),
     }
 
 
-def mean_se(values: list[float | None]) -> str:
+def mean_se(values: Sequence[float | None]) -> str:
     xs = [v for v in values if v is not None]
     if not xs:
         return "n/a"
@@ -104,34 +282,89 @@ def mean_se(values: list[float | None]) -> str:
     return f"{statistics.mean(xs):.3f} ± {statistics.stdev(xs) / len(xs) ** 0.5:.3f}"
 
 
+def _mean(values: list[float | None]) -> float | None:
+    xs = [v for v in values if v is not None]
+    return statistics.mean(xs) if xs else None
+
+
+NAMES = {
+    "swarm": "swarm",
+    "random": "random search",
+    "tpe": "TPE (released scores)",
+    "tpe_exact": "TPE (exact scores, reference)",
+}
+
+
+def table(runs: list[dict[str, History]], points: Sequence[float], value, head: str) -> None:
+    print(f"\n{head}")
+    print("  " + f"{'':31}" + "".join(f"{p:>18g}" for p in points))
+    for key, name in NAMES.items():
+        cells = [mean_se([value(r[key], p) for r in runs]) for p in points]
+        print(f"  {name:31}" + "".join(f"{c:>18}" for c in cells))
+    for key in ("swarm", "random"):
+        ratios = []
+        for p in points:
+            a, b = (
+                _mean([value(r[key], p) for r in runs]),
+                _mean([value(r["tpe"], p) for r in runs]),
+            )
+            ratios.append("n/a" if a is None or not b else f"{a / b:.3f}")
+        print(f"  {NAMES[key] + ' / TPE':31}" + "".join(f"{c:>18}" for c in ratios))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=4)
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--experiments", type=int, default=100)
+    parser.add_argument("--at", default="25,50,100", help="experiment counts to compare at")
     parser.add_argument("--task", default="toy")
+    parser.add_argument("--minutes", type=float, default=20.0, help="cap on each swarm run")
     args = parser.parse_args()
-    rows = []
+    points = [int(p) for p in args.at.split(",") if int(p) <= args.experiments]
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.repeats):
-            row = await one_repeat(args, seed, Path(tmp))
-            print(json.dumps(row), flush=True)
-            rows.append(row)
+            started = time.perf_counter()
+            run = await one_repeat(args, seed, Path(tmp))
+            runs.append(run)
+            line: dict[str, Any] = {
+                k: [round(p.at_count(c) or 0, 3) for c in points] for k, p in run.items()
+            }
+            line["swarm_spent_on"] = run["swarm"].spent_on
+            print(json.dumps({"repeat": seed, "s": round(time.perf_counter() - started)} | line))
     print(
-        f"\n{args.agents} offline agents on {args.task}, {args.minutes:g} min per run, "
-        f"{args.repeats} runs; PGR mean ± s.e. (public / private)"
+        f"\n{args.agents} offline agents vs random search vs TPE on {args.task}, "
+        f"{args.repeats} repeats; private PGR of each searcher's pick, mean ± s.e."
     )
-    exps = [r["experiments"] for r in rows]
-    print(f"  experiments per run: {mean_se(exps)}")
-    for name, label in (
-        ("swarm", "swarm's best (by public)"),
-        ("random", "random search, same count"),
-        ("logconf", "default logconf"),
-        ("xent", "default xent"),
-    ):
-        pub = mean_se([r[f"{name}_public"] for r in rows])
-        priv = mean_se([r[f"{name}_private"] for r in rows])
-        print(f"  {label:<27} {pub:>15} / {priv}")
+    table(runs, points, lambda p, k: p.at_count(k), "At the same number of experiments:")
+    # The budgets: what TPE's training took, in CPU-seconds, for each count compared above.
+    budgets = [round(statistics.mean(sum(r["tpe"].seconds[:k]) for r in runs), 1) for k in points]
+    table(
+        runs,
+        budgets,
+        History.at_seconds,
+        f"At the same CPU-seconds of training (TPE's for {', '.join(map(str, points))}"
+        " experiments):",
+    )
+    needed: dict[str, list[float | None]] = {}
+    print(
+        f"\nExperiments to reach TPE's private PGR at {args.experiments} (of {args.experiments}):"
+    )
+    for key, name in NAMES.items():
+        counts = [r[key].to_reach(r["tpe"].at_count(args.experiments) or 9) for r in runs]
+        reached = [c for c in counts if c is not None]
+        print(f"  {name:31} {mean_se(reached):>14}  reached in {len(reached)}/{len(runs)} repeats")
+        needed[key] = counts
+    # Per repeat, the swarm's count over random search's; one never reached counts as more
+    # than all its experiments, so the ratio printed is an upper bound there.
+    ratios = [
+        s / (r if r is not None else args.experiments + 1)
+        for s, r in zip(needed["swarm"], needed["random"], strict=True)
+        if s is not None
+    ]
+    bound = "" if all(r is not None for r in needed["random"]) else " (at most)"
+    print(f"  {'swarm / random search':31} {mean_se(ratios):>14}{bound}")
 
 
 if __name__ == "__main__":

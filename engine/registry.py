@@ -152,6 +152,13 @@ class Registry:
             ),
         )
 
+    async def running(self) -> list[ExperimentRecord]:
+        """The experiments in flight now, oldest first: what the swarm is already trying."""
+        rows = await self.store.fetchall(
+            f"SELECT {_COLUMNS} FROM experiments WHERE status = 'running' ORDER BY id LIMIT 100"
+        )
+        return [await self._record(r) for r in rows]
+
     async def list(self, limit: int = 200) -> list[ExperimentRecord]:
         rows = await self.store.fetchall(
             f"SELECT {_COLUMNS} FROM experiments ORDER BY id DESC LIMIT ?",

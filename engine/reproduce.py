@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 
 IRREPRODUCIBLE: Final = "irreproducible"
 SEED_IGNORED = "seed_ignored"
+# What a reproduction seed redraws in a config recipe (its seed and data_seed): a method that
+# holds only for one data order or one train_unlabel split is as lucky as one initialisation.
+REDRAWS = (
+    "the initialisation, the data order, the early-stopping slice and the train_unlabel rows"
+    " a data_fraction keeps"
+)
 
 
 class ReproductionError(EngineError):
@@ -225,7 +231,7 @@ class Reproducer:
         timeout = self.config.timeout
         if recipe["kind"] == "config":
             return await self.clean.run_config(
-                agent_id, {**recipe["config"], "seed": seed}, timeout=timeout
+                agent_id, {**recipe["config"], "seed": seed, "data_seed": seed}, timeout=timeout
             )
         files = await asyncio.to_thread(self.snapshots.files, recipe["snapshot"])
         return await self.clean.run_code(

@@ -18,7 +18,7 @@ def preflight(name: str) -> None:
 
 def make_brain(name: str, *, direction: str, seed: int, model: str | None = None) -> Brain:
     if name == "offline":
-        from engine.brains.offline import OfflineResearcher
+        from engine.brains.offline.researcher import OfflineResearcher
 
         return OfflineResearcher(direction=direction, seed=seed)
     if name == "scripted":

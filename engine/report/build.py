@@ -11,7 +11,7 @@ from pathlib import Path
 from engine.report.data import RunData, SubmissionRow, load_run
 from engine.report.plot import draw_pgr
 from engine.report.reproduced import Reproduction, reproduce_top
-from engine.reproduce import IRREPRODUCIBLE
+from engine.reproduce import IRREPRODUCIBLE, REDRAWS
 from engine.scoring import UNVERIFIED
 from engine.texts import config_text, pgr_text
 
@@ -196,7 +196,8 @@ def _final(data: RunData, reproduced: list[Reproduction]) -> list[str]:
         "The top submissions by public PGR were reproduced in fresh sandboxes over seeds,"
         " from their config or their workspace snapshot and command, and are ranked by the"
         " mean private PGR of the reproductions: the AAR rule for a result. One lucky seed"
-        " is not a method. Claimed is the public PGR the submission scored; a submission"
+        f" is not a method. A config's seed redraws {REDRAWS}; a command is given it as"
+        " AAR_SEED. Claimed is the public PGR the submission scored; a submission"
         " whose reproduction failed or fell short of its claim is irreproducible and not"
         " ranked; one whose seeds all gave the same predictions is ranked after the rest.",
         "",

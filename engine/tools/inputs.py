@@ -79,7 +79,8 @@ class ForumRead(ToolInput):
 
 
 class ExperimentLookup(ToolInput):
-    """Has this method config been run? Its diagnostics, best public score and who ran it."""
+    """Has this method config been run? Its diagnostics, best public score and who ran it;
+    and the configs other agents are running now."""
 
     config: dict[str, Any]
 

@@ -121,13 +121,17 @@ async def _copy_out(env: ToolEnv, files: dict[str, bytes]) -> str:
 async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
     config, digest = env.normalise(dict(inp.config))
     record = await env.registry.lookup(digest, wait=False)
+    # What others are running now, so that a search does not propose it a second time.
+    in_flight = [
+        {"config": r.config, "by": r.agent_id}
+        for r in await env.registry.running()
+        if r.agent_id != env.agent_id
+    ]
     if record is None:
-        return ToolResult(
-            ok=True,
-            output=f"not run yet (digest {digest})",
-            data={"digest": digest, "config": config, "found": False},
-        )
-    data = _describe(record, config) | {"found": True}
+        data = {"digest": digest, "config": config, "found": False, "in_flight": in_flight}
+        text = f"not run yet (digest {digest}); {len(in_flight)} experiment(s) of others running"
+        return ToolResult(ok=True, output=text, data=data)
+    data = _describe(record, config) | {"found": True, "in_flight": in_flight}
     return ToolResult(ok=True, output=_text("recorded result:", data), data=data)
 
 

@@ -78,11 +78,11 @@ def finished_run(tmp_path_factory, local_sandboxes) -> Path:
     }
     run_dir = base / "runs" / "finished-toy"
     done = subprocess.run(
-        [*AAR, "run", "--headless", "--agents", "2", "--minutes", "0.4", "--run-dir", str(run_dir)],
+        [*AAR, "run", "--headless", "--agents", "2", "--minutes", "1", "--run-dir", str(run_dir)],
         capture_output=True,
         text=True,
         env=env,
-        timeout=150,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert not list(state.rglob("spec.json")), "the run left sandboxes behind"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.brains.claude import ClaudeBrain
 from engine.brains.claude.models import CallUsage
-from engine.brains.offline import OfflineResearcher
+from engine.brains.offline.researcher import OfflineResearcher
 
 
 def test_a_claude_conversation_comes_back_whole():

@@ -36,6 +36,8 @@ def test_report_writes_markdown_csv_and_plot_with_the_five_seed_ranking(
     ):
         assert section in md, section
     assert "reproduced in fresh sandboxes over seeds" in md and "mean private PGR" in md
+    # The report says what a seed redraws: the data side too, not only the initialisation.
+    assert "redraws the initialisation, the data order" in md
     db = sqlite3.connect(finished_run / "store.sqlite")
     isolation = {v for (v,) in db.execute("SELECT value FROM meta WHERE key LIKE 'isolation:%'")}
     assert isolation, "the run recorded its sandboxes' isolation"

@@ -26,7 +26,8 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path, local_sandboxes):
             "--agents",
             "3",
             "--minutes",
-            "1",
+            # Long enough for an insight; a result waits for five seeds (its own test).
+            "3",
             "--task",
             "toy",
             "--run-dir",
@@ -34,7 +35,7 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path, local_sandboxes):
         ],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=480,
         env=env,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -45,7 +46,7 @@ def test_a_short_headless_run_leaves_a_full_record(tmp_path, local_sandboxes):
     db = sqlite3.connect(run_dir / "store.sqlite")
     kinds = dict(db.execute("SELECT kind, COUNT(*) FROM posts GROUP BY kind").fetchall())
     assert kinds.get("hypothesis", 0) >= 3
-    assert kinds.get("result", 0) >= 1 and kinds.get("insight", 0) >= 1, kinds
+    assert kinds.get("insight", 0) >= 1, kinds
     # Every result links a scored submission of its own author.
     for author, sub in db.execute("SELECT author, submission_id FROM posts WHERE kind='result'"):
         owner, scored = db.execute(

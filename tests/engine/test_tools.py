@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -115,3 +117,22 @@ async def test_copy_snapshot_refuses_paths_out_of_the_workspace(tools):
     _, boxes = tools
     res = await boxes["a1"].call("copy_snapshot", {"post_id": 1, "dest": "../../etc"})
     assert not res.ok and "relative path inside your workspace" in res.error
+
+
+async def test_experiment_lookup_shows_what_other_agents_are_running_now(tools):
+    # The swarm's one view of pending trials: a1's experiment in flight, seen by a2 alone.
+    engine, boxes = tools
+    config = {"loss": "logconf", "epochs": 3}
+    running = asyncio.create_task(boxes["a1"].call("run_experiment", {"config": config}))
+    deadline = time.monotonic() + 60
+    while not await engine.registry.running():
+        assert time.monotonic() < deadline and not running.done(), "the experiment never ran"
+        await asyncio.sleep(0.01)
+    seen = await boxes["a2"].call("experiment_lookup", {"config": {"epochs": 1}})
+    own = await boxes["a1"].call("experiment_lookup", {"config": {"epochs": 1}})
+    assert seen.ok and [p["by"] for p in seen.data["in_flight"]] == ["a1"]
+    assert seen.data["in_flight"][0]["config"]["loss"] == "logconf"
+    assert own.data["in_flight"] == []
+    assert (await running).ok
+    after = await boxes["a2"].call("experiment_lookup", {"config": {"epochs": 1}})
+    assert after.data["in_flight"] == []

@@ -92,7 +92,11 @@ def test_labels_cannot_be_regenerated_from_code_and_bundle(prepared: Prepared) -
     # An agent can import the task's code: it tries every small seed and the usual ones.
     for seed in [*range(64), 42, 1234, 2**31 - 1, 2**32 - 1]:
         rebuilt = task.build(seed, None)
-        assert not np.allclose(rebuilt.test.strong_x[:4], bundle.test.strong_x[:4])
+        # A seed may draw another number of latents, hence another width of strong_x.
+        same_width = rebuilt.test.strong_x.shape == bundle.test.strong_x.shape
+        assert not same_width or not np.allclose(
+            rebuilt.test.strong_x[:4], bundle.test.strong_x[:4]
+        )
         agree = np.mean(rebuilt.test.y == test_y)
         assert 0.45 < agree < 0.55, f"seed {seed} rebuilds the labels ({agree})"
 
@@ -126,7 +130,7 @@ def test_bundle_readme_and_manifest_describe_the_task(prepared: Prepared) -> Non
     readme = (prepared.bundle_dir / "README.md").read_text()
     assert "python -m w2s run" in readme and "confident_fraction" in readme
     bundle = load_bundle(prepared.bundle_dir)
-    assert bundle.task_id == "toy-v1"
+    assert bundle.task_id == "toy-v2"
     assert bundle.manifest["rows"]["test"] == len(bundle.test.strong_x)
     assert bundle.baselines["ceiling_accuracy_public"] > bundle.baselines["weak_accuracy_public"]
 
@@ -137,10 +141,14 @@ def test_bundle_baselines_sit_on_the_grid_of_released_scores(prepared: Prepared)
     visible = load_bundle(prepared.bundle_dir).baselines
     step = visible["step"]
     assert step == score_step(len(load_bundle(prepared.bundle_dir).test.strong_x) // 2) == 0.023
+    moved = []
     for name, half in (("weak_accuracy_public", "weak"), ("ceiling_accuracy_public", "ceiling")):
         exact = prepared.baselines[half]["public"]
-        assert visible[name] == on_grid(exact, step) and visible[name] != exact
+        assert visible[name] == on_grid(exact, step)
         assert abs(visible[name] - exact) <= step / 2
+        moved.append(visible[name] != exact)
+    # An exact accuracy may happen to sit on the grid; both at once would be a 1-in-500 chance.
+    assert any(moved)
     assert f"multiples of {step:g}" in (prepared.bundle_dir / "README.md").read_text()
 
 

@@ -37,7 +37,7 @@ def test_baseline_json_is_one_object_and_progress_goes_to_stderr(
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["task"] == "toy-v1"
+    assert report["task"] == "toy-v2"
     assert set(report["transfer"]) == {"xent", "logconf", "product"}
     assert "baseline" in result.stderr
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import typing
+from hashlib import sha256
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from w2s.errors import ConfigError
 from w2s.methods import FIELDS, describe_fields, parse_method_config
+from w2s.methods.adapters import ADAPTER_FIELDS, TRAINING_FIELDS
 from w2s.methods.config import MethodConfig
 from w2s.methods.field import FieldValue
 
@@ -92,3 +94,16 @@ def test_describe_fields_documents_every_field() -> None:
     for row in rows:
         assert row["doc"] and row["allowed"] and row["type"] in {"bool", "int", "float", "str"}
         json.dumps(row)
+
+
+def test_fields_added_later_leave_earlier_digests_alone() -> None:
+    # The digest of a config that sets no later field is what it was before they existed.
+    before = parse_method_config({"loss": "logconf"}).to_dict()
+    later = [f.name for f in (*TRAINING_FIELDS, *ADAPTER_FIELDS)] + ["data_seed", "data_fraction"]
+    for name in later:
+        del before[name]
+    blob = json.dumps(before, sort_keys=True, separators=(",", ":"))
+    assert (
+        parse_method_config({"loss": "logconf"}).digest() == sha256(blob.encode()).hexdigest()[:16]
+    )
+    assert parse_method_config({"data_seed": 1}).digest() != parse_method_config({}).digest()

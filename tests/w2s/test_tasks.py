@@ -14,9 +14,11 @@ from w2s.tasks import Split, StrongSpec, Task, TaskData, get_task, list_tasks, r
 
 
 def test_bare_name_resolves_to_latest_version() -> None:
-    assert get_task("toy").id == "toy-v1"
-    assert get_task("toy-v1") is get_task("toy")
-    assert "toy-v1" in list_tasks()
+    assert get_task("toy").id == "toy-v2"
+    assert get_task("toy-v2") is get_task("toy")
+    # The older version stays, so a run prepared with it keeps meaning what it meant.
+    assert get_task("toy-v1") is not get_task("toy")
+    assert {"toy-v1", "toy-v2"} <= set(list_tasks())
 
 
 def test_unknown_task_error_lists_known_tasks() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from w2s.baselines import compute
 from w2s.methods import parse_method_config
-from w2s.methods.transfer import select_confident, transfer
+from w2s.methods.transfer import data_rows, select_confident, transfer
 from w2s.metrics import accuracy
 from w2s.tasks import get_task
 
@@ -51,6 +51,8 @@ def test_self_training_trains_a_student_per_round(toy) -> None:
     one, _ = _run(toy)
     three, _ = _run(toy, method="self_training", rounds=3)
     assert three.diagnostics["optimiser_steps"] == 3 * one.diagnostics["optimiser_steps"]
+    # What a transfer cost in CPU time is told, and three rounds cost more than one.
+    assert 0 < one.diagnostics["cpu_seconds"] < three.diagnostics["cpu_seconds"]
 
 
 def test_ensemble_averages_students_of_consecutive_seeds(toy) -> None:
@@ -89,3 +91,30 @@ def test_diagnostics_need_no_ground_truth(toy) -> None:
     assert 0.5 < d["agreement_with_weak_labels"] <= 1.0
     assert sum(d["confidence_histogram"]) == len(toy[1].test)
     assert d["train_loss_last_epoch"] > 0 and d["seconds"] > 0
+
+
+def test_data_fraction_trains_on_that_share_of_the_rows(toy) -> None:
+    result, _ = _run(toy, data_fraction=0.25)
+    assert result.diagnostics["rows_trained_on"] == round(0.25 * len(toy[1].train_unlabel))
+
+
+def test_data_seed_redraws_the_data_but_not_the_initialisation(toy) -> None:
+    n = len(toy[1].train_unlabel)
+    rows = [
+        data_rows(n, parse_method_config({"data_fraction": 0.5, "data_seed": s})) for s in (1, 2)
+    ]
+    assert not np.array_equal(rows[0], rows[1])
+    same_data = data_rows(n, parse_method_config({"data_fraction": 0.5, "data_seed": 1, "seed": 9}))
+    np.testing.assert_array_equal(rows[0], same_data)
+    # Full data: the data seed alone changes the batch order, hence the student.
+    a, _ = _run(toy, data_seed=1)
+    b, _ = _run(toy, data_seed=2)
+    c, _ = _run(toy, data_seed=1)
+    assert not np.allclose(a.probs, b.probs)
+    np.testing.assert_array_equal(a.probs, c.probs)
+
+
+def test_an_unset_data_seed_is_the_training_seed(toy) -> None:
+    a, _ = _run(toy, seed=3)
+    b, _ = _run(toy, seed=3, data_seed=3)
+    np.testing.assert_array_equal(a.probs, b.probs)

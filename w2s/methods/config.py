@@ -144,6 +144,27 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("seed", int, 0, "The first training seed.", low=0, high=2**31 - 1),
     Field(
+        "data_seed",
+        int,
+        None,
+        "Draws the data side of a run: the batch order, the rows data_fraction keeps and the "
+        "early-stopping slice (null: the training seed draws them too). Set, seed varies "
+        "the initialisation alone.",
+        low=0,
+        high=2**31 - 1,
+        nullable=True,
+    ),
+    Field(
+        "data_fraction",
+        float,
+        1.0,
+        "Train on this share of the train_unlabel rows (drawn by data_seed): a cheap first "
+        "screen of a method before it earns the full data.",
+        low=0,
+        high=1,
+        low_open=True,
+    ),
+    Field(
         "aux_coef",
         float,
         0.5,
@@ -185,7 +206,15 @@ FIELDS: tuple[Field, ...] = (
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 # Fields added after digests were first recorded: left out of a digest at their default, so
 # the configs recorded before them keep their digests.
-_LATER_FIELDS = {f.name: f.default for f in (*TRAINING_FIELDS, *ADAPTER_FIELDS)}
+_LATER_FIELDS = {
+    f.name: f.default
+    for f in (
+        *TRAINING_FIELDS,
+        *ADAPTER_FIELDS,
+        FIELD_BY_NAME["data_seed"],
+        FIELD_BY_NAME["data_fraction"],
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -213,6 +242,8 @@ class MethodConfig:
     val_fraction = FieldValue[float]()
     ensemble = FieldValue[int]()
     seed = FieldValue[int]()
+    data_seed = FieldValue[int | None]()
+    data_fraction = FieldValue[float]()
     aux_coef = FieldValue[float]()
     warmup_frac = FieldValue[float]()
     alpha = FieldValue[float]()

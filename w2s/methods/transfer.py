@@ -47,8 +47,22 @@ def _targets(p1: np.ndarray, config: MethodConfig) -> np.ndarray:
     return t
 
 
+def data_rows(n: int, config: MethodConfig) -> np.ndarray | None:
+    """The train_unlabel rows a `data_fraction` below 1 keeps (None: all of them)."""
+    if config.data_fraction >= 1.0:
+        return None
+    keep = max(1, round(config.data_fraction * n))
+    seed = config.seed if config.data_seed is None else config.data_seed
+    return np.sort(np.random.default_rng([seed, 1]).permutation(n)[:keep])
+
+
 def _train_member(
-    strong: StrongSpec, x: np.ndarray, targets: np.ndarray, config: MethodConfig, seed: int
+    strong: StrongSpec,
+    x: np.ndarray,
+    targets: np.ndarray,
+    config: MethodConfig,
+    seed: int,
+    data_seed: int,
 ) -> tuple[Any, list[float], int | None, int]:
     schedule = Schedule(
         config.epochs,
@@ -61,7 +75,7 @@ def _train_member(
     stop = None
     train_x, train_t = x, targets
     if config.early_stopping and len(x) >= 4:
-        order = np.random.default_rng(seed).permutation(len(x))
+        order = np.random.default_rng(data_seed).permutation(len(x))
         n_val = max(1, round(config.val_fraction * len(x)))
         val, rest = order[:n_val], order[n_val:]
         stop = EarlyStop(x[val], targets[val])
@@ -77,7 +91,7 @@ def _train_member(
         train_x,
         train_t,
         schedule=schedule,
-        seed=seed,
+        seed=data_seed,
         loss=config.loss,
         loss_options=config.loss_options(),
         early_stop=stop,
@@ -94,7 +108,10 @@ def transfer(
 ) -> TransferResult:
     """Train on rows `x` with weak labels `weak_soft` (P(y=1)); return P(y=1) on `predict_x`."""
     torch()  # Import before timing: the figure is the cost of the method, not of start-up.
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    subset = data_rows(len(x), config)
+    if subset is not None:
+        x, weak_soft = x[subset], weak_soft[subset]
     rows = select_confident(weak_soft, config) if config.method == "confident" else None
     train_x = x if rows is None else x[rows]
     weak_targets = _targets(weak_soft if rows is None else weak_soft[rows], config)
@@ -106,10 +123,12 @@ def transfer(
     best_steps: list[int] = []
     for member in range(config.ensemble):
         seed = config.seed + member
+        data_seed = seed if config.data_seed is None else config.data_seed + member
         targets = weak_targets
         for r in range(rounds):
+            offset = r * _ROUND_SEED_STRIDE
             model, losses, best, n_steps = _train_member(
-                strong, train_x, targets, config, seed + r * _ROUND_SEED_STRIDE
+                strong, train_x, targets, config, seed + offset, data_seed + offset
             )
             steps += n_steps
             if best is not None:
@@ -130,6 +149,8 @@ def transfer(
         "confidence_histogram": np.histogram(predicted, bins=10, range=(0.0, 1.0))[0].tolist(),
         "optimiser_steps": steps,
         "seconds": round(time.perf_counter() - started, 4),
+        # The process's CPU time: what the training cost, however busy the machine was.
+        "cpu_seconds": round(time.process_time() - cpu_started, 4),
     }
     if best_steps:
         diagnostics["early_stopping_best_steps"] = best_steps

@@ -13,7 +13,7 @@ from w2s.errors import TaskError
 from w2s.tasks.base import Task
 
 # Modules that register tasks when imported. `w2s.text` is optional: absent, it is skipped.
-PROVIDERS: tuple[str, ...] = ("w2s.tasks.toy", "w2s.text")
+PROVIDERS: tuple[str, ...] = ("w2s.tasks.toy", "w2s.tasks.toy_v2", "w2s.text")
 
 _tasks: dict[str, Task] = {}
 _loaded = False

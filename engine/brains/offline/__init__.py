@@ -1,5 +1,5 @@
-"""The offline researcher, the embedded default brain: no model, no key, a real search."""
+"""The offline researcher, the embedded default brain: no model, no key, a real search.
 
-from engine.brains.offline.researcher import OfflineResearcher
-
-__all__ = ["OfflineResearcher"]
+`researcher.OfflineResearcher` is the brain; the package itself imports nothing, so its
+modules import one another without a circle through it.
+"""

@@ -25,6 +25,8 @@ class Trial:
     accuracy: float | None = None
     submission_id: int | None = None
     flags: tuple[str, ...] = ()
+    # False: the Ladder released nothing new for it, so its pgr is the submitter's best.
+    released: bool = True
 
     @property
     def scored(self) -> bool:
@@ -66,6 +68,19 @@ class Knowledge:
             if t.scored and (agent_id is None or t.by == agent_id) and "degenerate" not in t.flags
         ]
         return max(pool, key=lambda t: t.pgr, default=None)  # type: ignore[arg-type,return-value]
+
+    def pgr_step(self, accuracy_step: float) -> float | None:
+        """The Ladder's accuracy step in PGR, from the slope between two released scores
+        (PGR is linear in public accuracy); None until two scores differ enough to tell."""
+        pool = [t for t in self.trials.values() if t.scored and t.accuracy is not None]
+        if len(pool) < 2:
+            return None
+        lo = min(pool, key=lambda t: t.accuracy or 0.0)
+        hi = max(pool, key=lambda t: t.accuracy or 0.0)
+        gap = (hi.accuracy or 0.0) - (lo.accuracy or 0.0)
+        if gap < 2 * accuracy_step:
+            return None
+        return accuracy_step * ((hi.pgr or 0.0) - (lo.pgr or 0.0)) / gap
 
     def proxy(self, diagnostics: dict[str, Any]) -> float | None:
         """Predicted PGR from diagnostics; None until enough scored trials to fit it."""

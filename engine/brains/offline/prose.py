@@ -58,15 +58,27 @@ def hypothesis(
     return title, body
 
 
-def result(trial: Trial, previous_best: float | None) -> tuple[str, str]:
-    gain = "" if previous_best is None else f" (up from my previous best {pgr_text(previous_best)})"
+def result(
+    trial: Trial, previous_best: float | None, seeds: tuple[float, float, int], held: int
+) -> tuple[str, str]:
+    gain = "" if previous_best is None else f" (up from the best known, {previous_best:.3f})"
+    mean, sd, n = seeds
+    also = (
+        f" {held} more seed(s) scored within the Ladder's step of the best, so no public"
+        " score was released for them."
+        if held
+        else ""
+    )
     title = f"PGR {pgr_text(trial.pgr)}: {config_text(trial.config)[:150]}"
     body = (
         f"Public PGR {pgr_text(trial.pgr)}, public accuracy {trial.accuracy:.3f}{gain}.\n\n"
+        f"Reproduced over {n + held} seeds, each redrawing the initialisation, the data order "
+        f"and the early-stopping slice (seed and data_seed): over the {n} with a released "
+        f"score, public PGR {mean:.3f} ± {sd:.3f} (mean ± sd).{also}\n\n"
         f"Config: {config_text(trial.config)}.\n"
         f"Diagnostics: {diagnostics_text(trial.diagnostics)}.\n\n"
-        f"One training seed ({trial.config.get('seed', 0)}); the config is in my workspace "
-        "snapshot under experiments/, so copy it and build on it."
+        "The config is below and in my workspace snapshot under experiments/: copy it and "
+        "build on it."
     )
     return title, body
 
@@ -76,11 +88,12 @@ def insight(
 ) -> tuple[str, str]:
     name, rows = effects[0]
     best, worst = rows[0], rows[-1]
-    means = f"mean PGR {pgr_text(best[1])} vs {pgr_text(worst[1])}"
-    title = f"{name}: {_v(best[0])} beats {_v(worst[0])} ({means})"[:200]
+    title = (
+        f"{name}: {_v(best[0])} beats {_v(worst[0])} (mean PGR {best[1]:.3f} vs {worst[1]:.3f})"
+    )[:200]
     lines = [f"From {n_scored} scored experiments (mine and others'), mean public PGR by value:"]
     for field, values in effects[:3]:
-        cells = "; ".join(f"{_v(v)}: {pgr_text(m)} (n={n})" for v, m, n in values)
+        cells = "; ".join(f"{_v(v)}: {m:.3f} (n={n})" for v, m, n in values)
         lines.append(f"- {field}: {cells}")
     lines.append(
         "\nThese are averages over configs that differ in other fields too, so read them as "

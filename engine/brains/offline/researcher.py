@@ -1,13 +1,15 @@
 """The offline researcher: a real search policy over the w2s method space, no model behind it.
 
-Each step is one action through the same tools a model gets. A cycle: propose a config
-(mutate the best trial it knows, its own or another agent's, within its direction; now
-and then explore at random), check the registry so it never reruns what anyone ran,
-post a hypothesis, run the experiment, judge the diagnostics with a proxy fitted on
-scored trials, submit when the proxy says it is worth a submission, then post a result
-(a new best, linked to its submission) or an insight (what the scored trials say about
-each field). A redirect in plain words narrows the search; it answers with what it
-understood and what it did not.
+Each step is one action through the same tools a model gets. A cycle: read what the swarm
+knows (the leaderboard, others' results and insights on the forum, the registry) and tell
+it to a TPE model of the space (`beliefs`); take that model's next proposal within its
+direction and the supervisor's redirects; screen it cheaply (a quarter of the data, one
+ensemble member) and promote it to the full run only if successive halving says so; submit
+each fidelity for its public score. A new best is reproduced over five seeds (each
+redrawing the initialisation, the data order and the early-stopping slice) before it is
+posted as a result; an insight is posted only when the forum does not already say it. A
+redirect in plain words narrows the search; it answers with what it understood and what
+it did not.
 """
 
 from __future__ import annotations
@@ -18,58 +20,36 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
+from engine.brains.offline.beliefs import Beliefs, as_told
 from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial
-from engine.brains.offline.prose import (
-    diagnostics_text,
-    failure,
-    hypothesis,
-    insight,
-    last_lines,
-    result,
+from engine.brains.offline.posting import Candidate, Posting
+from engine.brains.offline.prose import diagnostics_text, failure, last_lines
+from engine.brains.offline.reading import (
+    ReadTrial,
+    board_trial,
+    lesson,
+    result_trial,
 )
-from engine.brains.offline.space import (
-    FOCUS,
-    Constraints,
-    apply_constraints,
-    crossover,
-    mutate,
-    random_config,
-)
+from engine.brains.offline.space import FOCUS, Constraints
 from engine.brains.offline.understanding import understand
-from engine.texts import config_text, pgr_text
+from engine.texts import TELLING_FIELDS, config_text, pgr_text
 
 Action = Callable[[StepContext], Awaitable[bool]]
 
-EXPLORE = 0.15  # share of proposals drawn at random rather than mutated
-ADOPT = 0.3  # share of proposals built on another agent's better trial
-CROSS = 0.25  # share of proposals that combine my best with another agent's best
-FIRST_INSIGHT = 2  # scored trials of its own before its first insight post
-INSIGHT_EVERY = 3  # and between two later ones
+READ_EVERY = 2  # cycles between two readings of the leaderboard and the forum
 RATE_BACKOFF = 300.0
 # After this many scored trials of its own, an agent whose family trails another agent's
-# best by DRIFT_GAP drops its family's pin and builds on that best (the direction was a
-# starting point, not a cage; a supervisor's redirect stays binding).
+# best by DRIFT_GAP drops its family's pin (the direction was a starting point, not a
+# cage; a supervisor's redirect stays binding).
 DRIFT_AFTER = 5
 DRIFT_GAP = 0.05
 
 
-@dataclass
-class Candidate:
-    config: dict[str, Any]
-    parent: Trial | None
-    changed: list[str]
-    why: str
-    digest: str = ""
-    trial: Trial | None = None
-    previous_best: float | None = None
-
-
-class OfflineResearcher(Brain):
+class OfflineResearcher(Posting, Brain):
     name = "offline"
 
     def __init__(self, *, direction: str, seed: int = 0) -> None:
@@ -78,6 +58,7 @@ class OfflineResearcher(Brain):
         self.family, self.focus = family_of(direction)
         self.redirected = Constraints()
         self.knowledge = Knowledge()
+        self.beliefs = Beliefs(seed)
         self.queue: deque[Action] = deque()
         self.current: Candidate | None = None
         self.heard: set[tuple[float, str]] = set()
@@ -89,6 +70,9 @@ class OfflineResearcher(Brain):
         self.agent_id = ""
         self.drifted = False
         self.insights = 0
+        self.post_of: dict[str, int] = {}  # a trial's digest or key -> the post that reports it
+        self.lessons_read: set[int] = set()
+        self.public_rows: int | None = None
 
     @property
     def constraints(self) -> Constraints:
@@ -152,6 +136,8 @@ class OfflineResearcher(Brain):
             self.focus = u.constraints.focus + rest
         # The plan in hand was made before the message: start a fresh cycle under it.
         self.queue.clear()
+        if self.current is not None:
+            self.beliefs.drop(self.current.number)
         self.current = None
         self.oriented = True
         text = f"Message from {who}: {message.text!r}. Understood: {', '.join(u.understood)}."
@@ -160,61 +146,65 @@ class OfflineResearcher(Brain):
         text += f" My search is now constrained to {self.constraints.describe()}.\n"
         ctx.say(text)
 
-    # ---- actions ---------------------------------------------------------------------
+    # ---- reading ---------------------------------------------------------------------
 
     async def _orient(self, ctx: StepContext) -> bool:
         ctx.say(
             f"My direction: {self.direction}. Before running anything I read the forum and "
-            "the leaderboard, to avoid repeating others and to start from the best known result.\n"
+            "the leaderboard, to avoid repeating others and to start from what they found.\n"
         )
-        await ctx.tools.call("forum_search", {"query": "", "limit": 10})
-        await self._read_leaderboard(ctx)
+        await self._read(ctx)
         self.oriented = True
         return True
 
-    async def _read_leaderboard(self, ctx: StepContext) -> None:
-        board = await ctx.tools.call("leaderboard", {"limit": 10})
-        for row in board.data.get("entries", []):
-            try:
-                config = json.loads(row["method"])
-            except (ValueError, TypeError):
+    async def _read(self, ctx: StepContext) -> None:
+        """Tell the model every scored trial others report; test what their insights claim."""
+        before = self.beliefs.known
+        board = await ctx.tools.call("leaderboard", {"limit": 50})
+        read = [board_trial(row) for row in board.data.get("entries", [])]
+        results = await ctx.tools.call("forum_search", {"kind": "result", "limit": 30})
+        posts = results.data.get("posts", [])
+        read += [result_trial(p) for p in posts]
+        for t in read:
+            if t is not None and t.by != self.agent_id:
+                self._learn(t)
+        insights = await ctx.tools.call("forum_search", {"kind": "insight", "limit": 30})
+        for post in insights.data.get("posts", []):
+            if post.get("author") == self.agent_id or post["id"] in self.lessons_read:
                 continue
-            if not isinstance(config, dict) or row["agent_id"] == self.agent_id:
+            self.lessons_read.add(post["id"])
+            said = lesson(post.get("title", ""))
+            best = self.knowledge.best()
+            if said is None or best is None:
                 continue
-            self.knowledge.add(
-                Trial(
-                    digest=f"lb-{row['submission_id']}",
-                    config=config,
-                    by=row["agent_id"],
-                    diagnostics={},
-                    pgr=row["pgr"],
-                    accuracy=row["accuracy"],
-                )
+            name, value = said
+            self.beliefs.enqueue({**best.config, name: value})
+            ctx.say(
+                f"{post.get('author')} reports (post #{post['id']}) that {name}={value} does "
+                f"best; I will test it on the best config known.\n"
+            )
+        if self.beliefs.known > before:
+            ctx.say(
+                f"I told my model of the space {self.beliefs.known - before} scored trials "
+                f"of others ({self.beliefs.known} known in all).\n"
             )
 
-    def _parent(self) -> tuple[Trial | None, str]:
-        mine = self.knowledge.best(self.agent_id)
-        overall = self.knowledge.best()
-        better = overall is not None and (mine is None or (overall.pgr or 0) > (mine.pgr or 0))
-        adopt = 2 * ADOPT if self.drifted else ADOPT
-        if (
-            overall is not None
-            and better
-            and overall.by != self.agent_id
-            and self.rng.random() < adopt
-        ):
-            return overall, f"building on {overall.by}'s PGR {pgr_text(overall.pgr)}"
-        if mine is not None:
-            top = sorted(
-                (t for t in self.knowledge.mine(self.agent_id) if t.scored),
-                key=lambda t: -(t.pgr or 0),
-            )[:3]
-            pick = self.rng.choice(top)
-            return pick, f"refining my trial at PGR {pgr_text(pick.pgr)}"
-        unscored = self.knowledge.mine(self.agent_id)
-        if unscored:
-            return self.rng.choice(unscored), "refining an unscored trial"
-        return None, "starting from my direction's family"
+    def _learn(self, t: ReadTrial) -> None:
+        if float(t.config.get("data_fraction", 1.0)) < 1.0:
+            return  # another agent's screen: its score is of a cheaper fidelity
+        trial = self.knowledge.add(
+            Trial(
+                digest=t.key,
+                config=t.config,
+                by=t.by,
+                diagnostics={},
+                pgr=t.pgr,
+                accuracy=t.accuracy,
+            )
+        )
+        if t.post_id is not None:
+            self.post_of.setdefault(trial.digest, t.post_id)
+        self.beliefs.tell_known(t.key, t.config, t.pgr)
 
     def _maybe_drift(self, ctx: StepContext) -> None:
         if self.drifted or not self.family.fixed:
@@ -232,84 +222,65 @@ class OfflineResearcher(Brain):
             f"After {len(scored)} scored trials my family tops out at PGR "
             f"{pgr_text(mine.pgr if mine else None)}, while {overall.by} reached "
             f"{pgr_text(overall.pgr)} with {config_text(overall.config)}. "
-            "I stop pinning my family and build on that result.\n"
+            "I stop pinning my family and search around that result.\n"
         )
 
-    def _crossover_partner(self) -> Trial | None:
-        others = [t for t in self.knowledge.trials.values() if t.scored and t.by != self.agent_id]
-        if not others or self.rng.random() >= CROSS:
-            return None
-        return max(others, key=lambda t: t.pgr or 0)
+    # ---- actions ---------------------------------------------------------------------
 
     async def _propose(self, ctx: StepContext) -> bool:
-        if self.cycles and self.cycles % 3 == 0:
-            await self._read_leaderboard(ctx)
+        if self.cycles and self.cycles % READ_EVERY == 0:
+            await self._read(ctx)
         self._maybe_drift(ctx)
-        c = self.constraints
-        changed: list[str]
         for _ in range(5):
-            parent, why = self._parent()
-            if parent is None:
-                config, changed = apply_constraints(dict(c.fixed), c), []
-                if self.knowledge.mine(self.agent_id) or self.cycles:
-                    config = random_config(dict(c.fixed), self.rng, c)
-            elif (other := self._crossover_partner()) is not None:
-                config, changed = crossover(parent.config, other.config, self.rng, c)
-                why = f"combining my best with {other.by}'s (PGR {pgr_text(other.pgr)})"
-                if not changed:
-                    config, changed = mutate(parent.config, self.rng, c, self.focus)
-            elif self.rng.random() < EXPLORE:
-                config, changed, why = random_config(dict(c.fixed), self.rng, c), [], "exploring"
-                parent = None
-            else:
-                config, changed = mutate(parent.config, self.rng, c, self.focus)
+            number, config = self.beliefs.propose(self.constraints)
             look = await ctx.tools.call("experiment_lookup", {"config": config})
             if not look.ok:
+                self.beliefs.drop(number)
                 ctx.say(f"That config does not parse ({look.error}); I draw another.\n")
                 continue
-            digest = look.data["digest"]
+            if self.beliefs.in_flight(look.data.get("in_flight", [])):
+                # Others are running something this proposal did not know of: ask again.
+                self.beliefs.drop(number)
+                continue
+            public = look.data.get("public") or {}
             if look.data.get("found"):
-                public = look.data.get("public") or {}
-                self.knowledge.add(
-                    Trial(
-                        digest=digest,
-                        config=look.data["config"],
-                        by=look.data.get("ran_by", "?"),
-                        diagnostics=look.data.get("diagnostics", {}),
-                        pgr=public.get("pgr"),
-                        accuracy=public.get("accuracy"),
+                self.beliefs.drop(number)
+                if public.get("pgr") is not None:
+                    self.knowledge.add(
+                        Trial(
+                            digest=look.data["digest"],
+                            config=look.data["config"],
+                            by=look.data.get("ran_by", "?"),
+                            diagnostics=look.data.get("diagnostics", {}),
+                            pgr=public.get("pgr"),
+                            accuracy=public.get("accuracy"),
+                        )
                     )
-                )
+                    self.beliefs.tell_known(look.data["digest"], look.data["config"], public["pgr"])
                 ctx.say(
                     f"{look.data.get('ran_by')} already ran {config_text(config)}; "
                     "I take its result and draw another.\n"
                 )
                 continue
-            self.current = Candidate(look.data["config"], parent, changed, why, digest)
-            ctx.say(f"Next: {config_text(self.current.config)} ({why}).\n")
+            config = look.data["config"]
+            parent = self.knowledge.best()
+            changed = _changed(parent.config, config) if parent is not None else []
+            why = "TPE's proposal from the trials the swarm knows"
+            if parent is not None:
+                why += f", against the best, {parent.by}'s PGR {pgr_text(parent.pgr)}"
+            self.current = Candidate(number, config, parent, changed, why)
+            ctx.say(f"Next: {config_text(config)} ({why}); screened first.\n")
             return True
         self.queue.clear()  # nothing new found: the next step starts a fresh cycle
         return False
-
-    async def _hypothesis(self, ctx: StepContext) -> bool:
-        cur = self.current
-        if cur is None:
-            return False
-        if self.cycles % 3 == 0 or cur.parent is None:
-            first = not self.knowledge.mine(self.agent_id)
-            title, body = hypothesis(self.direction, cur.parent, cur.changed, cur.config, first)
-            await ctx.tools.call(
-                "forum_post",
-                {"kind": "hypothesis", "title": title, "body": body, "tags": self._tags(cur)},
-            )
-        return True
 
     async def _experiment(self, ctx: StepContext) -> bool:
         cur = self.current
         if cur is None:
             return False
-        res = await ctx.tools.call("run_experiment", {"config": cur.config})
-        self.cycles += 1
+        res = await ctx.tools.call("run_experiment", {"config": cur.run_config})
+        if cur.stage == "screen":
+            self.cycles += 1
         if not res.ok:
             self.failures += 1
             detail = last_lines(res.output)
@@ -317,6 +288,7 @@ class OfflineResearcher(Brain):
             if self.failures in (2, 10):
                 title, body = failure(cur.config, res.output or res.error or "")
                 await ctx.tools.call("forum_post", {"kind": "error", "title": title, "body": body})
+            self.beliefs.drop(cur.number)
             self.queue.clear()
             self.current = None
             return False
@@ -334,34 +306,16 @@ class OfflineResearcher(Brain):
                 accuracy=public.get("accuracy"),
             )
         )
-        ctx.say(f"Diagnostics: {diagnostics_text(cur.trial.diagnostics)}.\n")
+        ctx.say(f"Diagnostics ({cur.stage}): {diagnostics_text(cur.trial.diagnostics)}.\n")
         return True
 
-    async def _judge(self, ctx: StepContext) -> bool:
-        cur = self.current
-        if cur is None or cur.trial is None or cur.trial.predictions is None:
-            return False
-        trial = cur.trial
+    async def _score(self, ctx: StepContext, trial: Trial) -> float | None:
+        """The public PGR of `trial`: known, submitted for, or (at the rate limit) predicted
+        from its diagnostics by the proxy."""
         if trial.scored:
-            ctx.say("Its score is already known; no need to submit it again.\n")
-            return True
-        if time.time() < self.submit_blocked_until:
-            ctx.say("I am at my submission limit for now; I keep experimenting.\n")
-            return True
-        predicted = self.knowledge.proxy(trial.diagnostics)
-        best = self.knowledge.best(self.agent_id)
-        worth = (
-            predicted is None
-            or best is None
-            or predicted >= (best.pgr or 0) - 0.05
-            or self.rng.random() < 0.2
-        )
-        if not worth:
-            ctx.say(
-                f"The diagnostics predict PGR {pgr_text(predicted)}, well under my best "
-                f"{pgr_text(best.pgr if best else None)}; I do not spend a submission.\n"
-            )
-            return True
+            return trial.pgr
+        if time.time() < self.submit_blocked_until or trial.predictions is None:
+            return self.knowledge.proxy(trial.diagnostics)
         res = await ctx.tools.call(
             "submit",
             {"path": trial.predictions, "method": json.dumps(trial.config, sort_keys=True)},
@@ -370,69 +324,62 @@ class OfflineResearcher(Brain):
             if "rate limit" in (res.error or ""):
                 self.submit_blocked_until = time.time() + RATE_BACKOFF
             ctx.say(f"The submission was not accepted: {res.error}\n")
-            return False
+            return self.knowledge.proxy(trial.diagnostics)
         public = res.data.get("public")
         trial.submission_id = res.data.get("submission_id")
         trial.flags = tuple(res.data.get("flags", ()))
-        released = public is not None
-        if public is None:
+        released = trial.released = public is not None
+        if public is not None and public.get("n"):
+            self.public_rows = int(public["n"])
+        if not released:
             ctx.say(f"No new public score: {res.output}.\n")
             # The Ladder's score for a submission no better than my best is that best.
             graded = res.data.get("scored") and "degenerate" not in trial.flags
             public = res.data.get("best") if graded else None
-            if public is None:
-                return True
-        previous = best.pgr if best else None
+        if public is None:
+            return None
         trial.pgr, trial.accuracy = public.get("pgr"), public.get("accuracy")
-        self.scored_since_insight += 1
         if released:
             ctx.say(f"Public PGR {pgr_text(trial.pgr)}, accuracy {trial.accuracy:.3f}.\n")
-        cur.previous_best = previous
-        return True
+        return trial.pgr
 
-    async def _report(self, ctx: StepContext) -> bool:
-        cur, self.current = self.current, None
+    async def _judge(self, ctx: StepContext) -> bool:
+        cur = self.current
         if cur is None or cur.trial is None:
             return False
-        trial = cur.trial
-        previous = cur.previous_best
-        new_best = (
-            trial.scored
-            and trial.submission_id is not None
-            and "degenerate" not in trial.flags
-            and (previous is None or (trial.pgr or 0) > previous + 0.002)
-        )
-        if new_best:
-            title, body = result(trial, previous)
-            await ctx.tools.call(
-                "forum_post",
-                {
-                    "kind": "result",
-                    "title": title,
-                    "body": body,
-                    "tags": self._tags(cur),
-                    "metrics": {"pgr": trial.pgr, "accuracy": trial.accuracy},
-                    "submission_id": trial.submission_id,
-                },
-            )
+        # A result is a new best of the swarm's, as far as this agent knows.
+        best = self.knowledge.best()
+        pgr = await self._score(ctx, cur.trial)
+        told = as_told(pgr, cur.trial.released)
+        if cur.stage == "screen":
+            if told is not None and self.beliefs.screened(cur.number, told):
+                ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
+                cur.stage, cur.trial = "full", None
+                # Run the full fidelity next, before the report.
+                self.queue.insert(1, self._judge)
+                self.queue.insert(1, self._experiment)
+            else:
+                ctx.say("The screen does not earn a full run (successive halving prunes it).\n")
+                if pgr is None:
+                    self.beliefs.drop(cur.number)
+                else:
+                    self.scored_since_insight += 1
+                self.current = None
             return True
-        # A first comparison is worth sharing early (with its n); later ones need more data.
-        due = FIRST_INSIGHT if not self.insights else INSIGHT_EVERY
-        if self.scored_since_insight >= due:
-            await self._read_leaderboard(ctx)
-            # Early on a value seen once still says something; the post gives every n.
-            scored = sum(1 for t in self.knowledge.trials.values() if t.scored)
-            effects = self.knowledge.effects(min_count=1 if scored < 12 else 2)
-            if effects:
-                title, body = insight(effects, scored)
-                await ctx.tools.call(
-                    "forum_post",
-                    {"kind": "insight", "title": title, "body": body, "tags": ["insight"]},
-                )
-                self.scored_since_insight = 0
-                self.insights += 1
+        self.beliefs.finished(cur.number, told, cur.trial.digest)
+        if pgr is not None:
+            self.scored_since_insight += 1
+        cur.previous_best = best.pgr if best else None
         return True
 
-    def _tags(self, cur: Candidate) -> list[str]:
-        tags = [str(cur.config.get("method", "vanilla")), str(cur.config.get("loss", "xent"))]
-        return tags + [c for c in cur.changed[:2]]
+
+def _changed(parent: dict[str, Any], child: dict[str, Any]) -> list[str]:
+    """The searched fields whose values differ, defaults filled in on both sides."""
+    from w2s.errors import ConfigError
+    from w2s.methods.config import parse_method_config
+
+    try:
+        a, b = parse_method_config(parent).to_dict(), parse_method_config(child).to_dict()
+    except ConfigError:
+        a, b = parent, child
+    return [k for k in TELLING_FIELDS if a.get(k) != b.get(k)]

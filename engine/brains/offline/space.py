@@ -116,21 +116,6 @@ def sample_value(dim: Dim, rng: random.Random, c: Constraints) -> Any:
     return rng.choice(options or list(dim.choices))
 
 
-def perturb_value(dim: Dim, value: Any, rng: random.Random, c: Constraints) -> Any:
-    """A nearby value: a local step, so the search refines around what worked."""
-    lo, hi = _bounds(dim, c)
-    if value is None or dim.kind in ("bool", "choice"):
-        return sample_value(dim, rng, c)
-    if dim.kind == "log":
-        v = float(value) * math.exp(rng.gauss(0, 0.7))
-        return float(f"{min(hi, max(lo, v)):.3g}")
-    if dim.kind == "float":
-        v = float(value) + rng.gauss(0, 0.2 * (hi - lo))
-        return round(min(hi, max(lo, v)), 3)
-    v = int(value) + rng.choice((-2, -1, 1, 2))
-    return int(min(math.floor(hi), max(math.ceil(lo), v)))
-
-
 def _middle(dim: Dim, lo: float, hi: float) -> float:
     return float(f"{math.sqrt(lo * hi):.3g}") if dim.kind == "log" and lo > 0 else (lo + hi) / 2
 
@@ -151,24 +136,6 @@ def apply_constraints(config: dict[str, Any], c: Constraints) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k not in DIMS or DIMS[k].applies(out)}
 
 
-def mutate(
-    parent: dict[str, Any], rng: random.Random, c: Constraints, focus: tuple[str, ...]
-) -> tuple[dict[str, Any], list[str]]:
-    """A child of `parent` with one or two fields changed, preferring the focus fields."""
-    child = dict(parent)
-    free = [d for d in DIMS.values() if d.name not in c.fixed and d.applies(child)]
-    preferred = [d for d in free if d.name in (c.focus or focus)]
-    changed: list[str] = []
-    for _ in range(1 if rng.random() < 0.6 else 2):
-        pool = preferred if preferred and rng.random() < 0.8 else free
-        if not pool:
-            break
-        dim = rng.choice(pool)
-        child[dim.name] = perturb_value(dim, child.get(dim.name), rng, c)
-        changed.append(dim.name)
-    return apply_constraints(child, c), changed
-
-
 def random_config(base: dict[str, Any], rng: random.Random, c: Constraints) -> dict[str, Any]:
     """A random point of the space around `base` (the family), for exploration and baselines."""
     config = dict(base)
@@ -178,19 +145,3 @@ def random_config(base: dict[str, Any], rng: random.Random, c: Constraints) -> d
         if rng.random() < 0.5:
             config[dim.name] = sample_value(dim, rng, c)
     return apply_constraints(config, c)
-
-
-def crossover(
-    mine: dict[str, Any], other: dict[str, Any], rng: random.Random, c: Constraints
-) -> tuple[dict[str, Any], list[str]]:
-    """A child taking each field where two configs differ from either, at random; what one
-    family learned (a method) meets what another learned (a loss)."""
-    child = dict(mine)
-    changed = []
-    for name in sorted(set(mine) | set(other)):
-        if name in c.fixed or name not in other or mine.get(name) == other[name]:
-            continue
-        if rng.random() < 0.5:
-            child[name] = other[name]
-            changed.append(name)
-    return apply_constraints(child, c), changed

@@ -15,7 +15,7 @@ from w2s.text.tasks import QWEN_CONFIG, TASKS
 
 def test_text_tasks_are_registered_beside_the_toy_task() -> None:
     ids = list_tasks()
-    for expected in ("toy-v1", "hh-rlhf-v1", "hh-rlhf-binary-v1", "sciq-v1", "boolq-v1"):
+    for expected in ("toy-v1", "toy-v2", "hh-rlhf-v1", "hh-rlhf-binary-v1", "sciq-v1", "boolq-v1"):
         assert expected in ids
     assert get_task("hh-rlhf").id == "hh-rlhf-v1"
 

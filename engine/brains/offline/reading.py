@@ -1,0 +1,86 @@
+"""What the offline researcher reads on the forum and the leaderboard: others' scored trials
+(told to its model of the space) and the lessons of insight posts (which it tests next)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from engine.brains.offline.space import DIMS
+
+# A result post carries its config in one fenced block, so that others can read it back.
+_CONFIG_BLOCK = re.compile(r"```json\n(\{.*?\})\n```", re.S)
+# An insight's title: "<field>: <value> beats <value> (...)".
+_LESSON = re.compile(r"^(\w+): (\S+) beats ")
+
+
+@dataclass(frozen=True)
+class ReadTrial:
+    """A scored trial of another agent, read from a post or a leaderboard row."""
+
+    key: str  # "sub-<id>": one key per submission, however it was read
+    config: dict[str, Any]
+    by: str
+    pgr: float
+    accuracy: float | None
+    post_id: int | None = None
+
+
+def config_block(config: dict[str, Any]) -> str:
+    return "```json\n" + json.dumps(config, sort_keys=True) + "\n```"
+
+
+def result_trial(post: dict[str, Any]) -> ReadTrial | None:
+    """The trial a `result` post reports, when it carries a config and a score."""
+    m = _CONFIG_BLOCK.search(post.get("body") or "")
+    pgr = (post.get("metrics") or {}).get("pgr")
+    if m is None or pgr is None or post.get("submission_id") is None:
+        return None
+    try:
+        config = json.loads(m.group(1))
+    except ValueError:
+        return None
+    if not isinstance(config, dict):
+        return None
+    return ReadTrial(
+        key=f"sub-{post['submission_id']}",
+        config=config,
+        by=str(post.get("author")),
+        pgr=float(pgr),
+        accuracy=(post.get("metrics") or {}).get("accuracy"),
+        post_id=int(post["id"]),
+    )
+
+
+def board_trial(row: dict[str, Any]) -> ReadTrial | None:
+    try:
+        config = json.loads(row["method"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(config, dict) or row.get("pgr") is None:
+        return None
+    return ReadTrial(
+        key=f"sub-{row['submission_id']}",
+        config=config,
+        by=str(row["agent_id"]),
+        pgr=float(row["pgr"]),
+        accuracy=row.get("accuracy"),
+    )
+
+
+def lesson(title: str) -> tuple[str, Any] | None:
+    """The (field, best value) an insight's title states, when it names a searched field."""
+    m = _LESSON.match(title)
+    if m is None or m.group(1) not in DIMS:
+        return None
+    raw = m.group(2)
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    dim = DIMS[m.group(1)]
+    if dim.kind in ("choice", "bool") and value not in (*dim.choices, True, False):
+        return None
+    return m.group(1), value
