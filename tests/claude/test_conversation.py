@@ -116,18 +116,25 @@ async def test_a_hard_pause_cancels_the_stream_and_keeps_nothing_half_written(op
     assert "cut short" in said
 
 
+# The window of the test below: its shortening and summarising marks (0.6 and 0.8 of it)
+# lie many turns apart, with room for the system prompt and the tools' schemas to grow.
+CONTEXT_TOKENS = 20_000
+
+
 async def test_a_long_conversation_is_shortened_then_summarised_and_goes_on(open_swarm, api):
-    big = "x" * 3000
+    # Each turn adds a long output and a short call, so the conversation passes the
+    # shortening mark with old outputs to cut, some turns before the summarising mark.
+    big = "python3 -c 'print(\"x\" * 3000)'"
 
     def answer(body: dict):
         if not body.get("tools"):  # the summarising call
             return Reply([text("Best result so far: none. What was tried: big outputs.")])
-        return Reply([tool("run_command", {"command": f"echo {big}"})])
+        return Reply([tool("run_command", {"command": big})])
 
     api.responder = answer
-    swarm = await open_swarm(fast_settings(context_tokens=12_000))
+    swarm = await open_swarm(fast_settings(context_tokens=CONTEXT_TOKENS))
     await swarm.wait_for(
-        lambda: swarm.brains["a1"].conversation.compactions >= 1, timeout=30, what="a summary"
+        lambda: swarm.brains["a1"].conversation.compactions >= 1, timeout=120, what="a summary"
     )
     await swarm.wait_for(
         lambda: any("<summary>" in str(r.body["messages"][0]) for r in api.requests),
