@@ -74,8 +74,15 @@ class RunHeader(Static):
         parts.append((5, Text(f"${b.cost_used_usd:.2f}" + (f"/${cost:.2f}" if cost else ""))))
         if minutes:
             used = max(b.elapsed_minutes, model.elapsed(now) / 60)
-            parts.append((1, Text(f"{used:.0f}/{minutes:g} min")))
+            parts.append((1, Text(f"{used:.0f}/{minutes_text(minutes)} min")))
         room = max(20, (self.size.width or self.app.size.width) - 2)
         while len(parts) > 1 and sum(len(t) + 3 for _, t in parts) - 3 > room:
             parts.remove(min(parts, key=lambda p: p[0]))
         self.update(Text(" · ").join(t for _, t in parts))
+
+
+def minutes_text(minutes: float) -> str:
+    """A limit in minutes as a person would write it: a resumed run's 2.99199 reads 3."""
+    if minutes >= 10:
+        return f"{minutes:.0f}"
+    return f"{minutes:.1f}".removesuffix(".0")
