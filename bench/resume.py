@@ -1,9 +1,10 @@
 """Bench resuming a run: how long `--resume` takes to rebuild a run of many events.
 
-Builds a real store with N events (three agents streaming text, tool calls and results,
-one call left in flight), then times `engine.resume.resume_engine`: open and migrate the
-store, replay the log into the snapshot, answer the cut-off call, restore the agents.
-Prints events per second of replay for a few sizes.
+Builds a real store with N events on a prepared toy-v1 task (three agents streaming text,
+tool calls and results, one call left in flight), then times
+`engine.resume.resume_engine`: open and migrate the store, replay the log into the
+snapshot, answer the cut-off call, restore the agents. Prints events per second of replay
+for a few sizes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from engine.events import (
     ToolCallPayload,
     ToolResultPayload,
 )
-from engine.run.task import PreparedTask
+from engine.run.task import prepare_task
 from engine.store import Store
 
 SIZES = (10_000, 100_000)
@@ -36,8 +37,9 @@ SIZES = (10_000, 100_000)
 
 async def build(run_dir: Path, n: int) -> None:
     store = await Store.open(run_dir / "store.sqlite")
-    config = load(None, {"run_dir": str(run_dir)})
-    task = PreparedTask("toy-v1", run_dir / "bundle", run_dir / "hidden", {}, {})
+    config = load(None, {"run_dir": str(run_dir), "task": "toy-v1"})
+    # A real prepared task: a resume checks its bundle and hidden labels, as a run's would.
+    task = await asyncio.to_thread(prepare_task, config, run_dir)
     async with store.write() as db:
         await db.execute(
             "INSERT INTO runs VALUES ('bench', 'bench', ?, ?)", (config.model_dump_json(), 0.0)
