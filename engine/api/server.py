@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -52,7 +52,6 @@ class ApiServer:
     socket: Path | None = None
     host: str | None = None
     port: int | None = None
-    _server: uvicorn.Server | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str | None:
@@ -171,7 +170,7 @@ async def serve_api(
         ws="none",
         timeout_graceful_shutdown=1,
     )
-    server = api._server = _EmbeddedServer(config)
+    server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=sockets), name="api-server")
     try:
         async with asyncio.timeout(START_TIMEOUT):
