@@ -85,4 +85,6 @@ def minutes_text(minutes: float) -> str:
     """A limit in minutes as a person would write it: a resumed run's 2.99199 reads 3."""
     if minutes >= 10:
         return f"{minutes:.0f}"
-    return f"{minutes:.1f}".removesuffix(".0")
+    if minutes >= 1:
+        return f"{minutes:.1f}".removesuffix(".0")
+    return f"{minutes:.2g}"  # a short trial run's 0.05 stays 0.05, not 0

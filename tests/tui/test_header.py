@@ -17,3 +17,11 @@ async def test_a_resumed_runs_fractional_minutes_show_whole() -> None:
         await settle(pilot)
         header = screen_text(app).splitlines()[0]
         assert "/3 min" in header and "2.99199" not in header, header
+
+
+def test_a_limit_reads_as_a_person_writes_it() -> None:
+    from aar_tui.widgets.header import minutes_text
+
+    assert [minutes_text(m) for m in (240, 42.99199, 2.99199, 2.5, 1, 0.05)] == [
+        "240", "43", "3", "2.5", "1", "0.05",
+    ]  # fmt: skip
