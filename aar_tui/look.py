@@ -101,6 +101,15 @@ def fmt_cost(usd: float) -> str:
     return f"${usd:.2f}"
 
 
+def fmt_minutes(minutes: float) -> str:
+    """A limit in minutes as a person would write it: a resumed run's 2.99199 reads 3."""
+    if minutes >= 10:
+        return f"{minutes:.0f}"
+    if minutes >= 1:
+        return f"{minutes:.1f}".removesuffix(".0")
+    return f"{minutes:.2g}"  # a short trial run's 0.05 stays 0.05, not 0
+
+
 def fmt_duration(seconds: float) -> str:
     s = int(max(0, seconds))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from aar_tui.look import STATE_GLYPH, fmt_duration, fmt_pgr, state_style, theme_colour
+from aar_tui.look import (
+    STATE_GLYPH,
+    fmt_duration,
+    fmt_minutes,
+    fmt_pgr,
+    state_style,
+    theme_colour,
+)
 from aar_tui.model import RunModel
 from engine.limits import COST_USD, MINUTES
 
@@ -74,17 +81,8 @@ class RunHeader(Static):
         parts.append((5, Text(f"${b.cost_used_usd:.2f}" + (f"/${cost:.2f}" if cost else ""))))
         if minutes:
             used = max(b.elapsed_minutes, model.elapsed(now) / 60)
-            parts.append((1, Text(f"{used:.0f}/{minutes_text(minutes)} min")))
+            parts.append((1, Text(f"{used:.0f}/{fmt_minutes(minutes)} min")))
         room = max(20, (self.size.width or self.app.size.width) - 2)
         while len(parts) > 1 and sum(len(t) + 3 for _, t in parts) - 3 > room:
             parts.remove(min(parts, key=lambda p: p[0]))
         self.update(Text(" · ").join(t for _, t in parts))
-
-
-def minutes_text(minutes: float) -> str:
-    """A limit in minutes as a person would write it: a resumed run's 2.99199 reads 3."""
-    if minutes >= 10:
-        return f"{minutes:.0f}"
-    if minutes >= 1:
-        return f"{minutes:.1f}".removesuffix(".0")
-    return f"{minutes:.2g}"  # a short trial run's 0.05 stays 0.05, not 0

@@ -20,8 +20,8 @@ async def test_a_resumed_runs_fractional_minutes_show_whole() -> None:
 
 
 def test_a_limit_reads_as_a_person_writes_it() -> None:
-    from aar_tui.widgets.header import minutes_text
+    from aar_tui.look import fmt_minutes
 
-    assert [minutes_text(m) for m in (240, 42.99199, 2.99199, 2.5, 1, 0.05)] == [
+    assert [fmt_minutes(m) for m in (240, 42.99199, 2.99199, 2.5, 1, 0.05)] == [
         "240", "43", "3", "2.5", "1", "0.05",
     ]  # fmt: skip
