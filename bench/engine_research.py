@@ -351,8 +351,8 @@ async def main() -> None:
     print(
         f"\nExperiments to reach TPE's private PGR at {args.experiments} (of {args.experiments}):"
     )
+    targets = [r["tpe"].at_count(args.experiments) for r in runs]
     for key, name in NAMES.items():
-        targets = [r["tpe"].at_count(args.experiments) for r in runs]
         counts = [
             None if t is None else r[key].to_reach(t) for r, t in zip(runs, targets, strict=True)
         ]
