@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from aar_tui.look import (
     STATE_GLYPH,
+    fmt_cost,
     fmt_duration,
     fmt_minutes,
     fmt_pgr,
@@ -78,7 +79,7 @@ class RunHeader(Static):
         if b.paused_reason:  # a run-wide budget holds every agent: say so before all else
             parts.append((9, Text(f"⏸ {b.paused_reason}", style=theme_colour(theme, "warning"))))
         cost, minutes = b.limit(COST_USD), b.limit(MINUTES)
-        parts.append((5, Text(f"${b.cost_used_usd:.2f}" + (f"/${cost:.2f}" if cost else ""))))
+        parts.append((5, Text(fmt_cost(b.cost_used_usd) + (f"/{fmt_cost(cost)}" if cost else ""))))
         if minutes:
             used = max(b.elapsed_minutes, model.elapsed(now) / 60)
             parts.append((1, Text(f"{used:.0f}/{fmt_minutes(minutes)} min")))
