@@ -11,7 +11,8 @@ sampler, sequential) over the same space; and TPE told exact public scores, as a
 reference. Every searcher picks its best by the feedback the scorer releases (the Ladder,
 `Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
 
-- private PGR at the same number of experiments (each `--at`), and ratios to TPE;
+- private PGR at the same number of experiments (each `--at`), ratios to TPE, and the swarm's
+  lead over TPE and over random search within each repeat (paired: they share its instance);
 - private PGR at the same CPU-seconds of training (the runner's `cpu_seconds`, for all four),
   at the CPU-seconds TPE spent on each `--at` count of experiments;
 - experiments to reach the private PGR that TPE reaches at `--experiments`.
@@ -310,6 +311,21 @@ def table(runs: list[dict[str, History]], points: Sequence[float], value, head: 
             )
             ratios.append("n/a" if a is None or not b else f"{a / b:.3f}")
         print(f"  {NAMES[key] + ' / TPE':31}" + "".join(f"{c:>18}" for c in ratios))
+    # The searchers share each repeat's instance, so the difference within a repeat is the
+    # comparison: most of the spread between repeats is how hard the instance is.
+    for b, name in (("tpe", "TPE"), ("random", "random")):
+        cells = [mean_se(paired(runs, "swarm", b, value, p)) for p in points]
+        print(f"  {'swarm - ' + name + ', paired':31}" + "".join(f"{c:>18}" for c in cells))
+
+
+def paired(runs: list[dict[str, History]], a: str, b: str, value, point: float) -> list[float]:
+    """Per repeat, searcher a's value less searcher b's, where both have one."""
+    out = []
+    for r in runs:
+        x, y = value(r[a], point), value(r[b], point)
+        if x is not None and y is not None:
+            out.append(x - y)
+    return out
 
 
 async def main() -> None:
