@@ -80,9 +80,11 @@ class ForumRead(ToolInput):
 
 class ExperimentLookup(ToolInput):
     """Has this method config been run? Its diagnostics, best public score and who ran it;
-    and the configs other agents are running now."""
+    and the configs other agents are running now. With `scored_after`, also what others'
+    submissions of experiments after that submission id were told: a release, or none."""
 
     config: dict[str, Any]
+    scored_after: Annotated[int, Field(ge=0, le=2**53)] | None = None
 
 
 class CopySnapshot(ToolInput):

@@ -16,6 +16,7 @@ from engine.texts import pgr_text
 from engine.tools.env import ToolEnv
 from engine.tools.inputs import ExperimentLookup, Leaderboard, RunExperiment, Submit
 from engine.tools.tool import ToolResult
+from engine.verdicts import verdicts
 from engine.view import ExperimentRecord
 from sandbox.errors import SandboxError
 
@@ -127,12 +128,53 @@ async def experiment_lookup(env: ToolEnv, inp: ExperimentLookup) -> ToolResult:
         for r in await env.registry.running()
         if r.agent_id != env.agent_id
     ]
+    data: dict[str, Any]
     if record is None:
         data = {"digest": digest, "config": config, "found": False, "in_flight": in_flight}
         text = f"not run yet (digest {digest}); {len(in_flight)} experiment(s) of others running"
-        return ToolResult(ok=True, output=text, data=data)
-    data = _describe(record, config) | {"found": True, "in_flight": in_flight}
-    return ToolResult(ok=True, output=_text("recorded result:", data), data=data)
+    else:
+        data = _describe(record, config) | {"found": True, "in_flight": in_flight}
+        text = _text("recorded result:", data)
+    if inp.scored_after is not None:
+        scored = data["scored"] = await _verdicts(env, inp.scored_after)
+        text += f"\n{len(scored)} scored submission(s) of others after #{inp.scored_after}"
+        text += "".join(f"\n{_verdict_line(v)}" for v in scored)
+    return ToolResult(ok=True, output=text, data=data)
+
+
+VERDICTS_MAX = 200  # submissions listed in one lookup; ask again from the last one's id
+
+
+async def _verdicts(env: ToolEnv, after: int) -> list[dict[str, Any]]:
+    """Others' scored submissions of experiments after `after`, each with its config and
+    what the Ladder told its submitter (`released`, or nothing above `held`)."""
+    out = []
+    for v in await verdicts(env.scorer.store, after, env.agent_id, VERDICTS_MAX):
+        record = await env.registry.lookup(v.experiment_digest, wait=False)
+        if record is None:
+            continue
+        out.append(
+            {
+                "submission_id": v.submission_id,
+                "by": v.agent_id,
+                "config": record.config,
+                "released": v.released.model_dump() if v.released else None,
+                "held": v.held.model_dump() if v.held else None,
+                "flags": list(v.flags),
+            }
+        )
+    return out
+
+
+def _verdict_line(v: dict[str, Any]) -> str:
+    if v["released"] is not None:
+        told = f"released PGR {pgr_text(v['released']['pgr'])}"
+    elif v["held"] is not None:
+        told = f"nothing released above its best, PGR {pgr_text(v['held']['pgr'])}"
+    else:
+        told = "nothing released"
+    method = json.dumps(v["config"], sort_keys=True, separators=(",", ":"))
+    return f"#{v['submission_id']} {v['by']}: {told} - {method[:160]}"
 
 
 async def submit(env: ToolEnv, inp: Submit) -> ToolResult:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from engine.brain import StepContext, StepOutcome
-from engine.brains.offline.beliefs import STARTUP
+from engine.brains.offline.beliefs import STARTUP, as_told
 from engine.brains.offline.knowledge import Trial
 from engine.brains.offline.posting import Candidate
 from engine.brains.offline.researcher import OfflineResearcher
@@ -208,3 +209,46 @@ async def test_a_best_within_a_ladder_step_of_the_forum_s_is_not_reproduced(open
         records = [r for r in await engine.registry.list() if r.status == "finished"]
         results = await engine.forum.list(kind="result")
     assert len(records) == 1 and results == []
+
+
+async def test_it_tells_its_model_others_full_runs_from_the_registry_released_or_not(
+    open_engine,
+):
+    # The leaderboard shows only what the Ladder released; most of a swarm's runs earn no
+    # release, and the registry's verdicts tell those too: a little below the best held.
+    brain = OfflineResearcher(direction="logconf", seed=0)
+    engine = await open_engine(lambda *_: brain, agents={"count": 1})
+    sandbox = await engine.swarm.make_sandbox("a9")
+    box = engine.swarm.make_toolbox(SimpleNamespace(id="a9"), sandbox)
+    subs = {}
+    for name, config in (
+        ("good", OTHERS),
+        ("weak", {"epochs": 1, "lr": 1e-4}),
+        ("screen", {"epochs": 2, "data_fraction": 0.25, "ensemble": 1}),
+    ):
+        ran = await box.call("run_experiment", {"config": config})
+        assert ran.ok, ran.output
+        sub = await box.call("submit", {"path": ran.data["predictions"]})
+        assert sub.ok and sub.data["scored"], sub.output
+        subs[name] = sub.data
+    await sandbox.stop()
+    await sandbox.remove()
+    assert subs["good"]["public"] is not None
+    assert subs["weak"]["public"] is None, "an under-trained run beat a logconf one by a step"
+    seen: list = []
+    engine.events.on_commit.append(seen.extend)
+    async with running(engine):
+        await until(
+            lambda: f"sub-{subs['weak']['submission_id']}" in brain.beliefs.told,
+            240,
+            "the verdicts read",
+        )
+    said = "".join(e.payload.text for e in seen if e.kind == "text_delta")
+    assert "full runs of others, read from the registry" in said
+    # The screen is of a cheaper fidelity: never told as a full run.
+    assert f"sub-{subs['screen']['submission_id']}" not in brain.beliefs.told
+    held = subs["good"]["public"]["pgr"]
+    values = [
+        t.value for t in brain.beliefs.study.get_trials(deepcopy=False) if t.value is not None
+    ]
+    assert as_told(held, False) in values and held in values

@@ -136,3 +136,43 @@ async def test_experiment_lookup_shows_what_other_agents_are_running_now(tools):
     assert (await running).ok
     after = await boxes["a2"].call("experiment_lookup", {"config": {"epochs": 1}})
     assert after.data["in_flight"] == []
+
+
+async def test_experiment_lookup_lists_what_others_submissions_were_told_and_nothing_more(tools):
+    # The registry's trials for a search: each of a1's scored submissions, as a1 was told it
+    # (a release, or none above the best a1 held then), read by a2 and never by a1 itself.
+    _, boxes = tools
+    subs = []
+    for epochs in (1, 2):
+        ran = await boxes["a1"].call("run_experiment", {"config": {"epochs": epochs}})
+        sub = await boxes["a1"].call("submit", {"path": ran.data["predictions"]})
+        assert sub.ok, sub.error
+        subs.append((ran.data["config"], sub.data))
+    seen = await boxes["a2"].call("experiment_lookup", {"config": {}, "scored_after": 0})
+    assert seen.ok, seen.error
+    assert [v["submission_id"] for v in seen.data["scored"]] == [
+        s["submission_id"] for _, s in subs
+    ]
+    first, second = seen.data["scored"]
+    assert first["released"] == subs[0][1]["public"] and first["held"] is None
+    assert second["released"] == subs[1][1]["public"]
+    # Held: the best released to a1 before its second submission, which is its first.
+    assert second["held"] == subs[0][1]["best"]
+    assert [v["config"] for v in seen.data["scored"]] == [c for c, _ in subs]
+    # What the submitter was told, no more: no private score, no predictions, no labels.
+    assert all(
+        set(v) == {"submission_id", "by", "config", "released", "held", "flags"}
+        for v in seen.data["scored"]
+    )
+    assert all("private" not in json.dumps(v) for v in seen.data["scored"])
+    assert f"#{subs[1][1]['submission_id']} a1" in seen.output
+    later = await boxes["a2"].call(
+        "experiment_lookup", {"config": {}, "scored_after": subs[0][1]["submission_id"]}
+    )
+    assert [v["submission_id"] for v in later.data["scored"]] == [subs[1][1]["submission_id"]]
+    own = await boxes["a1"].call("experiment_lookup", {"config": {}, "scored_after": 0})
+    assert own.data["scored"] == []
+    plain = await boxes["a2"].call("experiment_lookup", {"config": {}})
+    assert "scored" not in plain.data
+    bad = await boxes["a2"].call("experiment_lookup", {"config": {}, "scored_after": -1})
+    assert not bad.ok and "scored_after" in bad.error

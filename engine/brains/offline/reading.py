@@ -70,6 +70,25 @@ def board_trial(row: dict[str, Any]) -> ReadTrial | None:
     )
 
 
+def verdict_told(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:
+    """(key, config, the value the model is told) for another agent's full run as its
+    submitter was told it (an `experiment_lookup` verdict); None for a screen, a
+    reproduction (its config is known already), a degenerate or an unscored one. A run the
+    Ladder released nothing for stands a little below the best its submitter held."""
+    from engine.brains.offline.beliefs import as_told
+
+    config, score = v.get("config"), v.get("released") or v.get("held")
+    if not isinstance(config, dict) or not score or score.get("pgr") is None:
+        return None
+    if "degenerate" in v.get("flags", ()) or float(config.get("data_fraction", 1.0)) < 1.0:
+        return None
+    if config.get("data_seed") is not None:
+        return None
+    value = as_told(float(score["pgr"]), v.get("released") is not None)
+    assert value is not None
+    return f"sub-{v['submission_id']}", config, value
+
+
 def lesson(title: str) -> tuple[str, Any] | None:
     """The (field, best value) an insight's title states, when it names a searched field."""
     m = _LESSON.match(title)

@@ -33,6 +33,7 @@ from engine.brains.offline.reading import (
     board_trial,
     lesson,
     result_trial,
+    verdict_told,
 )
 from engine.brains.offline.space import FOCUS, Constraints
 from engine.brains.offline.understanding import understand
@@ -73,6 +74,7 @@ class OfflineResearcher(Posting, Brain):
         self.post_of: dict[str, int] = {}  # a trial's digest or key -> the post that reports it
         self.lessons_read: set[int] = set()
         self.public_rows: int | None = None
+        self.verdicts_seen = 0  # the last submission of others whose verdict was read
 
     @property
     def constraints(self) -> Constraints:
@@ -206,6 +208,17 @@ class OfflineResearcher(Posting, Brain):
             self.post_of.setdefault(trial.digest, t.post_id)
         self.beliefs.tell_known(t.key, t.config, t.pgr)
 
+    def _hear_verdicts(self, ctx: StepContext, verdicts: list[dict[str, Any]]) -> None:
+        """Others' full runs from the registry, as their submitters were told them."""
+        before = self.beliefs.known
+        for v in verdicts:
+            self.verdicts_seen = max(self.verdicts_seen, int(v["submission_id"]))
+            if (told := verdict_told(v)) is not None:
+                self.beliefs.tell_known(*told)
+        if self.beliefs.known > before:
+            n = self.beliefs.known - before
+            ctx.say(f"I told my model {n} full runs of others, read from the registry.\n")
+
     def _maybe_drift(self, ctx: StepContext) -> None:
         if self.drifted or not self.family.fixed:
             return
@@ -233,7 +246,10 @@ class OfflineResearcher(Posting, Brain):
         self._maybe_drift(ctx)
         for _ in range(5):
             number, config = self.beliefs.propose(self.constraints)
-            look = await ctx.tools.call("experiment_lookup", {"config": config})
+            look = await ctx.tools.call(
+                "experiment_lookup", {"config": config, "scored_after": self.verdicts_seen}
+            )
+            self._hear_verdicts(ctx, look.data.get("scored", []) if look.ok else [])
             if not look.ok:
                 self.beliefs.drop(number)
                 ctx.say(f"That config does not parse ({look.error}); I draw another.\n")
