@@ -60,7 +60,7 @@ async def verdicts(store: Store, after: int, exclude: str, limit: int) -> list[V
                 experiment_digest=digest,
                 released=Score.model_validate_json(public) if public else None,
                 held=held,
-                flags=tuple(json.loads(flags or "[]")),
+                flags=tuple(json.loads(flags)),
             )
         )
     return out

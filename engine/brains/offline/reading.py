@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.brains.offline.beliefs import as_told
 from engine.brains.offline.space import DIMS
 
 # A result post carries its config in one fenced block, so that others can read it back.
@@ -75,8 +76,6 @@ def verdict_told(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:
     submitter was told it (an `experiment_lookup` verdict); None for a screen, a
     reproduction (its config is known already), a degenerate or an unscored one. A run the
     Ladder released nothing for stands a little below the best its submitter held."""
-    from engine.brains.offline.beliefs import as_told
-
     config, score = v.get("config"), v.get("released") or v.get("held")
     if not isinstance(config, dict) or not score or score.get("pgr") is None:
         return None
