@@ -2,6 +2,7 @@
 
     python bench/engine_research.py [--agents 4] [--repeats 5] [--experiments 100]
                                     [--at 25,50,100] [--task toy] [--minutes 20]
+                                    [--instances SEED]
 
 Each repeat prepares one fresh task instance (a secret data seed) and runs on it: the swarm
 (offline agents in the engine, stopped after `--experiments` experiments, screens and
@@ -16,12 +17,17 @@ reference. Every searcher picks its best by the feedback the scorer releases (th
 - private PGR at the same CPU-seconds of training (the runner's `cpu_seconds`, for all four),
   at the CPU-seconds TPE spent on each `--at` count of experiments;
 - experiments to reach the private PGR that TPE reaches at `--experiments`.
+
+With `--instances SEED`, repeat r's instance is built from data seed SEED + r instead of a
+fresh secret, so two invocations (say, two versions of the researcher) meet the same
+instances and their figures can be compared repeat by repeat.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import random
 import statistics
@@ -43,6 +49,7 @@ from engine.brains.offline.beliefs import _suggest, as_told
 from engine.brains.offline.space import DIMS, Constraints, apply_constraints, random_config
 from engine.config import load
 from engine.ladder import Ladder
+from engine.run.task import prepare_task
 from engine.runtime import Engine
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -197,7 +204,8 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
             "budget": {"experiments_per_agent": per_agent},
         },
     )
-    engine = await Engine.open(config)
+    instance = None if args.instances is None else args.instances + seed
+    engine = await Engine.open(config, prepare=functools.partial(prepare_task, secret=instance))
     run = asyncio.create_task(engine.run(args.minutes))
     deadline = time.monotonic() + args.minutes * 60
     while not run.done() and time.monotonic() < deadline:
@@ -336,6 +344,13 @@ async def main() -> None:
     parser.add_argument("--at", default="25,50,100", help="experiment counts to compare at")
     parser.add_argument("--task", default="toy")
     parser.add_argument("--minutes", type=float, default=20.0, help="cap on each swarm run")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="build repeat r's instance from data seed SEED + r (default: a fresh secret)",
+    )
     args = parser.parse_args()
     points = [int(p) for p in args.at.split(",") if int(p) <= args.experiments]
     runs = []

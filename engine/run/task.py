@@ -47,17 +47,22 @@ class PreparedTask:
         )
 
 
-def prepare_task(config: RunConfig, run_dir: Path) -> PreparedTask:
-    """Splits, weak supervisor, baselines, bundle and hidden labels; cached by w2s (blocking)."""
+def prepare_task(config: RunConfig, run_dir: Path, *, secret: int | None = None) -> PreparedTask:
+    """Splits, weak supervisor, baselines, bundle and hidden labels; cached by w2s (blocking).
+
+    `secret` is for benchmarks that compare searchers on the same instances across
+    invocations; a run never gives one (no config field reaches it)."""
     from engine import models
     from w2s.prepare import prepare
     from w2s.tasks import get_task
 
     # Before any work: a missing model or GPU, or one too small, is named in one line.
     found = models.resolve(config)
-    # No data seed from us: w2s draws a secret one, so an agent that imports w2s in its
+    # No data seed from a run: w2s draws a secret one, so an agent that imports w2s in its
     # sandbox cannot rebuild the labels.
-    prepared = prepare(config.task, run_dir, data=config.data, step=config.scoring.step)
+    prepared = prepare(
+        config.task, run_dir, data=config.data, seed=secret, step=config.scoring.step
+    )
     task = get_task(config.task)
     hidden = prepared.baselines
     return PreparedTask(
