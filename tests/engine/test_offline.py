@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from engine.brains.offline.beliefs import Beliefs
 from engine.brains.offline.knowledge import Knowledge, Trial
 from engine.brains.offline.space import Constraints, apply_constraints, random_config
@@ -53,6 +55,22 @@ def test_the_proxy_learns_from_scored_trials():
     low = k.proxy({"agreement_with_weak_labels": 0.72, "predicted_class1_share": 0.5})
     high = k.proxy({"agreement_with_weak_labels": 0.93, "predicted_class1_share": 0.5})
     assert low is not None and high is not None and low > high
+
+
+def test_the_proxy_is_not_fitted_on_stand_ins_for_unreleased_scores():
+    # Released scores fall with agreement; unreleased trials carry their submitter's best
+    # as a stand-in (here the highest), which would turn the fit around if it counted.
+    k = Knowledge()
+    for i, agree in enumerate((0.70, 0.75, 0.80, 0.85, 0.90)):
+        diag = {"agreement_with_weak_labels": agree, "predicted_class1_share": 0.5}
+        k.add(Trial(str(i), {"lr": i}, "a1", diag, pgr=1.0 - agree))
+    for i, agree in enumerate((0.91, 0.93, 0.95, 0.97, 0.99, 0.995, 0.999)):
+        diag = {"agreement_with_weak_labels": agree, "predicted_class1_share": 0.5}
+        k.add(Trial(f"u{i}", {"lr": 10 + i}, "a1", diag, pgr=0.3, released=False))
+    low = k.proxy({"agreement_with_weak_labels": 0.72, "predicted_class1_share": 0.5})
+    high = k.proxy({"agreement_with_weak_labels": 0.95, "predicted_class1_share": 0.5})
+    assert low is not None and high is not None
+    assert low == pytest.approx(0.28, abs=1e-6) and high == pytest.approx(0.05, abs=1e-6)
 
 
 def test_a_narrowed_field_left_out_of_a_config_is_set_inside_its_range():

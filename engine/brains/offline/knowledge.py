@@ -83,12 +83,15 @@ class Knowledge:
         return accuracy_step * ((hi.pgr or 0.0) - (lo.pgr or 0.0)) / gap
 
     def proxy(self, diagnostics: dict[str, Any]) -> float | None:
-        """Predicted PGR from diagnostics; None until enough scored trials to fit it."""
+        """Predicted PGR from diagnostics; None until enough released scores to fit it.
+
+        Fitted on released scores only: an unreleased trial's pgr is the best its submitter
+        held, a stand-in that says nothing of how its diagnostics relate to its score."""
         x = _features(diagnostics)
         rows = [
             (f, t.pgr)
             for t in self.trials.values()
-            if t.scored and (f := _features(t.diagnostics)) is not None
+            if t.scored and t.released and (f := _features(t.diagnostics)) is not None
         ]
         if x is None or len(rows) < 5:
             return None
