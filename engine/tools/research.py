@@ -146,8 +146,8 @@ VERDICTS_MAX = 200  # submissions listed in one lookup; ask again from the last 
 
 
 async def _verdicts(env: ToolEnv, after: int) -> list[dict[str, Any]]:
-    """Others' scored submissions of experiments after `after`, each with its config and
-    what the Ladder told its submitter (`released`, or nothing above `held`)."""
+    """Others' scored submissions of experiments after `after`, each with its config, its
+    diagnostics and what the Ladder told its submitter (`released`, or nothing above `held`)."""
     out = []
     for v in await verdicts(env.scorer.store, after, env.agent_id, VERDICTS_MAX):
         record = await env.registry.lookup(v.experiment_digest, wait=False)
@@ -158,6 +158,8 @@ async def _verdicts(env: ToolEnv, after: int) -> list[dict[str, Any]]:
                 "submission_id": v.submission_id,
                 "by": v.agent_id,
                 "config": record.config,
+                # Label-free, as experiment_lookup gives them for the config itself.
+                "diagnostics": record.diagnostics,
                 "released": v.released.model_dump() if v.released else None,
                 "held": v.held.model_dump() if v.held else None,
                 "flags": list(v.flags),

@@ -13,7 +13,7 @@ import pytest
 
 from engine.brain import StepContext, StepOutcome
 from engine.brains.offline.beliefs import STARTUP, as_told
-from engine.brains.offline.knowledge import Trial
+from engine.brains.offline.knowledge import Trial, label_free_fit, read_baselines
 from engine.brains.offline.posting import Candidate
 from engine.brains.offline.researcher import OfflineResearcher
 from tests.engine.harness import running, until
@@ -220,7 +220,7 @@ async def test_it_tells_its_model_others_full_runs_from_the_registry_released_or
     engine = await open_engine(lambda *_: brain, agents={"count": 1})
     sandbox = await engine.swarm.make_sandbox("a9")
     box = engine.swarm.make_toolbox(SimpleNamespace(id="a9"), sandbox)
-    subs = {}
+    subs, diagnostics = {}, {}
     for name, config in (
         ("good", OTHERS),
         ("weak", {"epochs": 1, "lr": 1e-4}),
@@ -230,7 +230,7 @@ async def test_it_tells_its_model_others_full_runs_from_the_registry_released_or
         assert ran.ok, ran.output
         sub = await box.call("submit", {"path": ran.data["predictions"]})
         assert sub.ok and sub.data["scored"], sub.output
-        subs[name] = sub.data
+        subs[name], diagnostics[name] = sub.data, ran.data["diagnostics"]
     await sandbox.stop()
     await sandbox.remove()
     assert subs["good"]["public"] is not None
@@ -251,4 +251,11 @@ async def test_it_tells_its_model_others_full_runs_from_the_registry_released_or
     values = [
         t.value for t in brain.beliefs.study.get_trials(deepcopy=False) if t.value is not None
     ]
-    assert as_told(held, False) in values and held in values
+    assert held in values
+    # The unreleased run is placed below the best held by how near its agreement with the
+    # weak labels sits to a student of the concept's, read from the bundle's baselines.
+    assert "agrees with the weak labels about" in said
+    expected = read_baselines((engine.task.bundle_dir / "baselines.json").read_text())
+    assert expected is not None and brain.expected == expected[2]
+    fit = label_free_fit(diagnostics["weak"], expected[2])
+    assert fit is not None and as_told(held, False, fit) in values

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from optuna.trial import TrialState
 
-from engine.brains.offline.beliefs import Beliefs, encode
+from engine.brains.offline.beliefs import Beliefs, as_told, encode
+from engine.brains.offline.knowledge import expected_agreement, label_free_fit, read_baselines
 from engine.brains.offline.reading import config_block, lesson, result_trial
 from engine.brains.offline.space import Constraints
 
@@ -43,6 +45,67 @@ def test_successive_halving_promotes_only_the_top_screens():
             beliefs.finished(number, value, key=str(number))
     assert promoted[3]  # the best screen earns its full run
     assert sum(promoted) <= 5 and not all(promoted[4:])
+
+
+def test_a_student_of_the_concept_is_expected_to_disagree_with_the_weak_labels_where_they_err():
+    # Weak labels right 2/3 of the time, a ceiling right 99%: they agree where both are
+    # right or both wrong.
+    assert expected_agreement(0.667, 0.989) == pytest.approx(0.989 * 0.667 + 0.011 * 0.333)
+    text = '{"weak_accuracy_public": 0.667, "ceiling_accuracy_public": 0.989, "step": 0.023}'
+    assert read_baselines(text) == (0.667, 0.989, expected_agreement(0.667, 0.989))
+    for bad in (
+        "",
+        "[]",
+        '{"weak_accuracy_public": 0.6}',
+        '{"weak_accuracy_public": "x", "ceiling_accuracy_public": 1}',
+        '{"weak_accuracy_public": 7, "ceiling_accuracy_public": 0.9}',
+    ):
+        assert read_baselines(bad) is None, bad
+
+
+def test_unreleased_runs_are_told_apart_by_how_near_they_sit_to_a_student_of_the_concept():
+    expected = expected_agreement(0.667, 0.989)
+    concept = label_free_fit(
+        {"agreement_with_weak_labels": 0.68, "predicted_class1_share": 0.5}, expected
+    )
+    imitates = label_free_fit(
+        {"agreement_with_weak_labels": 0.93, "predicted_class1_share": 0.5}, expected
+    )
+    one_class = label_free_fit(
+        {"agreement_with_weak_labels": 0.55, "predicted_class1_share": 0.97}, expected
+    )
+    assert (
+        label_free_fit(
+            {"agreement_with_weak_labels": float("nan"), "predicted_class1_share": 0.5}, expected
+        )
+        is None
+    )
+    assert label_free_fit({}, expected) is None
+    told = [as_told(0.6, False, fit) for fit in (concept, imitates, one_class)]
+    assert told == sorted(told, reverse=True) and len(set(told)) == 3
+    # Still below the best it stands in for, and far above the step under it.
+    assert all(0.57 <= t < 0.6 for t in told)  # type: ignore[operator]
+    assert as_told(0.6, False) == 0.58 and as_told(0.6, True, one_class) == 0.6
+
+
+def test_successive_halving_prunes_tied_screens_by_how_right_they_look():
+    # After a full run's release, every screen is unreleased: told alike, nearly all of them
+    # tie the top of the rung and are promoted; told apart, the pruner keeps its top third.
+    def promoted(fits):
+        beliefs = Beliefs(seed=0)
+        out = []
+        for fit in fits:
+            number, _config = beliefs.propose(Constraints())
+            out.append(beliefs.screened(number, as_told(0.6, False, fit)))  # type: ignore[arg-type]
+        return out
+
+    fits = [-0.3, -0.02, -0.25, -0.2, -0.15, -0.01, -0.22, -0.28, -0.18, -0.26, -0.3, -0.005]
+    alike = promoted([None] * len(fits))
+    apart = promoted(fits)
+    assert sum(apart) < sum(alike) - 3
+    assert apart[1] and apart[5] and apart[11]  # the three nearest the concept
+    # The first screen is promoted, alone at its rung; the far ones after it are not.
+    assert not any(a for a, f in zip(apart[1:], fits[1:], strict=True) if f <= -0.25)
 
 
 def test_the_model_survives_a_checkpoint_but_a_trial_in_flight_is_asked_again():

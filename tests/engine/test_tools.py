@@ -161,9 +161,14 @@ async def test_experiment_lookup_lists_what_others_submissions_were_told_and_not
     assert [v["config"] for v in seen.data["scored"]] == [c for c, _ in subs]
     # What the submitter was told, no more: no private score, no predictions, no labels.
     assert all(
-        set(v) == {"submission_id", "by", "config", "released", "held", "flags"}
+        set(v) == {"submission_id", "by", "config", "diagnostics", "released", "held", "flags"}
         for v in seen.data["scored"]
     )
+    # The registry's label-free diagnostics, as a lookup of the config itself gives them.
+    for v in seen.data["scored"]:
+        found = await boxes["a2"].call("experiment_lookup", {"config": v["config"]})
+        assert found.data["found"] and v["diagnostics"] == found.data["diagnostics"]
+        assert "agreement_with_weak_labels" in v["diagnostics"]
     assert all("private" not in json.dumps(v) for v in seen.data["scored"])
     assert f"#{subs[1][1]['submission_id']} a1" in seen.output
     later = await boxes["a2"].call(

@@ -8,6 +8,7 @@ have both, so the researcher can judge an experiment before spending a submissio
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,39 @@ def _features(diag: dict[str, Any]) -> list[float] | None:
         return None
     a = float(agree)
     return [1.0, a, a * a, abs(float(share) - 0.5)]
+
+
+def expected_agreement(weak: float, ceiling: float) -> float:
+    """How often a student as accurate as the ceiling agrees with weak labels this accurate,
+    its errors independent of theirs: what a student that learnt the concept, and not the
+    weak supervisor's mistakes, should show."""
+    return ceiling * weak + (1.0 - ceiling) * (1.0 - weak)
+
+
+def read_baselines(text: str) -> tuple[float, float, float] | None:
+    """From a bundle's `baselines.json`: the weak and ceiling public accuracies and the
+    agreement expected of a student that learnt the concept; None if unreadable."""
+    try:
+        b = json.loads(text)
+        weak, ceiling = float(b["weak_accuracy_public"]), float(b["ceiling_accuracy_public"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not (0.0 <= weak <= 1.0 and 0.0 <= ceiling <= 1.0):
+        return None
+    return weak, ceiling, expected_agreement(weak, ceiling)
+
+
+def label_free_fit(diag: dict[str, Any], expected: float) -> float | None:
+    """How far a run's diagnostics sit from a student that learnt the concept, at most 0:
+    its agreement with the weak labels against `expected` (above it, it imitates the weak
+    supervisor; far below, it learnt something else), plus how far its predictions lean to
+    one class (the tasks' choices are balanced pairs). No label is read."""
+    agree = diag.get("agreement_with_weak_labels")
+    share = diag.get("predicted_class1_share")
+    if not isinstance(agree, int | float) or not isinstance(share, int | float):
+        return None
+    fit = -abs(float(agree) - expected) - abs(float(share) - 0.5)
+    return fit if math.isfinite(fit) else None
 
 
 class Knowledge:

@@ -71,11 +71,14 @@ def board_trial(row: dict[str, Any]) -> ReadTrial | None:
     )
 
 
-def verdict_told(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:
+def verdict_told(
+    v: dict[str, Any], fit: float | None = None
+) -> tuple[str, dict[str, Any], float] | None:
     """(key, config, the value the model is told) for another agent's full run as its
     submitter was told it (an `experiment_lookup` verdict); None for a screen, a
     reproduction (its config is known already), a degenerate or an unscored one. A run the
-    Ladder released nothing for stands a little below the best its submitter held."""
+    Ladder released nothing for stands a little below the best its submitter held, placed
+    there by its label-free `fit` when there is one."""
     config, score = v.get("config"), v.get("released") or v.get("held")
     if not isinstance(config, dict) or not score or score.get("pgr") is None:
         return None
@@ -83,7 +86,7 @@ def verdict_told(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:
         return None
     if config.get("data_seed") is not None:
         return None
-    value = as_told(float(score["pgr"]), v.get("released") is not None)
+    value = as_told(float(score["pgr"]), v.get("released") is not None, fit)
     assert value is not None
     return f"sub-{v['submission_id']}", config, value
 

@@ -25,7 +25,7 @@ from typing import Any
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.brains.offline.beliefs import Beliefs, as_told
 from engine.brains.offline.family import family_of
-from engine.brains.offline.knowledge import Knowledge, Trial
+from engine.brains.offline.knowledge import Knowledge, Trial, label_free_fit, read_baselines
 from engine.brains.offline.posting import Candidate, Posting
 from engine.brains.offline.prose import diagnostics_text, failure, last_lines
 from engine.brains.offline.reading import (
@@ -75,6 +75,7 @@ class OfflineResearcher(Posting, Brain):
         self.lessons_read: set[int] = set()
         self.public_rows: int | None = None
         self.verdicts_seen = 0  # the last submission of others whose verdict was read
+        self.expected: float | None = None  # the agreement a student of the concept shows
 
     @property
     def constraints(self) -> Constraints:
@@ -156,8 +157,24 @@ class OfflineResearcher(Posting, Brain):
             "the leaderboard, to avoid repeating others and to start from what they found.\n"
         )
         await self._read(ctx)
+        self._expect(ctx, await ctx.tools.call("read_file", {"path": "/bundle/baselines.json"}))
         self.oriented = True
         return True
+
+    def _expect(self, ctx: StepContext, read: Any) -> None:
+        """How unreleased runs are told apart: from the bundle's baselines, the agreement
+        with the weak labels of a student as accurate as the ceiling (none: told alike)."""
+        if (baselines := read_baselines(read.output if read.ok else "")) is None:
+            return
+        weak, ceiling, self.expected = baselines
+        ctx.say(
+            f"Weak labels {weak:.3f} and ceiling {ceiling:.3f} accurate: a student that learnt "
+            f"the concept agrees with the weak labels about {self.expected:.3f} of the time. "
+            "Among runs the Ladder does not tell apart, I favour those nearest that.\n"
+        )
+
+    def _fit(self, diagnostics: dict[str, Any]) -> float | None:
+        return None if self.expected is None else label_free_fit(diagnostics, self.expected)
 
     async def _read(self, ctx: StepContext) -> None:
         """Tell the model every scored trial others report; test what their insights claim."""
@@ -213,7 +230,7 @@ class OfflineResearcher(Posting, Brain):
         before = self.beliefs.known
         for v in verdicts:
             self.verdicts_seen = max(self.verdicts_seen, int(v["submission_id"]))
-            if (told := verdict_told(v)) is not None:
+            if (told := verdict_told(v, self._fit(v.get("diagnostics") or {}))) is not None:
                 self.beliefs.tell_known(*told)
         if self.beliefs.known > before:
             n = self.beliefs.known - before
@@ -366,7 +383,7 @@ class OfflineResearcher(Posting, Brain):
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
         pgr = await self._score(ctx, cur.trial)
-        told = as_told(pgr, cur.trial.released)
+        told = as_told(pgr, cur.trial.released, self._fit(cur.trial.diagnostics))
         if cur.stage == "screen":
             if told is not None and self.beliefs.screened(cur.number, told):
                 ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
