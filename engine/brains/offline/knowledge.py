@@ -34,13 +34,22 @@ class Trial:
         return self.pgr is not None
 
 
-def _features(diag: dict[str, Any]) -> list[float] | None:
+def _agreement_and_lean(diag: dict[str, Any]) -> tuple[float, float] | None:
+    """A run's agreement with the weak labels and how far its predictions lean from an even
+    split of the classes; None when either is missing or not a finite number."""
     agree = diag.get("agreement_with_weak_labels")
     share = diag.get("predicted_class1_share")
-    if agree is None or share is None:
+    if not isinstance(agree, int | float) or not isinstance(share, int | float):
         return None
-    a = float(agree)
-    return [1.0, a, a * a, abs(float(share) - 0.5)]
+    a, lean = float(agree), abs(float(share) - 0.5)
+    return (a, lean) if math.isfinite(a) and math.isfinite(lean) else None
+
+
+def _features(diag: dict[str, Any]) -> list[float] | None:
+    if (read := _agreement_and_lean(diag)) is None:
+        return None
+    a, lean = read
+    return [1.0, a, a * a, lean]
 
 
 def expected_agreement(weak: float, ceiling: float) -> float:
@@ -68,12 +77,10 @@ def label_free_fit(diag: dict[str, Any], expected: float) -> float | None:
     its agreement with the weak labels against `expected` (above it, it imitates the weak
     supervisor; far below, it learnt something else), plus how far its predictions lean to
     one class (the tasks' choices are balanced pairs). No label is read."""
-    agree = diag.get("agreement_with_weak_labels")
-    share = diag.get("predicted_class1_share")
-    if not isinstance(agree, int | float) or not isinstance(share, int | float):
+    if (read := _agreement_and_lean(diag)) is None:
         return None
-    fit = -abs(float(agree) - expected) - abs(float(share) - 0.5)
-    return fit if math.isfinite(fit) else None
+    agree, lean = read
+    return -abs(agree - expected) - lean
 
 
 class Knowledge:

@@ -157,14 +157,15 @@ class OfflineResearcher(Posting, Brain):
             "the leaderboard, to avoid repeating others and to start from what they found.\n"
         )
         await self._read(ctx)
-        self._expect(ctx, await ctx.tools.call("read_file", {"path": "/bundle/baselines.json"}))
+        read = await ctx.tools.call("read_file", {"path": "/bundle/baselines.json"})
+        self._expect(ctx, read.output if read.ok else "")
         self.oriented = True
         return True
 
-    def _expect(self, ctx: StepContext, read: Any) -> None:
+    def _expect(self, ctx: StepContext, baselines_json: str) -> None:
         """How unreleased runs are told apart: from the bundle's baselines, the agreement
         with the weak labels of a student as accurate as the ceiling (none: told alike)."""
-        if (baselines := read_baselines(read.output if read.ok else "")) is None:
+        if (baselines := read_baselines(baselines_json)) is None:
             return
         weak, ceiling, self.expected = baselines
         ctx.say(
