@@ -16,7 +16,11 @@ reference. Every searcher picks its best by the feedback the scorer releases (th
   lead over TPE and over random search within each repeat (paired: they share its instance);
 - private PGR at the same CPU-seconds of training (the runner's `cpu_seconds`, for all four),
   at the CPU-seconds TPE spent on each `--at` count of experiments;
-- experiments to reach the private PGR that TPE reaches at `--experiments`.
+- experiments to reach the private PGR that TPE reaches at `--experiments`. Random search
+  draws three times as many configs (`RANDOM_FACTOR`) so that its need is measured, not
+  cut off, up to the count the swarm must beat it by; its need is also given as expected
+  over many orderings of its draws, since one ordering is one lucky or unlucky draw. The
+  tables above read every searcher's first `--experiments` experiments only.
 
 With `--instances SEED`, repeat r's instance is built from data seed SEED + r instead of a
 fresh secret, so two invocations (say, two versions of the researcher) meet the same
@@ -93,6 +97,17 @@ class History:
     private_of_pick: list[float | None] = field(default_factory=list)
     # What the experiments were spent on (the swarm's: screens, full runs, reproductions).
     spent_on: dict[str, int] = field(default_factory=dict)
+    # A plain search's draws, in order: (public accuracy, public rows, private PGR), so
+    # that other orderings of the same draws can be replayed through the Ladder.
+    draws: list[tuple[float, int, float | None]] = field(default_factory=list)
+    # Random search's expected experiments to the target, over orderings of its draws.
+    expected_need: tuple[float, int] | None = None
+
+    def first(self, n: int) -> History:
+        """The history of the first n experiments."""
+        return History(
+            self.seconds[:n], self.cost[:n], self.private_of_pick[:n], self.spent_on, self.draws[:n]
+        )
 
     def at_count(self, k: float) -> float | None:
         spent, pick = 0.0, None
@@ -161,7 +176,35 @@ def search(
         path.seconds.append(seconds)
         path.cost.append(1.0)
         path.private_of_pick.append(best[1])
+        path.draws.append((float(public.accuracy), int(public.n), private))
     return path
+
+
+class _Public:
+    def __init__(self, accuracy: float, n: int) -> None:
+        self.accuracy, self.n = accuracy, n
+
+
+def expected_to_reach(
+    draws: list[tuple[float, int, float | None]], hidden: Path, target: float, orderings: int
+) -> tuple[float, int]:
+    """Random search's experiments to reach `target`, over `orderings` shuffles of its
+    draws (each draw is independent, so every ordering is as likely as the one run): (the
+    mean, counting an ordering that never reaches it at the number of draws; how many
+    orderings reached it)."""
+    rng = random.Random(0)
+    total, reached = 0.0, 0
+    for _ in range(orderings):
+        order = rng.sample(draws, len(draws))
+        feedback, pick, need = Released(hidden), None, float(len(draws))
+        for i, (accuracy, n, private) in enumerate(order, 1):
+            if feedback(_Public(accuracy, n))[1]:
+                pick = private
+            if pick is not None and pick >= target - 1e-9:
+                need, reached = float(i), reached + 1
+                break
+        total += need
+    return total / orderings, reached
 
 
 def random_search(seed: int):
@@ -262,6 +305,11 @@ async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History
     return path, bundle, hidden
 
 
+# Random search draws this many times the experiments, for its experiments-to-target.
+RANDOM_FACTOR = 3
+ORDERINGS = 500
+
+
 def _cost(config: dict[str, Any]) -> float:
     """An experiment's cost in full-data experiments: the share of the data it trains on."""
     return float(config.get("data_fraction", 1.0))
@@ -272,14 +320,22 @@ async def one_repeat(args: argparse.Namespace, seed: int, tmp: Path) -> dict[str
     work = tmp / f"work{seed}"
     work.mkdir()
     n = args.experiments
-    return {
+    drawn = await asyncio.to_thread(
+        search, random_search(seed), RANDOM_FACTOR * n, bundle, hidden, work
+    )
+    run = {
         "swarm": swarm_path,
-        "random": await asyncio.to_thread(search, random_search(seed), n, bundle, hidden, work),
+        "random": drawn.first(n),
+        "random_long": drawn,
         "tpe": await asyncio.to_thread(search, tpe_search(seed), n, bundle, hidden, work),
         "tpe_exact": await asyncio.to_thread(
             search, tpe_search(seed), n, bundle, hidden, work, exact=True
         ),
     }
+    target = run["tpe"].at_count(n)
+    if target is not None:
+        drawn.expected_need = expected_to_reach(drawn.draws, hidden, target, ORDERINGS)
+    return run
 
 
 def mean_se(values: Sequence[float | None]) -> str:
@@ -360,7 +416,7 @@ async def main() -> None:
             run = await one_repeat(args, seed, Path(tmp))
             runs.append(run)
             line: dict[str, Any] = {
-                k: [round(p.at_count(c) or 0, 3) for c in points] for k, p in run.items()
+                k: [round(run[k].at_count(c) or 0, 3) for c in points] for k in NAMES
             }
             line["swarm_spent_on"] = run["swarm"].spent_on
             print(json.dumps({"repeat": seed, "s": round(time.perf_counter() - started)} | line))
@@ -378,27 +434,48 @@ async def main() -> None:
         f"At the same CPU-seconds of training (TPE's for {', '.join(map(str, points))}"
         " experiments):",
     )
+    experiments_to_target(args, runs)
+
+
+def experiments_to_target(args: argparse.Namespace, runs: list[dict[str, History]]) -> None:
+    n, long = args.experiments, RANDOM_FACTOR * args.experiments
+    print(f"\nExperiments to reach TPE's private PGR at {n} (random search: of {long} draws):")
+    targets = [r["tpe"].at_count(n) for r in runs]
     needed: dict[str, list[float | None]] = {}
-    print(
-        f"\nExperiments to reach TPE's private PGR at {args.experiments} (of {args.experiments}):"
-    )
-    targets = [r["tpe"].at_count(args.experiments) for r in runs]
     for key, name in NAMES.items():
+        history = "random_long" if key == "random" else key
         counts = [
-            None if t is None else r[key].to_reach(t) for r, t in zip(runs, targets, strict=True)
+            None if t is None else r[history].to_reach(t)
+            for r, t in zip(runs, targets, strict=True)
         ]
         reached = [c for c in counts if c is not None]
         print(f"  {name:31} {mean_se(reached):>14}  reached in {len(reached)}/{len(runs)} repeats")
         needed[key] = counts
+    expected = [r["random_long"].expected_need for r in runs]
+    known = [e for e in expected if e is not None]
+    print(
+        f"  {'random, over ' + str(ORDERINGS) + ' orderings':31} "
+        f"{mean_se([e[0] for e in known]):>14}  (an ordering that never reaches it counts "
+        f"{long}; {sum(e[1] for e in known)}/{ORDERINGS * len(known)} orderings reached it)"
+    )
 
     # Per repeat, side by side: a target never reached within the experiments reads "> n".
-    def count(c: float | None) -> str:
-        return f"> {args.experiments}" if c is None else f"{c:g}"
+    def count(c: float | None, cap: int) -> str:
+        return f"> {cap}" if c is None else f"{c:g}"
 
     pairs = ", ".join(
-        f"{count(s)} vs {count(r)}" for s, r in zip(needed["swarm"], needed["random"], strict=True)
+        f"{count(s, n)} vs {count(r, long)} ({e[0]:.0f} expected)" if e else f"{count(s, n)} vs ?"
+        for s, r, e in zip(needed["swarm"], needed["random"], expected, strict=True)
     )
     print(f"  {'per repeat, swarm vs random':31} {pairs}")
+    # Counting a swarm that never reached it at n flatters the swarm, one random search
+    # that never reached it at its draws flatters random search's rival: say which.
+    swarm = [n if c is None else c for c in needed["swarm"]]
+    rand = [e[0] for e in known]
+    if rand and len(rand) == len(runs):
+        ratio = statistics.mean(swarm) / statistics.mean(rand)
+        bound = "" if all(c is not None for c in needed["swarm"]) else " (swarm censored: a floor)"
+        print(f"  {'swarm / random (expected)':31} {ratio:>14.3f}{bound}")
 
 
 if __name__ == "__main__":
