@@ -67,7 +67,7 @@ async def test_it_reads_others_results_screens_first_and_promotes_by_halving(ope
         )
         records = await engine.registry.list()
     # The other agent's result became a trial of its model, and its insight a plan.
-    assert "I told my model of the space 1 scored trials of others" in said()
+    assert "I told my model 1 scored trials of others" in said()
     assert "epochs=3 does best; I will test it" in said()
     started = [e.payload.config for e in seen if e.kind == "experiment_started"]
     # Every proposal is screened on a quarter of the data with one member before any full run.
@@ -252,6 +252,9 @@ async def test_it_tells_its_model_others_full_runs_from_the_registry_released_or
         t.value for t in brain.beliefs.study.get_trials(deepcopy=False) if t.value is not None
     ]
     assert held in values
+    # The released run is a point for the proxy, with its run's diagnostics from the registry.
+    good = brain.knowledge.releases[f"sub-{subs['good']['submission_id']}"]
+    assert good == (diagnostics["good"], held)
     # The unreleased run is placed below the best held by how near its agreement with the
     # weak labels sits to a student of the concept's, read from the bundle's baselines.
     assert "agrees with the weak labels about" in said

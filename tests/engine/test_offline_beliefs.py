@@ -9,8 +9,14 @@ import pytest
 from optuna.trial import TrialState
 
 from engine.brains.offline.beliefs import Beliefs, as_told, encode
-from engine.brains.offline.knowledge import expected_agreement, label_free_fit, read_baselines
-from engine.brains.offline.reading import config_block, lesson, result_trial
+from engine.brains.offline.knowledge import (
+    Knowledge,
+    Trial,
+    expected_agreement,
+    label_free_fit,
+    read_baselines,
+)
+from engine.brains.offline.reading import config_block, lesson, result_trial, verdict_release
 from engine.brains.offline.space import Constraints
 
 
@@ -86,6 +92,43 @@ def test_unreleased_runs_are_told_apart_by_how_near_they_sit_to_a_student_of_the
     # Still below the best it stands in for, and far above the step under it.
     assert all(0.57 <= t < 0.6 for t in told)  # type: ignore[operator]
     assert as_told(0.6, False) == 0.58 and as_told(0.6, True, one_class) == 0.6
+
+
+def _diag(agree: float, share: float = 0.5) -> dict:
+    return {"agreement_with_weak_labels": agree, "predicted_class1_share": share}
+
+
+def test_once_released_scores_fit_the_proxy_it_orders_unreleased_runs_not_the_fixed_rule():
+    # An instance where the runs that learnt most also agree most with the weak labels:
+    # the fixed rule, which favours agreement near a ceiling-accurate student's, ranks them
+    # the wrong way round; the scores the Ladder released show which way it goes here.
+    expected = expected_agreement(0.713, 0.966)  # about 0.70
+    good, nuisance = _diag(0.83), _diag(0.68)
+    k = Knowledge()
+    before = [k.fit(d, 0.45, expected) for d in (good, nuisance)]
+    assert before[0] < before[1]  # type: ignore[operator]
+    assert k.fit(good, 0.45, None) is None
+    # Four of this agent's releases and one of another's, read from a registry verdict.
+    for i, (agree, pgr) in enumerate(((0.42, -1.09), (0.5, -0.64), (0.6, -0.27), (0.76, 0.18))):
+        k.add(Trial(digest=f"d{i}", config={}, by="a1", diagnostics=_diag(agree), pgr=pgr))
+    # An unreleased run's score is a stand-in: never a point for the proxy.
+    k.add(Trial("u", {}, "a1", _diag(0.3, 0.9), pgr=0.18, released=False))
+    assert k.fit(good, 0.45, expected) == before[0]
+    v = {"submission_id": 9, "released": {"pgr": 0.455}, "diagnostics": _diag(0.84), "flags": []}
+    assert verdict_release({**v, "flags": ["degenerate"]}) is None
+    assert verdict_release({**v, "released": None, "held": {"pgr": 0.455}}) is None
+    k.add_release(*verdict_release(v))  # type: ignore[misc]
+    after = [k.fit(d, 0.45, expected) for d in (good, nuisance)]
+    assert after[0] > after[1]  # type: ignore[operator]
+    # Past the most-agreeing release the proxy does not extrapolate its rise: a run that
+    # imitates the weak supervisor more closely than any released one looks worse, not best.
+    imitates = k.fit(_diag(0.95), 0.45, expected)
+    assert imitates < after[1] < after[0]  # type: ignore[operator]
+    told = [as_told(0.45, False, f) for f in after]
+    assert told[0] > told[1]  # type: ignore[operator]
+    # However well a run looks, it is told below the best it stands in for.
+    assert all(0.42 <= t <= 0.44 for t in told)  # type: ignore[operator]
+    assert as_told(0.45, False, 50.0) <= 0.44 and as_told(0.45, False, -50.0) >= 0.42  # type: ignore[operator]
 
 
 def test_successive_halving_prunes_tied_screens_by_how_right_they_look():

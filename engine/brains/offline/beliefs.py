@@ -36,12 +36,13 @@ STARTUP = 6  # trials known before TPE's model replaces random draws
 # a whole step lower. Told at the best itself, every unreleased screen would tie the top
 # of its rung and be promoted, and TPE's good group would fill with ties.
 UNRELEASED_BELOW = 0.02
-# With the run's label-free fit (`knowledge.label_free_fit`), unreleased runs are ordered
-# by it within UNRELEASED_BAND below the best: still under the best and far above the
-# step below it, but no longer all tied, so TPE's good group and the pruner's top third
-# hold the runs that look right, not the first ones told.
+# With a label-free fit (`Knowledge.fit`: the proxy's prediction against the best, or
+# `knowledge.label_free_fit` before the proxy has data), unreleased runs are ordered by
+# it within UNRELEASED_BAND below the best: still under the best and far above the step
+# below it, but no longer all tied, so TPE's good group and the pruner's top third hold the
+# runs that look right, not the first ones told.
 UNRELEASED_BAND = (0.03, 0.01)
-FIT_SCALE = 0.05
+FIT_SCALE = 0.1
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -95,14 +96,16 @@ def _study(seed: int) -> optuna.Study:
 
 def as_told(pgr: float | None, released: bool, fit: float | None = None) -> float | None:
     """The value the model is told for a public PGR, released or the best standing in;
-    an unreleased one with a label-free `fit` (at most 0, 0 the best) is placed by it."""
+    an unreleased one with a label-free `fit` (higher is better, 0 where it looks as good
+    as the best it stands in for) is placed by it within the band, on a logistic curve."""
     if pgr is None or released:
         return pgr
     if fit is None:
         return round(pgr - UNRELEASED_BELOW, 3)
     low, high = UNRELEASED_BAND
+    share = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, fit / FIT_SCALE))))
     # Finely rounded: only the order matters to TPE and the pruner, and it must survive.
-    return round(pgr - low + (low - high) * math.exp(min(fit, 0.0) / FIT_SCALE), 6)
+    return round(pgr - low + (low - high) * share, 9)
 
 
 class Beliefs:

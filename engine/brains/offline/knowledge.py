@@ -45,11 +45,12 @@ def _agreement_and_lean(diag: dict[str, Any]) -> tuple[float, float] | None:
     return (a, lean) if math.isfinite(a) and math.isfinite(lean) else None
 
 
-def _features(diag: dict[str, Any]) -> list[float] | None:
-    if (read := _agreement_and_lean(diag)) is None:
-        return None
-    a, lean = read
-    return [1.0, a, a * a, lean]
+def _features(agree: float, lean: float) -> list[float]:
+    return [1.0, agree, agree * agree, lean]
+
+
+# The proxy's cost, in PGR, of each unit of agreement or lean past the released runs' range.
+OUTSIDE_COST = 10.0
 
 
 def expected_agreement(weak: float, ceiling: float) -> float:
@@ -86,6 +87,12 @@ def label_free_fit(diag: dict[str, Any], expected: float) -> float | None:
 class Knowledge:
     def __init__(self) -> None:
         self.trials: dict[str, Trial] = {}
+        # Others' released scores with their runs' diagnostics (registry verdicts), by
+        # submission: more points for the proxy, not trials of this agent's search.
+        self.releases: dict[str, tuple[dict[str, Any], float]] = {}
+
+    def add_release(self, key: str, diagnostics: dict[str, Any], pgr: float) -> None:
+        self.releases.setdefault(key, (diagnostics, pgr))
 
     def add(self, trial: Trial) -> Trial:
         known = self.trials.get(trial.digest)
@@ -127,19 +134,43 @@ class Knowledge:
         """Predicted PGR from diagnostics; None until enough released scores to fit it.
 
         Fitted on released scores only: an unreleased trial's pgr is the best its submitter
-        held, a stand-in that says nothing of how its diagnostics relate to its score."""
-        x = _features(diagnostics)
-        rows = [
-            (f, t.pgr)
-            for t in self.trials.values()
-            if t.scored and t.released and (f := _features(t.diagnostics)) is not None
-        ]
-        if x is None or len(rows) < 5:
+        held, a stand-in that says nothing of how its diagnostics relate to its score. It
+        does not reach past what they show: a run whose agreement or lean lies outside the
+        released runs' range is predicted at the nearest edge, less OUTSIDE_COST per unit
+        outside. Extrapolated, the quadratic favoured ever higher agreement, that is, runs
+        that imitate the weak supervisor, which the Ladder never releases."""
+        if (x := _agreement_and_lean(diagnostics)) is None:
             return None
-        a = np.array([r[0] for r in rows])
+        rows = [
+            (read, t.pgr)
+            for t in self.trials.values()
+            if t.scored and t.released and (read := _agreement_and_lean(t.diagnostics))
+        ]
+        rows += [
+            (read, pgr)
+            for diag, pgr in self.releases.values()
+            if (read := _agreement_and_lean(diag))
+        ]
+        if len(rows) < 5:
+            return None
+        a = np.array([_features(*r[0]) for r in rows])
         b = np.array([r[1] for r in rows])
         coef, *_ = np.linalg.lstsq(a, b, rcond=None)
-        return float(np.dot(coef, x))
+        seen = np.array([r[0] for r in rows])
+        inside = np.clip(np.array(x), seen.min(axis=0), seen.max(axis=0))
+        outside = float(np.abs(np.array(x) - inside).sum())
+        return float(np.dot(coef, _features(*inside))) - OUTSIDE_COST * outside
+
+    def fit(
+        self, diagnostics: dict[str, Any], held: float | None, expected: float | None
+    ) -> float | None:
+        """How an unreleased run looks against the best it stands in for, with no label: the
+        proxy's predicted PGR less that best, once released scores fit the proxy (what tells
+        runs apart differs between instances); before that, its `label_free_fit` against
+        the `expected` agreement; None without either."""
+        if (predicted := self.proxy(diagnostics)) is not None and held is not None:
+            return predicted - held
+        return None if expected is None else label_free_fit(diagnostics, expected)
 
     def effects(self, min_count: int = 2) -> list[tuple[str, list[tuple[Any, float, int]]]]:
         """Per field, the mean PGR of scored trials at each value it took (values with data)."""

@@ -91,6 +91,15 @@ def verdict_told(
     return f"sub-{v['submission_id']}", config, value
 
 
+def verdict_release(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:
+    """(key, diagnostics, PGR) of another agent's run that the Ladder released a score for,
+    at any fidelity: a point for the proxy; None otherwise, or for a degenerate run."""
+    score, diagnostics = v.get("released") or {}, v.get("diagnostics")
+    if score.get("pgr") is None or not diagnostics or "degenerate" in v.get("flags", ()):
+        return None
+    return f"sub-{v['submission_id']}", diagnostics, float(score["pgr"])
+
+
 def lesson(title: str) -> tuple[str, Any] | None:
     """The (field, best value) an insight's title states, when it names a searched field."""
     m = _LESSON.match(title)

@@ -25,7 +25,7 @@ from typing import Any
 from engine.brain import Brain, Message, StepContext, StepOutcome
 from engine.brains.offline.beliefs import Beliefs, as_told
 from engine.brains.offline.family import family_of
-from engine.brains.offline.knowledge import Knowledge, Trial, label_free_fit, read_baselines
+from engine.brains.offline.knowledge import Knowledge, Trial, read_baselines
 from engine.brains.offline.posting import Candidate, Posting
 from engine.brains.offline.prose import diagnostics_text, failure, last_lines
 from engine.brains.offline.reading import (
@@ -33,6 +33,7 @@ from engine.brains.offline.reading import (
     board_trial,
     lesson,
     result_trial,
+    verdict_release,
     verdict_told,
 )
 from engine.brains.offline.space import FOCUS, Constraints
@@ -171,11 +172,8 @@ class OfflineResearcher(Posting, Brain):
         ctx.say(
             f"Weak labels {weak:.3f} and ceiling {ceiling:.3f} accurate: a student that learnt "
             f"the concept agrees with the weak labels about {self.expected:.3f} of the time. "
-            "Among runs the Ladder does not tell apart, I favour those nearest that.\n"
+            "Until released scores fit my proxy, I favour the unreleased runs nearest that.\n"
         )
-
-    def _fit(self, diagnostics: dict[str, Any]) -> float | None:
-        return None if self.expected is None else label_free_fit(diagnostics, self.expected)
 
     async def _read(self, ctx: StepContext) -> None:
         """Tell the model every scored trial others report; test what their insights claim."""
@@ -203,11 +201,9 @@ class OfflineResearcher(Posting, Brain):
                 f"{post.get('author')} reports (post #{post['id']}) that {name}={value} does "
                 f"best; I will test it on the best config known.\n"
             )
-        if self.beliefs.known > before:
-            ctx.say(
-                f"I told my model of the space {self.beliefs.known - before} scored trials "
-                f"of others ({self.beliefs.known} known in all).\n"
-            )
+        if (n := self.beliefs.known - before) > 0:
+            known = self.beliefs.known
+            ctx.say(f"I told my model {n} scored trials of others ({known} known in all).\n")
 
     def _learn(self, t: ReadTrial) -> None:
         if float(t.config.get("data_fraction", 1.0)) < 1.0:
@@ -231,10 +227,13 @@ class OfflineResearcher(Posting, Brain):
         before = self.beliefs.known
         for v in verdicts:
             self.verdicts_seen = max(self.verdicts_seen, int(v["submission_id"]))
-            if (told := verdict_told(v, self._fit(v.get("diagnostics") or {}))) is not None:
+            if (release := verdict_release(v)) is not None:
+                self.knowledge.add_release(*release)
+            score = v.get("released") or v.get("held") or {}
+            fit = self.knowledge.fit(v.get("diagnostics") or {}, score.get("pgr"), self.expected)
+            if (told := verdict_told(v, fit)) is not None:
                 self.beliefs.tell_known(*told)
-        if self.beliefs.known > before:
-            n = self.beliefs.known - before
+        if (n := self.beliefs.known - before) > 0:
             ctx.say(f"I told my model {n} full runs of others, read from the registry.\n")
 
     def _maybe_drift(self, ctx: StepContext) -> None:
@@ -384,7 +383,9 @@ class OfflineResearcher(Posting, Brain):
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
         pgr = await self._score(ctx, cur.trial)
-        told = as_told(pgr, cur.trial.released, self._fit(cur.trial.diagnostics))
+        told = as_told(
+            pgr, cur.trial.released, self.knowledge.fit(cur.trial.diagnostics, pgr, self.expected)
+        )
         if cur.stage == "screen":
             if told is not None and self.beliefs.screened(cur.number, told):
                 ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
