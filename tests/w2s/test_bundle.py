@@ -145,7 +145,8 @@ def test_bundle_baselines_sit_on_the_grid_of_released_scores(prepared: Prepared)
     for name, half in (("weak_accuracy_public", "weak"), ("ceiling_accuracy_public", "ceiling")):
         exact = prepared.baselines[half]["public"]
         assert visible[name] == on_grid(exact, step)
-        assert abs(visible[name] - exact) <= step / 2
+        # An accuracy exactly half a step from two multiples may round either way.
+        assert abs(visible[name] - exact) <= step / 2 + 1e-9
         moved.append(visible[name] != exact)
     # An exact accuracy may happen to sit on the grid; both at once would be a 1-in-500 chance.
     assert any(moved)
