@@ -11,6 +11,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The suite never reaches past this machine: a hub client that looks for a model or a data set
 # meets a closed loopback port and fails at once, instead of contacting a public host.
 os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")
+# And the clients are offline from the start: they read offline mode once, when first
+# imported, so a test that set it after another had imported them online spent 23 s in the
+# client's retries. A test of network mode removes these and meets the closed port.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 def require(condition: bool, what: str) -> None:
