@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,13 +73,13 @@ def board_trial(row: dict[str, Any]) -> ReadTrial | None:
 
 
 def verdict_told(
-    v: dict[str, Any], fit: float | None = None
+    v: dict[str, Any], fit: Callable[[dict[str, Any], float], float | None] | None = None
 ) -> tuple[str, dict[str, Any], float] | None:
     """(key, config, the value the model is told) for another agent's full run as its
     submitter was told it (an `experiment_lookup` verdict); None for a screen, a
     reproduction (its config is known already), a degenerate or an unscored one. A run the
     Ladder released nothing for stands a little below the best its submitter held, placed
-    there by its label-free `fit` when there is one."""
+    there by `fit(diagnostics, held)`, its label-free fit, when there is one."""
     config, score = v.get("config"), v.get("released") or v.get("held")
     if not isinstance(config, dict) or not score or score.get("pgr") is None:
         return None
@@ -86,7 +87,10 @@ def verdict_told(
         return None
     if config.get("data_seed") is not None:
         return None
-    value = as_told(float(score["pgr"]), v.get("released") is not None, fit)
+    pgr, released = float(score["pgr"]), v.get("released") is not None
+    # Asked only for an unreleased run, the one it places.
+    placed = None if released or fit is None else fit(v.get("diagnostics") or {}, pgr)
+    value = as_told(pgr, released, placed)
     assert value is not None
     return f"sub-{v['submission_id']}", config, value
 

@@ -175,6 +175,9 @@ class OfflineResearcher(Posting, Brain):
             "Until released scores fit my proxy, I favour the unreleased runs nearest that.\n"
         )
 
+    def _fit(self, diagnostics: dict[str, Any], held: float | None) -> float | None:
+        return self.knowledge.fit(diagnostics, held, self.expected)
+
     async def _read(self, ctx: StepContext) -> None:
         """Tell the model every scored trial others report; test what their insights claim."""
         before = self.beliefs.known
@@ -229,9 +232,7 @@ class OfflineResearcher(Posting, Brain):
             self.verdicts_seen = max(self.verdicts_seen, int(v["submission_id"]))
             if (release := verdict_release(v)) is not None:
                 self.knowledge.add_release(*release)
-            score = v.get("released") or v.get("held") or {}
-            fit = self.knowledge.fit(v.get("diagnostics") or {}, score.get("pgr"), self.expected)
-            if (told := verdict_told(v, fit)) is not None:
+            if (told := verdict_told(v, self._fit)) is not None:
                 self.beliefs.tell_known(*told)
         if (n := self.beliefs.known - before) > 0:
             ctx.say(f"I told my model {n} full runs of others, read from the registry.\n")
@@ -383,9 +384,7 @@ class OfflineResearcher(Posting, Brain):
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
         pgr = await self._score(ctx, cur.trial)
-        told = as_told(
-            pgr, cur.trial.released, self.knowledge.fit(cur.trial.diagnostics, pgr, self.expected)
-        )
+        told = as_told(pgr, cur.trial.released, self._fit(cur.trial.diagnostics, pgr))
         if cur.stage == "screen":
             if told is not None and self.beliefs.screened(cur.number, told):
                 ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
