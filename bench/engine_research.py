@@ -75,10 +75,11 @@ class Released:
         self.best: float | None = None  # the best released public accuracy
         self.best_pgr: float | None = None
 
-    def __call__(self, public: Any) -> tuple[float | None, bool]:
-        """(the PGR the searcher is told, whether it was a release)."""
-        ladder = Ladder.for_public_rows(int(public.n))
-        release = ladder.release(self.best, float(public.accuracy))
+    def __call__(self, accuracy: float, n: int) -> tuple[float | None, bool]:
+        """(the PGR the searcher is told, whether it was a release), for a public accuracy
+        on n rows."""
+        ladder = Ladder.for_public_rows(n)
+        release = ladder.release(self.best, accuracy)
         if release.accuracy is None:
             return self.best_pgr, False
         self.best, self.best_pgr = release.accuracy, ladder.pgr(release.accuracy, *self.baselines)
@@ -166,7 +167,7 @@ def search(
             seen, new = exact_pgr, exact_pgr is not None and exact_pgr > best[0]
             tell(seen)
         else:
-            seen, new = feedback(public)
+            seen, new = feedback(float(public.accuracy), int(public.n))
             # Told as the offline researcher tells its model: an unreleased score a little
             # below the best it stands in for.
             tell(as_told(seen, new))
@@ -178,11 +179,6 @@ def search(
         path.private_of_pick.append(best[1])
         path.draws.append((float(public.accuracy), int(public.n), private))
     return path
-
-
-class _Public:
-    def __init__(self, accuracy: float, n: int) -> None:
-        self.accuracy, self.n = accuracy, n
 
 
 def expected_to_reach(
@@ -198,7 +194,7 @@ def expected_to_reach(
         order = rng.sample(draws, len(draws))
         feedback, pick, need = Released(hidden), None, float(len(draws))
         for i, (accuracy, n, private) in enumerate(order, 1):
-            if feedback(_Public(accuracy, n))[1]:
+            if feedback(accuracy, n)[1]:
                 pick = private
             if pick is not None and pick >= target - 1e-9:
                 need, reached = float(i), reached + 1
