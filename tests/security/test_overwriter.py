@@ -12,7 +12,12 @@ from tests.security.plans import QUICK
 attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
 FAKE = json.dumps([1.0] * 4000)
-REWRITE = 'for f in experiments/*.preds.json; do [ -f "$f" ] && cp fake.json "$f"; done'
+# Each copy is replaced whole (cp then mv), so that the submit reads the fake file, never one
+# caught between cp's truncation and its write (which the scorer refuses as malformed).
+REWRITE = (
+    'for f in experiments/*.preds.json; do [ -f "$f" ] && cp fake.json "$f.new"'
+    ' && mv "$f.new" "$f"; done'
+)
 # Rewrites every predictions copy, over and over, for as long as the sandbox lives (where
 # background jobs outlive their command).
 OVERWRITER = (
@@ -52,4 +57,5 @@ async def test_an_overwritten_copy_is_not_the_recorded_result(attack):
     # it counts as a hand-made file.
     assert "rewrote" in results["beside"].output
     sub = results["submit"]
+    assert sub.ok, sub.output
     assert sub.data["experiment"] is None and "unverified" in sub.data["flags"]
