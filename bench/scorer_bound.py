@@ -1,14 +1,16 @@
 """What the scorer can tell about the public labels, and what the block-flip attack reads.
 
-    python bench/scorer_bound.py [--tasks 5]
+    python bench/scorer_bound.py [--tasks 5] [--task toy-v1]
 
-Prints the Ladder's bound for the default settings on toy (step, releases a day, bits a
+Prints the Ladder's bound for the default settings on the task (step, releases a day, bits a
 release, bits a day, releases one agent can ever get), then the block-flip attack (60
-submissions from two agent ids, blocks of 40 rows plus one target row) on `--tasks` toy
-tasks prepared from different secrets: the share of its target verdicts (public label 0,
+submissions from two agent ids, blocks of 40 rows plus one target row) on `--tasks`
+instances prepared from different secrets: the share of its target verdicts (public label 0,
 public label 1, private) that are right, and the share of public targets whose label it
 read, against the scorer as it is (the Ladder) and against the same submissions answered
 as before the Ladder (PGR from the unrounded accuracy, exact baselines), in the same run.
+The task is toy-v1 unless `--task` says otherwise: its public half is 2000 rows (toy-v2's is
+8000), few enough that a 3-decimal score with no Ladder pins single rows, the attack's best case.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ def _mean_sd(xs: list[float]) -> str:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=5, help="toy tasks (secrets) to attack")
+    parser.add_argument("--tasks", type=int, default=5, help="instances (secrets) to attack")
+    parser.add_argument("--task", default="toy-v1", help="the task the instances are of")
     args = parser.parse_args()
     from w2s.hidden import load_hidden
     from w2s.prepare import prepare
@@ -99,21 +102,24 @@ async def main() -> None:
         results = []
         for secret in range(args.tasks):
             prepared = prepare(
-                "toy", Path(tmp) / f"task{secret}", seed=1000 + secret, cache_dir=Path(tmp) / "c"
+                args.task,
+                Path(tmp) / f"task{secret}",
+                seed=1000 + secret,
+                cache_dir=Path(tmp) / "c",
             )
             (Path(tmp) / f"run{secret}").mkdir()
             results.append(await _attack(prepared, Path(tmp) / f"run{secret}"))
         n_public = int(load_hidden(prepared.hidden_dir).test_public.sum())
     ladder = Ladder.for_public_rows(n_public, config.step)
     cap = config.releases_per_day
-    print(f"the bound, default settings, toy ({n_public} public rows)")
+    print(f"the bound, default settings, {args.task} ({n_public} public rows)")
     _line("step (1/sqrt(public rows), rounded up to 0.001)", f"{ladder.step:g}")
     _line("releases a day, run-wide (scoring.releases_per_day)", f"{cap}")
     _line("bits a release, log2(1 + 1/step)", f"{ladder.bits_per_release:.2f}")
     _line("bits a day, all agents together", f"{cap * ladder.bits_per_release:.0f}")
     _line("releases one agent can ever get (1/step + 1)", f"{ladder.releases_per_agent}")
     _line("public labels (1 bit each)", f"{n_public}")
-    print(f"block flips: 60 submissions from 2 ids, blocks of 40 rows, {args.tasks} toy tasks")
+    print(f"block flips: 60 submissions from 2 ids, blocks of 40 rows, {args.tasks} instances")
     _line(
         "releases the attack got, with the Ladder", f"{statistics.mean(r[4] for r in results):.1f}"
     )

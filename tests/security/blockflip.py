@@ -6,7 +6,7 @@ answer, read as a count of right public rows, is the base's count plus the sum o
 each flipped row does: +1 (a public row made right), -1 (made wrong) or 0 (a private row).
 The blocks' sums are known from their own submissions, so a target's effect is what is
 left: +1 or -1 gives its public label, 0 says it is private. Every submission differs from
-every earlier one in at least 40 rows (1% of toy's 4000), so none is a near-copy.
+every earlier one in at least 40 rows (1% of toy-v1's 4000 test rows), so none is a near-copy.
 
 `decode` works from what the scorer answered (accuracy and PGR to 3 decimals, or nothing
 new and the agent's best), and the baselines the agent can read in its bundle.

@@ -1,4 +1,4 @@
-"""Fixtures for the attacks: a real engine on a toy task prepared from a fixed secret.
+"""Fixtures for the attacks: a real engine on toy-v1 prepared from a fixed secret.
 
 The secret fixes the labels and the public half, so an attack's outcome is the same on
 every run: a test of "no better than chance" cannot pass or fail by the luck of a draw.
@@ -18,7 +18,9 @@ def prepared_fixed(tmp_path_factory):
     from w2s.prepare import prepare
 
     cache = tmp_path_factory.mktemp("cache")  # the user's cache is never read nor written
-    return prepare("toy", tmp_path_factory.mktemp("toy-fixed"), seed=SECRET, cache_dir=cache)
+    # The attacks aim at the scorer, not a task: toy-v1, whose public half is 2000 rows (toy-v2
+    # has 8000), is their hardest case, where a 3-decimal score with no Ladder pins single rows.
+    return prepare("toy-v1", tmp_path_factory.mktemp("toy-fixed"), seed=SECRET, cache_dir=cache)
 
 
 @pytest.fixture
