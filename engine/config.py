@@ -82,7 +82,7 @@ class ScoringConfig(_Section):
     probe_threshold: Annotated[float, Field(ge=0, le=0.5)] = 0.01
     flag_degenerate: bool = True
     # The grid of released public accuracies (the Ladder's step); unset: 1/sqrt(public test
-    # rows) rounded up to 0.001, i.e. 0.023 on toy. A multiple of 0.001.
+    # rows) rounded up to 0.001, i.e. 0.012 on toy. A multiple of 0.001.
     step: Annotated[float, Field(ge=0.001, le=0.5)] | None = None
     # New public scores released a day (any 24 hours), the whole run together.
     releases_per_day: Annotated[int, Field(ge=1, le=1_000_000)] = 100

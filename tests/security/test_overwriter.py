@@ -7,11 +7,12 @@ import json
 
 from tests.security import plans
 from tests.security.plans import QUICK
+from w2s.tasks.toy_v2 import CONFIG
 
 # The fixtures this module's tests use.
 attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 
-FAKE = json.dumps([1.0] * 4000)
+FAKE = json.dumps([1.0] * CONFIG["test_rows"])  # well formed for the toy task of plan_toy
 # Each copy is replaced whole (cp then mv), so that the submit reads the fake file, never one
 # caught between cp's truncation and its write (which the scorer refuses as malformed).
 REWRITE = (

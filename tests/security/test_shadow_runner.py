@@ -13,9 +13,11 @@ attack, plan_engine, plan_toy = plans.attack, plans.plan_engine, plans.plan_toy
 # The fake runner writes perfect-looking diagnostics and made-up predictions.
 SHADOW = """
 import json, sys
+import numpy as np
 args = sys.argv
 out = args[args.index("--out") + 1]
-json.dump({"predictions": [1.0] * 4000, "diagnostics": {"fabricated": True}}, open(out, "w"))
+n = len(np.load("/bundle/test.npz")["weak_soft"])  # one well-formed prediction per test row
+json.dump({"predictions": [1.0] * n, "diagnostics": {"fabricated": True}}, open(out, "w"))
 print("shadow runner ran")
 """
 

@@ -11,6 +11,9 @@ from click.testing import CliRunner
 
 from aar_tui.cli import cli
 from w2s.prepare import Prepared
+from w2s.tasks.toy_v2 import CONFIG
+
+TEST_ROWS = CONFIG["test_rows"]  # of the toy task the fixture prepares
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_prepare_then_grade(runner: CliRunner, tmp_path: Path, cache_dir: Path) 
 def test_grade_json_shows_private_only_when_asked(
     runner: CliRunner, prepared: Prepared, tmp_path: Path
 ) -> None:
-    (tmp_path / "p.json").write_text(json.dumps([0] * 4000))
+    (tmp_path / "p.json").write_text(json.dumps([0] * TEST_ROWS))
     args = [
         "w2s",
         "grade",
@@ -95,9 +98,9 @@ def test_grade_json_shows_private_only_when_asked(
         "--json",
     ]
     public = json.loads(runner.invoke(cli, args).stdout)
-    assert "private" not in public and public["public"]["n"] == 2000
+    assert "private" not in public and public["public"]["n"] == TEST_ROWS // 2
     both = json.loads(runner.invoke(cli, [*args, "--private"]).stdout)
-    assert both["private"]["n"] == 2000
+    assert both["private"]["n"] == TEST_ROWS // 2
 
 
 @pytest.mark.parametrize(
@@ -105,8 +108,8 @@ def test_grade_json_shows_private_only_when_asked(
     [
         ("", "empty"),
         ("not json", "not valid JSON"),
-        ("[0, 1]", "expected 4000 predictions"),
-        (json.dumps([2] * 4000), "prediction 0 is 2"),
+        ("[0, 1]", f"expected {TEST_ROWS} predictions"),
+        (json.dumps([2] * TEST_ROWS), "prediction 0 is 2"),
     ],
 )
 def test_grade_bad_predictions_is_a_clean_error(

@@ -11,9 +11,9 @@ from w2s.bundle import load_bundle
 from w2s.errors import BundleError, PredictionsError
 from w2s.grader import grade
 from w2s.prepare import Prepared
-from w2s.tasks.toy import CONFIG
+from w2s.tasks.toy_v2 import CONFIG
 
-N = CONFIG["rows_per_split"]
+N = CONFIG["test_rows"]  # of the toy task the fixture prepares
 
 
 @pytest.fixture(scope="module")
