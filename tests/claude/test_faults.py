@@ -52,7 +52,11 @@ async def test_connection_errors_and_timeouts_are_retried(open_swarm, api):
     retry = RetryPolicy(attempts=4, base=0.02, cap=0.05, timeout=0.5)
     swarm = await open_swarm(fast_settings(retry=retry))
     await swarm.wait_for(lambda: swarm.events("tool_result", agent="a1"), what="the tool ran")
-    assert 0.5 <= gaps(api)[1] < 1.4  # the stalled call was given up at the timeout
+    # The stalled call was given up at the timeout (0.5 s), not at once (a backoff of at most
+    # 0.05 s) and not when the stall ended (1.5 s). The server stamps a request once it has
+    # read it, which on a loaded machine lags the client's send by tens of milliseconds, so
+    # the gap between two stamps may fall a little short of the timeout.
+    assert 0.4 <= gaps(api)[1] < 1.4
 
 
 async def test_an_error_streak_raises_needs_attention(open_swarm, api):
