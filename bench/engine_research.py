@@ -6,8 +6,8 @@
 
 Each repeat prepares one fresh task instance (a secret data seed) and runs on it: the swarm
 (offline agents in the engine, stopped after `--experiments` experiments, screens and
-reproductions included, each counted by what it costs: a screen on a quarter of the data
-counts a quarter); random search over the same space; TPE (Optuna's default
+reproductions included, each counted by what it costs: a screen on a share of the data
+counts that share); random search over the same space; TPE (Optuna's default
 sampler, sequential) over the same space; and TPE told exact public scores, as an upper
 reference. Every searcher picks its best by the feedback the scorer releases (the Ladder,
 `Released`) and is judged by the private PGR of that pick. Printed, mean ± s.e. over the repeats:
@@ -92,8 +92,8 @@ class History:
     PGR."""
 
     seconds: list[float] = field(default_factory=list)
-    # What each experiment cost, in full-data experiments: a screen on a quarter of the
-    # data counts a quarter, every full run and reproduction one.
+    # What each experiment cost, in full-data experiments: a screen on a share of the
+    # data counts that share, every full run and reproduction one.
     cost: list[float] = field(default_factory=list)
     private_of_pick: list[float | None] = field(default_factory=list)
     # What the experiments were spent on (the swarm's: screens, full runs, reproductions).
@@ -231,7 +231,7 @@ def tpe_search(seed: int):
 
 
 async def swarm(args: argparse.Namespace, seed: int, tmp: Path) -> tuple[History, Path, Path]:
-    # Counted by what they cost (a screen a quarter), so each agent may run more of them.
+    # Counted by what they cost (a screen its share of the data), so each agent may run more.
     per_agent = 4 * -(-args.experiments // args.agents)
     config = load(
         None,

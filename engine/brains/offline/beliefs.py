@@ -27,7 +27,12 @@ from optuna.trial import TrialState
 
 from engine.brains.offline.space import DIMS, Constraints, Dim, apply_constraints
 
-# The cheap fidelity: a quarter of train_unlabel and one ensemble member.
+# The cheap fidelity: a quarter of train_unlabel and one ensemble member. It ranks random
+# configs against their full runs only loosely (Spearman 0.41 over three fresh toy-v2
+# instances, half of the data 0.65: bench/screen_fidelity.py), yet a half-data screen did
+# worse in bench/engine_research.py (private PGR 0.596 against 0.620 at 100 experiments,
+# five instances): it costs twice the budget, and a quarter still weeds out the configs
+# that fail outright, leaving more full runs.
 SCREEN = {"data_fraction": 0.25, "ensemble": 1}
 SCREEN_STEP, FULL_STEP = 1, 4  # resources, in quarters of the data
 STARTUP = 6  # trials known before TPE's model replaces random draws
