@@ -16,7 +16,13 @@ from engine.brains.offline.knowledge import (
     label_free_fit,
     read_baselines,
 )
-from engine.brains.offline.reading import config_block, lesson, result_trial, verdict_release
+from engine.brains.offline.reading import (
+    config_block,
+    lesson,
+    result_trial,
+    verdict_release,
+    verdict_told,
+)
 from engine.brains.offline.space import Constraints
 
 
@@ -105,30 +111,39 @@ def test_once_released_scores_fit_the_proxy_it_orders_unreleased_runs_not_the_fi
     expected = expected_agreement(0.713, 0.966)  # about 0.70
     good, nuisance = _diag(0.83), _diag(0.68)
     k = Knowledge()
-    before = [k.fit(d, 0.45, expected) for d in (good, nuisance)]
-    assert before[0] < before[1]  # type: ignore[operator]
-    assert k.fit(good, 0.45, None) is None
+    before = [k.stand_in(d, 0.45, expected) for d in (good, nuisance)]
+    assert before[0] < before[1] and all(0.42 <= t < 0.44 for t in before)
+    assert k.stand_in(good, 0.45, None) == as_told(0.45, False) == 0.43
     # Four of this agent's releases and one of another's, read from a registry verdict.
     for i, (agree, pgr) in enumerate(((0.42, -1.09), (0.5, -0.64), (0.6, -0.27), (0.76, 0.18))):
         k.add(Trial(digest=f"d{i}", config={}, by="a1", diagnostics=_diag(agree), pgr=pgr))
     # An unreleased run's score is a stand-in: never a point for the proxy.
     k.add(Trial("u", {}, "a1", _diag(0.3, 0.9), pgr=0.18, released=False))
-    assert k.fit(good, 0.45, expected) == before[0]
+    assert k.stand_in(good, 0.45, expected) == before[0]
     v = {"submission_id": 9, "released": {"pgr": 0.455}, "diagnostics": _diag(0.84), "flags": []}
     assert verdict_release({**v, "flags": ["degenerate"]}) is None
     assert verdict_release({**v, "released": None, "held": {"pgr": 0.455}}) is None
     k.add_release(*verdict_release(v))  # type: ignore[misc]
-    after = [k.fit(d, 0.45, expected) for d in (good, nuisance)]
-    assert after[0] > after[1]  # type: ignore[operator]
+    after = [k.stand_in(d, 0.45, expected) for d in (good, nuisance)]
+    assert after[0] > after[1]
     # Past the most-agreeing release the proxy does not extrapolate its rise: a run that
     # imitates the weak supervisor more closely than any released one looks worse, not best.
-    imitates = k.fit(_diag(0.95), 0.45, expected)
-    assert imitates < after[1] < after[0]  # type: ignore[operator]
-    told = [as_told(0.45, False, f) for f in after]
-    assert told[0] > told[1]  # type: ignore[operator]
+    imitates = k.stand_in(_diag(0.95), 0.45, expected)
+    assert imitates < after[1] < after[0]
     # However well a run looks, it is told below the best it stands in for.
-    assert all(0.42 <= t <= 0.44 for t in told)  # type: ignore[operator]
-    assert as_told(0.45, False, 50.0) <= 0.44 and as_told(0.45, False, -50.0) >= 0.42  # type: ignore[operator]
+    assert after[0] <= 0.44
+    # And a run that looks like the worst release is told about that release's score, far
+    # below the best: not in a band just under it, where it would outrank every released
+    # run of the other agents and fill their models' good groups.
+    worst = k.stand_in(_diag(0.42), 0.45, expected)
+    assert worst == pytest.approx(k.proxy(_diag(0.42))) and worst < -0.5  # type: ignore[arg-type]
+    assert as_told(0.45, False, predicted=0.9) == 0.44
+    # Another agent's unreleased run, read from a registry verdict, is told the same way.
+    verdict = {"submission_id": 3, "config": {"lr": 1e-3}, "held": {"pgr": 0.45}, "flags": []}
+    verdict["diagnostics"] = _diag(0.42)
+    placed = verdict_told(verdict, lambda d, held: k.stand_in(d, held, expected))
+    assert placed == ("sub-3", {"lr": 1e-3}, worst)
+    assert verdict_told(verdict) == ("sub-3", {"lr": 1e-3}, 0.43)
 
 
 def test_successive_halving_prunes_tied_screens_by_how_right_they_look():

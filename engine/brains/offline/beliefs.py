@@ -41,11 +41,13 @@ STARTUP = 6  # trials known before TPE's model replaces random draws
 # a whole step lower. Told at the best itself, every unreleased screen would tie the top
 # of its rung and be promoted, and TPE's good group would fill with ties.
 UNRELEASED_BELOW = 0.02
-# With a label-free fit (`Knowledge.fit`: the proxy's prediction against the best, or
-# `knowledge.label_free_fit` before the proxy has data), unreleased runs are ordered by
-# it within UNRELEASED_BAND below the best: still under the best and far above the step
-# below it, but no longer all tied, so TPE's good group and the pruner's top third hold the
-# runs that look right, not the first ones told.
+# Before released scores fit the proxy, a label-free fit (`knowledge.label_free_fit`)
+# orders unreleased runs within UNRELEASED_BAND below the best: no longer all tied, so
+# TPE's good group and the pruner's top third hold the runs that look right, not the first
+# ones told. Once the proxy predicts PGR, an unreleased run is told that prediction, capped
+# at the band's top: the Ladder said only that it is no step above the best, and in a band
+# a run predicted far below the best still sat above every other agent's released runs, so
+# the leader's every run filled each agent's good group and the swarm herded to it.
 UNRELEASED_BAND = (0.03, 0.01)
 FIT_SCALE = 0.1
 
@@ -99,17 +101,27 @@ def _study(seed: int) -> optuna.Study:
     return optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
 
 
-def as_told(pgr: float | None, released: bool, fit: float | None = None) -> float | None:
-    """The value the model is told for a public PGR, released or the best standing in;
-    an unreleased one with a label-free `fit` (higher is better, 0 where it looks as good
-    as the best it stands in for) is placed by it within the band, on a logistic curve."""
+def as_told(
+    pgr: float | None,
+    released: bool,
+    fit: float | None = None,
+    *,
+    predicted: float | None = None,
+) -> float | None:
+    """The value the model is told for a public PGR, released or the best standing in. An
+    unreleased one is told the proxy's `predicted` PGR where there is one, capped below the
+    best it stands in for; else, with a label-free `fit` (higher is better, 0 where it looks
+    as good as the best it stands in for), it is placed by it within the band, on a
+    logistic curve."""
     if pgr is None or released:
         return pgr
+    if predicted is not None:
+        # Finely rounded: only the order matters to TPE and the pruner, and it must survive.
+        return round(min(predicted, pgr - UNRELEASED_BAND[1]), 9)
     if fit is None:
         return round(pgr - UNRELEASED_BELOW, 3)
     low, high = UNRELEASED_BAND
     share = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, fit / FIT_SCALE))))
-    # Finely rounded: only the order matters to TPE and the pruner, and it must survive.
     return round(pgr - low + (low - high) * share, 9)
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.brains.offline.beliefs import as_told
+
 
 @dataclass
 class Trial:
@@ -161,16 +163,19 @@ class Knowledge:
         outside = float(np.abs(np.array(x) - inside).sum())
         return float(np.dot(coef, _features(*inside))) - OUTSIDE_COST * outside
 
-    def fit(
-        self, diagnostics: dict[str, Any], held: float | None, expected: float | None
-    ) -> float | None:
-        """How an unreleased run looks against the best it stands in for, with no label: the
-        proxy's predicted PGR less that best, once released scores fit the proxy (what tells
-        runs apart differs between instances); before that, its `label_free_fit` against
-        the `expected` agreement; None without either."""
-        if (predicted := self.proxy(diagnostics)) is not None and held is not None:
-            return predicted - held
-        return None if expected is None else label_free_fit(diagnostics, expected)
+    def stand_in(self, diagnostics: dict[str, Any], held: float, expected: float | None) -> float:
+        """The value a model of the space is told for a run the Ladder released nothing for,
+        standing in at `held`, the best its submitter held: once released scores fit the
+        proxy (what tells runs apart differs between instances), the proxy's predicted PGR,
+        capped a little below `held`; before that, placed in a band below `held` by its
+        `label_free_fit` against the `expected` agreement; without either, a little below."""
+        if (predicted := self.proxy(diagnostics)) is not None:
+            told = as_told(held, False, predicted=predicted)
+        else:
+            fit = None if expected is None else label_free_fit(diagnostics, expected)
+            told = as_told(held, False, fit)
+        assert told is not None  # held is a score
+        return told
 
     def effects(self, min_count: int = 2) -> list[tuple[str, list[tuple[Any, float, int]]]]:
         """Per field, the mean PGR of scored trials at each value it took (values with data)."""

@@ -73,13 +73,13 @@ def board_trial(row: dict[str, Any]) -> ReadTrial | None:
 
 
 def verdict_told(
-    v: dict[str, Any], fit: Callable[[dict[str, Any], float], float | None] | None = None
+    v: dict[str, Any], stand_in: Callable[[dict[str, Any], float], float] | None = None
 ) -> tuple[str, dict[str, Any], float] | None:
     """(key, config, the value the model is told) for another agent's full run as its
     submitter was told it (an `experiment_lookup` verdict); None for a screen, a
     reproduction (its config is known already), a degenerate or an unscored one. A run the
-    Ladder released nothing for stands a little below the best its submitter held, placed
-    there by `fit(diagnostics, held)`, its label-free fit, when there is one."""
+    Ladder released nothing for is told `stand_in(diagnostics, held)` (`Knowledge.stand_in`),
+    or a little below the best its submitter held."""
     config, score = v.get("config"), v.get("released") or v.get("held")
     if not isinstance(config, dict) or not score or score.get("pgr") is None:
         return None
@@ -87,12 +87,12 @@ def verdict_told(
         return None
     if config.get("data_seed") is not None:
         return None
-    pgr, released = float(score["pgr"]), v.get("released") is not None
-    # Asked only for an unreleased run, the one it places.
-    placed = None if released or fit is None else fit(v.get("diagnostics") or {}, pgr)
-    value = as_told(pgr, released, placed)
-    assert value is not None
-    return f"sub-{v['submission_id']}", config, value
+    key, pgr, released = f"sub-{v['submission_id']}", float(score["pgr"]), bool(v.get("released"))
+    if not released and stand_in is not None:
+        return key, config, stand_in(v.get("diagnostics") or {}, pgr)
+    value = as_told(pgr, released)
+    assert value is not None  # pgr is a score
+    return key, config, value
 
 
 def verdict_release(v: dict[str, Any]) -> tuple[str, dict[str, Any], float] | None:

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine.brain import Brain, Message, StepContext, StepOutcome
-from engine.brains.offline.beliefs import Beliefs, as_told
+from engine.brains.offline.beliefs import Beliefs
 from engine.brains.offline.family import family_of
 from engine.brains.offline.knowledge import Knowledge, Trial, read_baselines
 from engine.brains.offline.posting import Candidate, Posting
@@ -175,8 +175,8 @@ class OfflineResearcher(Posting, Brain):
             "Until released scores fit my proxy, I favour the unreleased runs nearest that.\n"
         )
 
-    def _fit(self, diagnostics: dict[str, Any], held: float | None) -> float | None:
-        return self.knowledge.fit(diagnostics, held, self.expected)
+    def _stand_in(self, diagnostics: dict[str, Any], held: float) -> float:
+        return self.knowledge.stand_in(diagnostics, held, self.expected)
 
     async def _read(self, ctx: StepContext) -> None:
         """Tell the model every scored trial others report; test what their insights claim."""
@@ -232,7 +232,7 @@ class OfflineResearcher(Posting, Brain):
             self.verdicts_seen = max(self.verdicts_seen, int(v["submission_id"]))
             if (release := verdict_release(v)) is not None:
                 self.knowledge.add_release(*release)
-            if (told := verdict_told(v, self._fit)) is not None:
+            if (told := verdict_told(v, self._stand_in)) is not None:
                 self.beliefs.tell_known(*told)
         if (n := self.beliefs.known - before) > 0:
             ctx.say(f"I told my model {n} full runs of others, read from the registry.\n")
@@ -383,8 +383,9 @@ class OfflineResearcher(Posting, Brain):
             return False
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
-        pgr = await self._score(ctx, cur.trial)
-        told = as_told(pgr, cur.trial.released, self._fit(cur.trial.diagnostics, pgr))
+        trial = cur.trial
+        pgr = await self._score(ctx, trial)
+        told = pgr if pgr is None or trial.released else self._stand_in(trial.diagnostics, pgr)
         if cur.stage == "screen":
             if told is not None and self.beliefs.screened(cur.number, told):
                 ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
