@@ -7,10 +7,11 @@ Per instance (prepared as a run prepares it; with `--instances SEED`, instance i
 data seed SEED + i), `--configs` configs are drawn as random search draws them and each is
 trained at every fidelity below and in full (the config itself, the baseline of the same
 run). Printed per fidelity: the Spearman correlation of its private PGR with the full run's
-over the configs, and its CPU-seconds of training and its share of the data against the full
-runs'. The offline researcher screens at `SCREEN` (`engine/brains/offline/beliefs.py`): a
-screen is worth its cost only where it ranks configs as their full runs do, since successive
-halving promotes by that rank.
+over the configs, and its CPU-seconds of training against the full runs'. Where a fidelity
+leaves a config as it is (one member of a config that has one), the full run stands for it:
+such a pair ranks alike by construction, and costs the full run. The offline researcher
+screens at `SCREEN` (`engine/brains/offline/beliefs.py`): a screen is worth its cost only
+where it ranks configs as their full runs do, since successive halving promotes by that rank.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.engine_research import grade_config
 from engine.brains.offline.beliefs import SCREEN
 from engine.brains.offline.space import Constraints, random_config
+from w2s.methods.config import parse_method_config
 from w2s.prepare import prepare
 
 FIDELITIES: dict[str, dict[str, float | int]] = {
@@ -50,8 +52,17 @@ def one_instance(args: argparse.Namespace, tmp: Path, index: int) -> dict[str, d
     seconds: dict[str, float] = dict.fromkeys(private, 0.0)
     for _ in range(args.configs):
         config = random_config({}, rng, Constraints())
-        for name, fidelity in [*FIDELITIES.items(), ("full", {})]:
-            _, _, pgr, cpu = grade_config({**config, **fidelity}, bundle, hidden, work)
+        _, _, full_pgr, full_cpu = grade_config(config, bundle, hidden, work)
+        private["full"].append(float(full_pgr))
+        seconds["full"] += float(full_cpu)
+        for name, fidelity in FIDELITIES.items():
+            screen = {**config, **fidelity}
+            if parse_method_config(screen).to_dict() == parse_method_config(config).to_dict():
+                # The fidelity leaves this config as it is (one member of a one-member
+                # config): its full run is that screen, not trained a second time.
+                pgr, cpu = full_pgr, full_cpu
+            else:
+                _, _, pgr, cpu = grade_config(screen, bundle, hidden, work)
             private[name].append(float(pgr))
             seconds[name] += float(cpu)
     return {
