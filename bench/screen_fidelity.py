@@ -55,9 +55,10 @@ def one_instance(args: argparse.Namespace, tmp: Path, index: int) -> dict[str, d
         _, _, full_pgr, full_cpu = grade_config(config, bundle, hidden, work)
         private["full"].append(float(full_pgr))
         seconds["full"] += float(full_cpu)
+        full = parse_method_config(config).digest()
         for name, fidelity in FIDELITIES.items():
             screen = {**config, **fidelity}
-            if parse_method_config(screen).to_dict() == parse_method_config(config).to_dict():
+            if parse_method_config(screen).digest() == full:
                 # The fidelity leaves this config as it is (one member of a one-member
                 # config): its full run is that screen, not trained a second time.
                 pgr, cpu = full_pgr, full_cpu
