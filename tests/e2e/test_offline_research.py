@@ -81,6 +81,16 @@ async def test_it_reads_others_results_screens_first_and_promotes_by_halving(ope
     # The registry records each fidelity it ran.
     fidelities = {r.config.get("data_fraction", 1.0) for r in records}
     assert 0.25 in fidelities
+    # A screen is ranked by the proxy, never submitted: the Ladder keeps each agent's best
+    # release, and a quarter-data screen released by luck would raise the bar for its full
+    # runs. The full run is submitted.
+    screens = {
+        e.payload.digest
+        for e in seen
+        if e.kind == "experiment_started" and e.payload.config["data_fraction"] < 1.0
+    }
+    submitted = {e.payload.experiment_digest for e in seen if e.kind == "submission"}
+    assert screens and submitted and not submitted & screens, (screens, submitted)
     for e in seen:
         if e.kind == "forum_post" and e.payload.post.kind == "hypothesis":
             # "epochs 1 -> 1" is not a hypothesis.

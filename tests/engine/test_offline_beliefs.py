@@ -4,6 +4,7 @@ what it reads back from the forum."""
 from __future__ import annotations
 
 import pickle
+from types import SimpleNamespace
 
 import pytest
 from optuna.trial import TrialState
@@ -146,24 +147,42 @@ def test_once_released_scores_fit_the_proxy_it_orders_unreleased_runs_not_the_fi
     assert verdict_told(verdict) == ("sub-3", {"lr": 1e-3}, 0.43)
 
 
-def test_successive_halving_prunes_tied_screens_by_how_right_they_look():
-    # After a full run's release, every screen is unreleased: told alike, nearly all of them
-    # tie the top of the rung and are promoted; told apart, the pruner keeps its top third.
-    def promoted(fits):
-        beliefs = Beliefs(seed=0)
-        out = []
-        for fit in fits:
-            number, _config = beliefs.propose(Constraints())
-            out.append(beliefs.screened(number, as_told(0.6, False, fit)))  # type: ignore[arg-type]
-        return out
+async def test_a_screen_is_ranked_by_the_proxy_and_never_submitted():
+    # The Ladder keeps each agent's best release: a quarter-data screen released by luck
+    # would raise the bar for every later full run of the agent. So a screen is told the
+    # proxy's prediction from its diagnostics, and the pruner keeps its top third.
+    from engine.brains.offline.posting import Candidate
+    from engine.brains.offline.researcher import OfflineResearcher
 
-    fits = [-0.3, -0.02, -0.25, -0.2, -0.15, -0.01, -0.22, -0.28, -0.18, -0.26, -0.3, -0.005]
-    alike = promoted([None] * len(fits))
-    apart = promoted(fits)
-    assert sum(apart) < sum(alike) - 3
-    assert apart[1] and apart[5] and apart[11]  # the three nearest the concept
-    # The first screen is promoted, alone at its rung; the far ones after it are not.
-    assert not any(a for a, f in zip(apart[1:], fits[1:], strict=True) if f <= -0.25)
+    calls: list[str] = []
+
+    async def call(tool: str, _input: dict) -> None:
+        calls.append(tool)
+
+    ctx = SimpleNamespace(say=lambda _text: None, tools=SimpleNamespace(call=call))
+    brain = OfflineResearcher(direction="tuning", seed=0)
+
+    async def judge(agree: float) -> bool:
+        number, config = brain.beliefs.propose(Constraints())
+        trial = Trial(f"s{number}", config, "a1", _diag(agree), predictions="p.json")
+        brain.current = Candidate(number, config, None, [], "a test", trial=trial)
+        brain.queue.clear()
+        await brain._judge(ctx)  # type: ignore[arg-type]
+        return brain.current is not None and brain.current.stage == "full"
+
+    # With no proxy yet, every screen earns its full run: nothing ranks it.
+    assert await judge(0.3) and await judge(0.95)
+    for i, (agree, pgr) in enumerate(((0.42, -1.09), (0.5, -0.64), (0.6, -0.27), (0.7, 0.1))):
+        brain.knowledge.add(Trial(f"d{i}", {}, "a1", _diag(agree), pgr=pgr))
+    brain.knowledge.add(Trial("d4", {}, "a1", _diag(0.76), pgr=0.18))
+    agreements = [0.74, 0.45, 0.76, 0.43, 0.5, 0.75, 0.44, 0.42, 0.48, 0.73, 0.46, 0.47]
+    promoted = [await judge(a) for a in agreements]
+    assert calls == []  # no screen was submitted, nor anything else asked of the tools
+    # The first screen the proxy ranks is promoted, alone at its rung; after it, the ones
+    # predicted near the best release are, and none predicted near the worst.
+    assert promoted[0] and promoted[2] and promoted[5]
+    assert not any(p for p, a in zip(promoted[1:], agreements[1:], strict=True) if a <= 0.45)
+    assert sum(promoted) <= len(promoted) // 2
 
 
 def test_the_model_survives_a_checkpoint_but_a_trial_in_flight_is_asked_again():

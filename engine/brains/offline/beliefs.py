@@ -3,8 +3,9 @@ the swarm knows, with successive halving over two fidelities.
 
 A proposal is screened first on a share of the data with one ensemble member (SCREEN); the
 pruner promotes to the full run only what ranks in the top third of the screens at that
-rung. Trials read elsewhere (the registry, the leaderboard, the forum) are told to the model
-as finished trials, so every agent's experiment shapes every agent's next proposal; and the
+rung, each screen told at the proxy's prediction from its diagnostics (never submitted).
+Trials read elsewhere (the registry, the leaderboard, the forum) are told to the model as
+finished trials, so every agent's experiment shapes every agent's next proposal; and the
 experiments others are running now are told as pending (TPE's constant liar), so four agents
 do not propose the same region at once.
 """

@@ -97,7 +97,7 @@ class Posting:
             await self._reproduce_and_post(ctx, cur)
             return True
         # A first comparison is worth sharing early (with its n); later ones need more data.
-        # Pruned screens count too: they are scored trials, at their own fidelity.
+        # Full runs only: a screen is ranked by the proxy, never scored.
         due = FIRST_INSIGHT if not self.insights else INSIGHT_EVERY
         if self.scored_since_insight >= due:
             await self._post_insight(ctx)

@@ -1,15 +1,15 @@
 """The offline researcher: a real search policy over the w2s method space, no model behind it.
 
 Each step is one action through the same tools a model gets. A cycle: read what the swarm
-knows (the leaderboard, others' results and insights on the forum, the registry) and tell
-it to a TPE model of the space (`beliefs`); take that model's next proposal within its
+knows (the leaderboard, others' results and insights on the forum, the registry) and tell it
+to a TPE model of the space (`beliefs`); take that model's next proposal within its
 direction and the supervisor's redirects; screen it cheaply (a quarter of the data, one
-ensemble member) and promote it to the full run only if successive halving says so; submit
-each fidelity for its public score. A new best is reproduced over five seeds (each
-redrawing the initialisation, the data order and the early-stopping slice) before it is
-posted as a result; an insight is posted only when the forum does not already say it. A
-redirect in plain words narrows the search; it answers with what it understood and what
-it did not.
+ensemble member), ranked by the proxy from its diagnostics, and promote it to the full run
+only if successive halving says so; submit the full run for its public score. A new best is
+reproduced over five seeds (each redrawing the initialisation, the data order and the
+early-stopping slice) before it is posted as a result; an insight is posted only when the
+forum does not already say it. A redirect in plain words narrows the search; it answers with
+what it understood and what it did not.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from engine.brains.offline.reading import (
     verdict_release,
     verdict_told,
 )
-from engine.brains.offline.space import FOCUS, Constraints
+from engine.brains.offline.space import FOCUS, Constraints, changed_fields
 from engine.brains.offline.understanding import understand
-from engine.texts import TELLING_FIELDS, config_text, pgr_text
+from engine.texts import config_text, pgr_text
 
 Action = Callable[[StepContext], Awaitable[bool]]
 
@@ -298,7 +298,7 @@ class OfflineResearcher(Posting, Brain):
                 continue
             config = look.data["config"]
             parent = self.knowledge.best()
-            changed = _changed(parent.config, config) if parent is not None else []
+            changed = changed_fields(parent.config, config) if parent is not None else []
             why = "TPE's proposal from the trials the swarm knows"
             if parent is not None:
                 why += f", against the best, {parent.by}'s PGR {pgr_text(parent.pgr)}"
@@ -381,40 +381,37 @@ class OfflineResearcher(Posting, Brain):
         cur = self.current
         if cur is None or cur.trial is None:
             return False
+        trial = cur.trial
+        if cur.stage == "screen":
+            return self._judge_screen(ctx, cur)
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
-        trial = cur.trial
         pgr = await self._score(ctx, trial)
         told = pgr if pgr is None or trial.released else self._stand_in(trial.diagnostics, pgr)
-        if cur.stage == "screen":
-            if told is not None and self.beliefs.screened(cur.number, told):
-                ctx.say("The screen ranks in the top third at its fidelity: I run it in full.\n")
-                cur.stage, cur.trial = "full", None
-                # Run the full fidelity next, before the report.
-                self.queue.insert(1, self._judge)
-                self.queue.insert(1, self._experiment)
-            else:
-                ctx.say("The screen does not earn a full run (successive halving prunes it).\n")
-                if pgr is None:
-                    self.beliefs.drop(cur.number)
-                else:
-                    self.scored_since_insight += 1
-                self.current = None
-            return True
-        self.beliefs.finished(cur.number, told, cur.trial.digest)
+        self.beliefs.finished(cur.number, told, trial.digest)
         if pgr is not None:
             self.scored_since_insight += 1
         cur.previous_best = best.pgr if best else None
         return True
 
-
-def _changed(parent: dict[str, Any], child: dict[str, Any]) -> list[str]:
-    """The searched fields whose values differ, defaults filled in on both sides."""
-    from w2s.errors import ConfigError
-    from w2s.methods.config import parse_method_config
-
-    try:
-        a, b = parse_method_config(parent).to_dict(), parse_method_config(child).to_dict()
-    except ConfigError:
-        a, b = parent, child
-    return [k for k in TELLING_FIELDS if a.get(k) != b.get(k)]
+    def _judge_screen(self, ctx: StepContext, cur: Candidate) -> bool:
+        """Rank a screen by the proxy's prediction from its diagnostics, never by a public
+        score: the Ladder keeps each agent's best release, so a quarter-data screen released
+        by luck would raise the bar every later full run of the agent must clear. With no
+        proxy yet (fewer than five released scores), every screen earns its full run."""
+        assert cur.trial is not None
+        told = self.knowledge.proxy(cur.trial.diagnostics)
+        if told is None or self.beliefs.screened(cur.number, told):
+            why = "no proxy yet to rank it" if told is None else "it ranks in the top third"
+            ctx.say(f"The screen earns a full run ({why}).\n")
+            cur.stage, cur.trial = "full", None
+            # Run the full fidelity next, before the report.
+            self.queue.insert(1, self._judge)
+            self.queue.insert(1, self._experiment)
+        else:
+            ctx.say(
+                f"The proxy predicts the screen at PGR {pgr_text(told)}: successive halving "
+                "prunes it.\n"
+            )
+            self.current = None
+        return True

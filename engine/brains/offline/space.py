@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.texts import TELLING_FIELDS
+
 
 @dataclass(frozen=True)
 class Dim:
@@ -145,3 +147,15 @@ def random_config(base: dict[str, Any], rng: random.Random, c: Constraints) -> d
         if rng.random() < 0.5:
             config[dim.name] = sample_value(dim, rng, c)
     return apply_constraints(config, c)
+
+
+def changed_fields(parent: dict[str, Any], child: dict[str, Any]) -> list[str]:
+    """The searched fields whose values differ, defaults filled in on both sides."""
+    from w2s.errors import ConfigError
+    from w2s.methods.config import parse_method_config
+
+    try:
+        a, b = parse_method_config(parent).to_dict(), parse_method_config(child).to_dict()
+    except ConfigError:
+        a, b = parent, child
+    return [k for k in TELLING_FIELDS if a.get(k) != b.get(k)]
