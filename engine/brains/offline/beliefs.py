@@ -39,16 +39,16 @@ SCREEN_STEP, FULL_STEP = 1, 4  # resources, in quarters of the data
 STARTUP = 6  # trials known before TPE's model replaces random draws
 # A score the Ladder released nothing for is told as a little below the best released: it
 # did not beat the best by a step, yet may be as good as it, and every earlier release sat
-# a whole step lower. Told at the best itself, every unreleased screen would tie the top
-# of its rung and be promoted, and TPE's good group would fill with ties.
+# a whole step lower. Told at the best itself, every unreleased run would tie the top,
+# and TPE's good group would fill with ties.
 UNRELEASED_BELOW = 0.02
-# Before released scores fit the proxy, a label-free fit (`knowledge.label_free_fit`)
-# orders unreleased runs within UNRELEASED_BAND below the best: no longer all tied, so
-# TPE's good group and the pruner's top third hold the runs that look right, not the first
-# ones told. Once the proxy predicts PGR, an unreleased run is told that prediction, capped
-# at the band's top: the Ladder said only that it is no step above the best, and in a band
-# a run predicted far below the best still sat above every other agent's released runs, so
-# the leader's every run filled each agent's good group and the swarm herded to it.
+# Before released scores fit the proxy, a label-free fit (`knowledge.label_free_fit`) orders
+# unreleased runs within UNRELEASED_BAND below the best: no longer all tied, so TPE's good
+# group holds the runs that look right, not the first ones told. Once the proxy predicts
+# PGR, an unreleased run is told that prediction, capped at the band's top: the Ladder said
+# only that it is no step above the best, and in a band a run predicted far below the best
+# still sat above every other agent's released runs, so the leader's every run filled each
+# agent's good group and the swarm herded to it.
 UNRELEASED_BAND = (0.03, 0.01)
 FIT_SCALE = 0.1
 

@@ -383,7 +383,7 @@ class OfflineResearcher(Posting, Brain):
             return False
         trial = cur.trial
         if cur.stage == "screen":
-            return self._judge_screen(ctx, cur)
+            return self._judge_screen(ctx, cur, trial)
         # A result is a new best of the swarm's, as far as this agent knows.
         best = self.knowledge.best()
         pgr = await self._score(ctx, trial)
@@ -394,13 +394,12 @@ class OfflineResearcher(Posting, Brain):
         cur.previous_best = best.pgr if best else None
         return True
 
-    def _judge_screen(self, ctx: StepContext, cur: Candidate) -> bool:
+    def _judge_screen(self, ctx: StepContext, cur: Candidate, trial: Trial) -> bool:
         """Rank a screen by the proxy's prediction from its diagnostics, never by a public
         score: the Ladder keeps each agent's best release, so a quarter-data screen released
         by luck would raise the bar every later full run of the agent must clear. With no
         proxy yet (fewer than five released scores), every screen earns its full run."""
-        assert cur.trial is not None
-        told = self.knowledge.proxy(cur.trial.diagnostics)
+        told = self.knowledge.proxy(trial.diagnostics)
         if told is None or self.beliefs.screened(cur.number, told):
             why = "no proxy yet to rank it" if told is None else "it ranks in the top third"
             ctx.say(f"The screen earns a full run ({why}).\n")
